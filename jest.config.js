@@ -1,0 +1,33 @@
+/**
+ * Jest runs in CommonJS mode; ts-jest compiles our TypeScript and the ESM-only
+ * dependencies (p-queue, p-timeout) to CommonJS. Two projects run the decorator
+ * tests in both TypeScript decorator modes.
+ */
+const transformIgnorePatterns = ['/node_modules/(?!(p-queue|p-timeout|eventemitter3)/)'];
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+const common = {
+  testEnvironment: 'node',
+  transformIgnorePatterns,
+  moduleNameMapper,
+};
+
+export default {
+  testTimeout: 30_000,
+  // One redis-server for the whole run (or REDIS_URL); see test/setup/.
+  globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
+  projects: [
+    {
+      ...common,
+      displayName: 'standard',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
+    },
+    {
+      ...common,
+      displayName: 'legacy',
+      testMatch: ['<rootDir>/test/decorators/**/*.test.ts', '<rootDir>/test/legacy/**/*.test.ts'],
+      transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest-legacy.json' }] },
+    },
+  ],
+};

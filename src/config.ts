@@ -1,0 +1,77 @@
+import { parseDuration, quote, type Duration } from './duration.js';
+import { MemoryStore } from './stores/memory-store.js';
+import type { CacheStore } from './stores/store.js';
+import type { Serializer } from './serializer.js';
+import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
+
+/** Options of {@link configureCache}. */
+export interface CacheConfig {
+  /** The default store. @default new MemoryStore() (10,000 entries, LRU) */
+  store?: CacheStore;
+  /** Named stores, chosen per method with the `store` option. @default {} */
+  stores?: Record<string, CacheStore>;
+  /** Prefix of every key, so several applications can share one Redis. @default 'cachekit' */
+  prefix?: string;
+  /** Default time to live: milliseconds or a string like `'5m'`; 0 for no expiry. @default '5m' */
+  ttl?: Duration;
+  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. @default '1m' */
+  leaseTtl?: Duration;
+  /** Serializer for stores that keep bytes (Redis) and were not given their own. @default MessagePack (msgpackr) */
+  serializer?: Serializer;
+  /** Where warnings go. @default console */
+  logger?: Logger;
+  /** Called with every failure the call survived (store down, corrupt entry, failed flush). @default a warning through `logger`, at most once a minute per error code */
+  onError?: (error: unknown, context: ErrorContext) => void;
+}
+
+const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'serializer', 'logger', 'onError'];
+
+let current: CacheRuntime | undefined;
+
+/**
+ * Configures the global runtime that every decorated method uses from its next call on, and
+ * returns it. Classes may be defined before. Calling it again (e.g. between tests) replaces
+ * the runtime for every later call; close the previous one yourself if it holds connections.
+ * @throws TypeError naming the option and quoting the value when an option is wrong
+ */
+export function configureCache(config: CacheConfig = {}): CacheRuntime {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`configureCache: options must be an object; got ${quote(config)}`);
+  for (const name of Object.keys(config)) {
+    if (!OPTIONS.includes(name)) throw new TypeError(`configureCache: unknown option '${name}' (known: ${OPTIONS.join(', ')})`);
+  }
+  const isStore = (s: unknown): s is CacheStore => typeof s === 'object' && s !== null && typeof (s as CacheStore).read === 'function';
+  if (config.store !== undefined && !isStore(config.store)) {
+    throw new TypeError(`configureCache: store must be a CacheStore (MemoryStore, RedisStore, TieredStore); got ${quote(config.store)}`);
+  }
+  for (const [name, store] of Object.entries(config.stores ?? {})) {
+    if (!isStore(store)) throw new TypeError(`configureCache: stores.${name} must be a CacheStore; got ${quote(store)}`);
+  }
+  if (config.prefix !== undefined && (typeof config.prefix !== 'string' || config.prefix === '')) {
+    throw new TypeError(`configureCache: prefix must be a non-empty string; got ${quote(config.prefix)}`);
+  }
+  if (config.onError !== undefined && typeof config.onError !== 'function') {
+    throw new TypeError(`configureCache: onError must be a function; got ${quote(config.onError)}`);
+  }
+  if (config.logger !== undefined && typeof config.logger?.warn !== 'function') {
+    throw new TypeError(`configureCache: logger must have a warn() method; got ${quote(config.logger)}`);
+  }
+  if (config.serializer !== undefined && typeof config.serializer?.serialize !== 'function') {
+    throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
+  }
+  current = new CacheRuntime({
+    store: config.store ?? new MemoryStore(),
+    stores: { ...config.stores },
+    prefix: config.prefix ?? 'cachekit',
+    ttlMs: config.ttl === undefined ? 300_000 : parseDuration(config.ttl, 'configureCache: ttl'),
+    leaseMs: config.leaseTtl === undefined ? 60_000 : parseDuration(config.leaseTtl, 'configureCache: leaseTtl'),
+    serializer: config.serializer,
+    logger: config.logger ?? console,
+    onError: config.onError,
+  });
+  return current;
+}
+
+/** The configured runtime; before any `configureCache`, a default in-memory one (so decorated classes work out of the box). */
+export function getCacheRuntime(): CacheRuntime {
+  return current ?? configureCache();
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import type { Duration } from '../duration.js';
+import { DecoratorUsageError } from '../errors.js';
+import { DEFAULTS_METADATA } from '../runtime/plan.js';
+import type { TagsOption } from './cacheable.js';
+import { checkDuration, checkName, checkOptionNames, checkTags } from './validate-options.js';
+
+/** Options of {@link CacheDefaults}: defaults for every decorated method of the class. */
+export interface CacheDefaultsOptions {
+  /** Namespace of every method's entries. @default `ClassName.methodName` per method */
+  namespace?: string;
+  /** Default TTL of the class's entries. @default the runtime's `ttl` */
+  ttl?: Duration;
+  /** Default store name. @default the runtime's default store */
+  store?: string;
+  /** Tags added to every entry written by @Cacheable and @WriteThrough of the class. */
+  tags?: TagsOption;
+}
+
+/** Class decorator in both TypeScript modes: `(class, context)` or `(class)`. */
+export type DualClassDecorator = <C extends abstract new (...args: any[]) => any>(value: C, context?: ClassDecoratorContext<C>) => void;
+
+const OPTIONS = ['namespace', 'ttl', 'store', 'tags'] as const;
+
+/**
+ * Class-level defaults. Settings resolve method option, then class default, then the
+ * runtime's (`configureCache`).
+ */
+export function CacheDefaults(options: CacheDefaultsOptions): DualClassDecorator {
+  const o = checkOptionNames('CacheDefaults', options, OPTIONS);
+  checkName('CacheDefaults', 'namespace', o.namespace);
+  checkDuration('CacheDefaults', 'ttl', o.ttl);
+  checkName('CacheDefaults', 'store', o.store);
+  checkTags('CacheDefaults', 'tags', o.tags);
+  return (value, context) => {
+    if (typeof value !== 'function' || (context !== undefined && context.kind !== 'class')) {
+      throw new DecoratorUsageError('@CacheDefaults can only decorate a class');
+    }
+    Reflect.defineMetadata(DEFAULTS_METADATA, o, value);
+  };
+}

@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { DecoratorUsageError } from '../errors.js';
+import { PLAN_METADATA, planOf, type CachePlan, type MethodPlan } from '../runtime/plan.js';
+import { intercept } from '../runtime/interceptor.js';
+import type { InvalidateOptions } from './invalidate.js';
+
+/**
+ * A decorator usable in both TypeScript modes: TC39 standard decorators call it with
+ * `(method, context)`, legacy `experimentalDecorators` with `(target, key, descriptor)`.
+ */
+export type DualMethodDecorator = {
+  <T extends (...args: any[]) => any>(method: T, context: ClassMethodDecoratorContext): T;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): any;
+};
+
+/** What a decorator adds to a method's plan. */
+export type PlanPart = { cache: CachePlan } | { invalidate: InvalidateOptions };
+
+/**
+ * Makes a method decorator that records `part` in the method's plan and wraps the method
+ * once. Applying a second cachekit decorator to the same method adds to the same plan (no
+ * double wrapping); two caching decorators on one method are refused.
+ */
+export function defineMethodDecorator(decorator: string, part: PlanPart): DualMethodDecorator {
+  return function (this: unknown, ...params: unknown[]): any {
+    const [first, second, third] = params;
+    if (isStandardContext(second)) {
+      if (second.kind !== 'method') {
+        throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${String(second.name)}' is a ${second.kind}`);
+      }
+      if (typeof first !== 'function') {
+        throw new DecoratorUsageError(`@${decorator}: '${String(second.name)}' is not a function`);
+      }
+      return attach(decorator, part, first as MethodPlan['original'], String(second.name), undefined, second.static);
+    }
+    const name = String(second);
+    const descriptor = third as PropertyDescriptor | undefined;
+    if (descriptor === undefined || typeof params[2] !== 'object') {
+      throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${name}' is a field`);
+    }
+    if (descriptor.get || descriptor.set) {
+      throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${name}' is an accessor`);
+    }
+    if (typeof descriptor.value !== 'function') {
+      throw new DecoratorUsageError(`@${decorator}: '${name}' is not a function`);
+    }
+    const isStatic = typeof first === 'function';
+    const owner = isStatic ? (first as Function) : (first as { constructor: Function }).constructor;
+    const wrapper = attach(decorator, part, descriptor.value, name, owner, isStatic);
+    Reflect.defineMetadata(PLAN_METADATA, planOf(wrapper), first as object, second as string | symbol);
+    descriptor.value = wrapper;
+    return descriptor;
+  } as DualMethodDecorator;
+}
+
+function isStandardContext(value: unknown): value is DecoratorContext & { kind: string; name: string | symbol; static?: boolean } {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'name' in value;
+}
+
+function attach(
+  decorator: string,
+  part: PlanPart,
+  method: MethodPlan['original'],
+  name: string,
+  owner: Function | undefined,
+  isStatic: boolean | undefined,
+): MethodPlan['original'] {
+  const existing = planOf(method);
+  if (existing) {
+    addPart(existing, decorator, part);
+    if (owner) existing.owner = owner;
+    return method;
+  }
+  const plan: MethodPlan = { methodName: name, original: method, owner, isStatic: isStatic ?? false, cache: undefined, invalidations: [] };
+  addPart(plan, decorator, part);
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    return intercept(plan, wrapper, this, args);
+  };
+  Object.defineProperty(wrapper, 'name', { value: method.name || name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: method.length, configurable: true });
+  Reflect.defineMetadata(PLAN_METADATA, plan, wrapper);
+  return wrapper;
+}
+
+function addPart(plan: MethodPlan, decorator: string, part: PlanPart): void {
+  if ('invalidate' in part) {
+    plan.invalidations.push(part.invalidate);
+    return;
+  }
+  if (plan.cache) {
+    throw new DecoratorUsageError(
+      `@${decorator} conflicts with @${plan.cache.kind} on '${plan.methodName}': a method takes one of @Cacheable, @WriteThrough, @WriteBehind (add @Invalidate freely)`,
+    );
+  }
+  plan.cache = part.cache;
+}

@@ -1,0 +1,44 @@
+import type { KeyOption } from '../runtime/keys.js';
+import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
+import type { TagsOption } from './cacheable.js';
+import { checkBoolean, checkChoice, checkKeyOption, checkName, checkOptionNames, checkTags } from './validate-options.js';
+
+/** When @Invalidate drops: after the method succeeded, before it runs, or after it settles either way. */
+export type InvalidateWhen = 'after' | 'before' | 'always';
+
+/** Options of {@link Invalidate}. At least one of `key`, `allEntries`, `tags`. */
+export interface InvalidateOptions {
+  /** The key(s) to drop: a function of the arguments returning one key or an array, or a template. */
+  key?: KeyOption;
+  /** Namespace of the keys, or the namespace to drop with `allEntries`. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
+  namespace?: string;
+  /** Drop the whole namespace (O(1): its version is bumped). @default false */
+  allEntries?: boolean;
+  /** Drop every entry carrying one of these tags (O(1) per tag). */
+  tags?: TagsOption;
+  /** When to drop. @default 'after' */
+  when?: InvalidateWhen;
+  /** Name of a registered store. @default the default store */
+  store?: string;
+}
+
+const OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as const;
+
+/**
+ * Eviction and write-around: drops keys, a whole namespace or tags after the method succeeds
+ * (default), before it runs, or always. After a failed method nothing is dropped unless
+ * `when: 'always'`.
+ */
+export function Invalidate(options: InvalidateOptions): DualMethodDecorator {
+  const o = checkOptionNames('Invalidate', options, OPTIONS);
+  checkKeyOption('Invalidate', o.key);
+  checkName('Invalidate', 'namespace', o.namespace);
+  checkBoolean('Invalidate', 'allEntries', o.allEntries);
+  checkTags('Invalidate', 'tags', o.tags);
+  checkChoice('Invalidate', 'when', o.when, ['after', 'before', 'always']);
+  checkName('Invalidate', 'store', o.store);
+  if (o.key === undefined && !o.allEntries && o.tags === undefined) {
+    throw new TypeError(`@Invalidate: give key, allEntries: true or tags; got ${JSON.stringify(options ?? {})}`);
+  }
+  return defineMethodDecorator('Invalidate', { invalidate: o as InvalidateOptions });
+}

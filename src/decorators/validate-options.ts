@@ -1,0 +1,78 @@
+import { parseDuration, quote } from '../duration.js';
+import { isKeyOption } from '../runtime/keys.js';
+
+/**
+ * Checks shared by every decorator's options. Each throws a TypeError that names the
+ * decorator and option and quotes the value, at the moment the decorator is applied.
+ */
+
+/** Rejects a non-object and any option the decorator does not know (a typo such as `tll`). */
+export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`@${decorator}: options must be an object; got ${quote(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!allowed.includes(name)) {
+      throw new TypeError(`@${decorator}: unknown option '${name}' (known: ${allowed.join(', ')})`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** A duration option (ms number or '5m'-style string); returns milliseconds or undefined. */
+export function checkDuration(decorator: string, name: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : parseDuration(value, `@${decorator}: ${name}`);
+}
+
+/** An optional function option. */
+export function checkFunction(decorator: string, name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`@${decorator}: ${name} must be a function; got ${quote(value)}`);
+  }
+}
+
+/** An optional boolean option. */
+export function checkBoolean(decorator: string, name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`@${decorator}: ${name} must be a boolean; got ${quote(value)}`);
+  }
+}
+
+/** An optional non-empty string option (namespace, store). */
+export function checkName(decorator: string, name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+    throw new TypeError(`@${decorator}: ${name} must be a non-empty string; got ${quote(value)}`);
+  }
+}
+
+/** An optional key option: a function of the arguments or a template string. */
+export function checkKeyOption(decorator: string, value: unknown): void {
+  if (value !== undefined && !isKeyOption(value)) {
+    throw new TypeError(`@${decorator}: key must be a function of the arguments or a template string like 'user:{0}'; got ${quote(value)}`);
+  }
+}
+
+/** An optional value that must be one of `choices`. */
+export function checkChoice(decorator: string, name: string, value: unknown, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value as string)) {
+    throw new TypeError(`@${decorator}: ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}; got ${quote(value)}`);
+  }
+}
+
+/** An optional number in [min, max] (integer if asked). */
+export function checkNumber(decorator: string, name: string, value: unknown, min: number, max: number, integer = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Infinity ? `>= ${min}` : `between ${min} and ${max}`;
+    throw new TypeError(`@${decorator}: ${name} must be ${integer ? 'an integer' : 'a number'} ${range}; got ${quote(value)}`);
+  }
+}
+
+/** Tags: an array of non-empty strings, or a function that computes them. */
+export function checkTags(decorator: string, name: string, value: unknown): void {
+  if (value === undefined || typeof value === 'function') return;
+  if (!Array.isArray(value) || !value.every((t) => typeof t === 'string' && t.length > 0)) {
+    throw new TypeError(`@${decorator}: ${name} must be an array of non-empty strings or a function returning one; got ${quote(value)}`);
+  }
+}

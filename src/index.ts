@@ -1,0 +1,23 @@
+/**
+ * cachekit: method decorators for caching (cache-aside, write-through, write-behind,
+ * invalidation) over a pluggable store. This file only exports the public API.
+ */
+export { configureCache, getCacheRuntime, type CacheConfig } from './config.js';
+export { CacheRuntime, type ErrorContext, type Logger, type InvalidateTarget } from './runtime/cache-runtime.js';
+export type { CacheStats, CacheStatsReport } from './runtime/stats.js';
+export type { CacheEvents, CacheEventName } from './runtime/events.js';
+export type { KeyOption, KeyPart } from './runtime/keys.js';
+
+export { Cacheable, type CacheableOptions, type TagsOption } from './decorators/cacheable.js';
+export { WriteThrough, type WriteThroughOptions } from './decorators/write-through.js';
+export { WriteBehind, type WriteBehindOptions, type BackpressurePolicy, type DeadLetter } from './decorators/write-behind.js';
+export { Invalidate, type InvalidateOptions, type InvalidateWhen } from './decorators/invalidate.js';
+export { CacheDefaults, type CacheDefaultsOptions } from './decorators/cache-defaults.js';
+
+export { MemoryStore, type MemoryStoreOptions, type Clock } from './stores/memory-store.js';
+export type { EvictionPolicy } from './stores/eviction/bounded-map.js';
+export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './stores/store.js';
+export { MsgpackSerializer, JsonSerializer, type Serializer } from './serializer.js';
+export type { Duration } from './duration.js';
+export { errors } from './errors.js';
+export * from './errors.js';

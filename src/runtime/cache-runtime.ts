@@ -1,0 +1,195 @@
+import type { CacheStore } from '../stores/store.js';
+import type { Serializer } from '../serializer.js';
+import { UnknownStoreError } from '../errors.js';
+import { CacheEventEmitter, type CacheEventName, type CacheEvents } from './events.js';
+import { SingleFlight } from './single-flight.js';
+import { StatsCounter, type CacheStatsReport } from './stats.js';
+import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from './keys.js';
+import { newGeneration } from './generation.js';
+import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
+
+/** Where an error happened, as passed to the error hook. */
+export interface ErrorContext {
+  /** What was being done: `'read'`, `'write'`, `'invalidate'`, `'flush'`, `'key'`, ... */
+  operation: string;
+  /** `Class.method`, when a decorated method was involved. */
+  method?: string;
+  /** The full cache key, when one was involved. */
+  key?: string;
+}
+
+/** Where cachekit writes its warnings. `console` fits. */
+export interface Logger {
+  warn(message: string, ...meta: unknown[]): void;
+  error?(message: string, ...meta: unknown[]): void;
+  debug?(message: string, ...meta: unknown[]): void;
+}
+
+/** Settings a runtime was built with, already resolved. */
+export interface RuntimeSettings {
+  store: CacheStore;
+  stores: Record<string, CacheStore>;
+  prefix: string;
+  ttlMs: number;
+  leaseMs: number;
+  serializer: Serializer | undefined;
+  logger: Logger;
+  onError: ((error: unknown, context: ErrorContext) => void) | undefined;
+}
+
+/** What `runtime.invalidate()` drops. */
+export interface InvalidateTarget {
+  /** Namespace of `keys`, or the namespace to drop with `allEntries`. */
+  namespace?: string;
+  /** Keys within the namespace (the key parts, as a key function returns them). */
+  keys?: ReadonlyArray<string | number>;
+  /** Drop the whole namespace. */
+  allEntries?: boolean;
+  /** Drop every entry carrying one of these tags. */
+  tags?: readonly string[];
+  /** Name of a registered store. @default the default store */
+  store?: string;
+}
+
+/**
+ * The runtime handle: its stores and settings, stats, events, and the write-behind
+ * flushers. `configureCache` builds one; `getCacheRuntime` returns the current one.
+ */
+export class CacheRuntime {
+  /** Resolved settings (read-only). */
+  readonly settings: RuntimeSettings;
+  /** Shared in-flight misses, per full key. */
+  readonly singleFlight = new SingleFlight();
+  /** Events: hit, miss, set, evict, invalidate, error, flush, retry, deadLetter. */
+  readonly events = new CacheEventEmitter();
+  /** Write-behind flushers of this runtime, created on first use. */
+  writeBehind: WriteBehindRegistry | undefined;
+  private readonly methodStats = new Map<string, StatsCounter>();
+  private readonly runtimeStats = new StatsCounter();
+  private readonly lastWarned = new Map<string, number>();
+  private closed = false;
+
+  constructor(settings: RuntimeSettings) {
+    this.settings = settings;
+    const attached = new Set<CacheStore>();
+    for (const store of [settings.store, ...Object.values(settings.stores)]) {
+      if (attached.has(store)) continue;
+      attached.add(store);
+      store.attach?.({
+        onEvict: (key) => {
+          this.runtimeStats.evictions++;
+          if (this.events.has('evict')) this.events.emit('evict', { key, store: store.name });
+        },
+        onError: (error) => this.report(error, { operation: `store:${store.name}` }),
+        serializer: settings.serializer,
+      });
+    }
+  }
+
+  /** The store registered under `name`, or the default store. @throws UnknownStoreError */
+  store(name?: string): CacheStore {
+    if (name === undefined) return this.settings.store;
+    const store = this.settings.stores[name];
+    if (!store) {
+      const known = Object.keys(this.settings.stores);
+      throw new UnknownStoreError(`no store named '${name}' (configured: ${known.length ? known.join(', ') : 'none'})`);
+    }
+    return store;
+  }
+
+  /** The live counters of a method, created on first use. */
+  statsFor(method: string): StatsCounter {
+    let counter = this.methodStats.get(method);
+    if (!counter) this.methodStats.set(method, (counter = new StatsCounter()));
+    return counter;
+  }
+
+  /** Hits, misses, hit rate and the other counters, in total and per method. */
+  stats(): CacheStatsReport {
+    const total = new StatsCounter();
+    total.add(this.runtimeStats);
+    const methods: CacheStatsReport['methods'] = {};
+    for (const [name, counter] of this.methodStats) {
+      total.add(counter);
+      methods[name] = counter.snapshot();
+    }
+    return { ...total.snapshot(), methods };
+  }
+
+  /** Sets every counter back to zero. */
+  resetStats(): void {
+    this.methodStats.clear();
+    Object.assign(this.runtimeStats, new StatsCounter());
+  }
+
+  /** Subscribes to an event. @returns a function that unsubscribes. */
+  on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /**
+   * Reports a failure that the call survived: counts it, emits `error`, and calls the error
+   * hook (or, without one, logs a warning at most once a minute per error code).
+   */
+  report(error: unknown, context: ErrorContext, stats?: StatsCounter): void {
+    (stats ?? this.runtimeStats).errors++;
+    if (this.events.has('error')) this.events.emit('error', { error, ...context });
+    if (this.settings.onError) {
+      try {
+        this.settings.onError(error, context);
+      } catch {
+        // the hook's own failure must not break the call
+      }
+      return;
+    }
+    const code = (error as { code?: string } | null)?.code ?? context.operation;
+    const now = Date.now();
+    if ((this.lastWarned.get(code) ?? -Infinity) + 60_000 > now) return;
+    this.lastWarned.set(code, now);
+    this.settings.logger.warn(
+      `cachekit: ${context.operation} failed${context.method ? ` in ${context.method}` : ''}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
+
+  /**
+   * Drops keys, a namespace or tags from code, exactly as `@Invalidate` would: keys get a
+   * tombstone (so in-flight misses cannot store an older value), namespaces and tags a new version.
+   */
+  async invalidate(target: InvalidateTarget): Promise<void> {
+    const store = this.store(target.store);
+    const { prefix, leaseMs } = this.settings;
+    const work: Promise<unknown>[] = [];
+    if (target.keys?.length) {
+      if (target.namespace === undefined) throw new TypeError('invalidate: keys need a namespace');
+      const base = namespaceBase(prefix, target.namespace);
+      for (const key of target.keys) work.push(store.write(entryKey(base, String(key)), { g: newGeneration(), d: 1 }, leaseMs));
+    }
+    const versions: string[] = [];
+    if (target.allEntries) {
+      if (target.namespace === undefined) throw new TypeError('invalidate: allEntries needs a namespace');
+      versions.push(namespaceVersionKey(prefix, target.namespace));
+    }
+    for (const tag of target.tags ?? []) versions.push(tagVersionKey(prefix, tag));
+    if (versions.length) work.push(store.bump(versions));
+    await Promise.all(work);
+  }
+
+  /** Resolves when every write-behind write queued before the call has reached its method. */
+  async flush(): Promise<void> {
+    await this.writeBehind?.flush();
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Flushes queued writes, then releases timers and closes every store (clients passed in by the user stay open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writeBehind?.close();
+    const stores = new Set([this.settings.store, ...Object.values(this.settings.stores)]);
+    await Promise.all([...stores].map((s) => s.close()));
+  }
+}

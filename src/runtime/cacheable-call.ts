@@ -1,0 +1,157 @@
+import type { CacheableOptions } from '../decorators/cacheable.js';
+import type { ReadResult, StoredEntry } from '../stores/store.js';
+import type { EntryTarget } from './entry-target.js';
+import { isFresh, tagsStillCurrent } from './entry-freshness.js';
+import { newGeneration } from './generation.js';
+import { tagVersionKey } from './keys.js';
+import type { LockedRun } from './distributed-lock.js';
+
+/** A compiled call: runs one invocation of a decorated method. */
+export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
+
+/**
+ * Cache-aside. The hit path is synchronous on stores that can answer without I/O (memory,
+ * a tiered L1 hit): one key build, one map lookup, one version compare. A miss runs the
+ * method once per key (single-flight) and stores the result only if the key's generation
+ * is still the one it read (its lease), so a write or invalidation that completed while
+ * the method ran is never overwritten by the older value.
+ */
+export function createCacheableCall(
+  target: EntryTarget,
+  options: CacheableOptions,
+  original: (...args: any[]) => any,
+  distributedLock?: LockedRun,
+): MethodCall {
+  const { runtime, store, stats, method, ttlMs } = target;
+  const { condition, unless, resultTags } = options;
+  const cacheNull = options.cacheNull ?? true;
+  const jitter = options.ttlJitter ?? 0;
+  const events = runtime.events;
+  const prefix = runtime.settings.prefix;
+  const readSync = store.readSync?.bind(store);
+
+  const hit = (key: string, value: unknown): Promise<unknown> => {
+    stats.hits++;
+    if (events.has('hit')) events.emit('hit', { method, key, store: store.name });
+    return Promise.resolve(value);
+  };
+
+  const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));
+
+  const populate = async (key: string, read: ReadResult, versionKeys: readonly string[], value: unknown, args: unknown[]) => {
+    const entry: StoredEntry = { v: value, g: newGeneration(), n: read.versions[0] };
+    if (versionKeys.length > 1 || resultTags) {
+      const t: Record<string, number> = {};
+      for (let i = 1; i < versionKeys.length; i++) t[versionKeys[i]!] = read.versions[i]!;
+      if (resultTags) {
+        const extra = resultTags(value, ...args).map((tag) => tagVersionKey(prefix, tag)).filter((k) => !(k in t));
+        const versions = extra.length ? await store.readVersions(extra) : [];
+        extra.forEach((k, i) => (t[k] = versions[i]!));
+      }
+      entry.t = t;
+    }
+    const ttl = ttlMs > 0 && jitter > 0 ? Math.round(ttlMs * (1 + Math.random() * jitter)) : ttlMs;
+    if (await store.writeIf(key, entry, ttl, read.entry?.g)) {
+      stats.sets++;
+      if (events.has('set')) events.emit('set', { method, key, store: store.name });
+    }
+  };
+
+  /** A miss: run the method once for every concurrent caller of the key, then populate under the lease. */
+  const miss = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined) => {
+    stats.misses++;
+    if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
+    // Callers share a miss only if they read the same generation and versions: a caller that read
+    // after a write or invalidation never joins a miss that started before it (older data).
+    const flightKey = read === undefined ? `${key}\u0000!` : `${key}\u0000${read.entry?.g ?? ''}\u0000${read.versions.join()}`;
+    return runtime.singleFlight.run(flightKey, async () => {
+      const run = async () => {
+        const value = await original.apply(self, args);
+        if (read !== undefined && shouldStore(value) && runtime.writeBehind?.pending(key) === undefined) {
+          try {
+            await populate(key, read, versionKeys, value, args);
+          } catch (error) {
+            runtime.report(error, { operation: 'write', method, key }, stats);
+          }
+        }
+        return value;
+      };
+      if (distributedLock === undefined || read === undefined) return run();
+      return distributedLock(key, run, async () => {
+        const again = await store.read(key, versionKeys);
+        return again.entry !== undefined && isFresh(again.entry, versionKeys, again.versions) === true ? { value: again.entry.v } : undefined;
+      });
+    });
+  };
+
+  /** Serves an entry after checking tags that were not read with it (result tags). */
+  const verifyTags = async (key: string, entry: StoredEntry, tagKeys: string[]) =>
+    tagsStillCurrent(entry, tagKeys, await store.readVersions(tagKeys));
+
+  const afterRead = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult): Promise<unknown> => {
+    const entry = read.entry;
+    if (entry !== undefined) {
+      const fresh = isFresh(entry, versionKeys, read.versions);
+      if (fresh === true) return hit(key, entry.v);
+      if (fresh !== false) {
+        return verifyTags(key, entry, fresh).then(
+          (ok) => (ok ? hit(key, entry.v) : miss(self, args, key, versionKeys, read)),
+          (error) => {
+            runtime.report(error, { operation: 'read', method, key }, stats);
+            return miss(self, args, key, versionKeys, undefined);
+          },
+        );
+      }
+    }
+    return miss(self, args, key, versionKeys, read);
+  };
+
+  const readAsync = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> =>
+    store.read(key, versionKeys).then(
+      (read) => afterRead(self, args, key, versionKeys, read),
+      (error) => {
+        runtime.report(error, { operation: 'read', method, key }, stats);
+        return miss(self, args, key, versionKeys, undefined);
+      },
+    );
+
+  return function cacheableCall(self, args) {
+    if (condition !== undefined && !condition.apply(self, args)) {
+      stats.bypasses++;
+      return callOriginal(original, self, args);
+    }
+    let key: string;
+    let versionKeys: readonly string[];
+    try {
+      key = target.keysOf(args) as string;
+      versionKeys = target.versionKeysOf(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const writeBehind = runtime.writeBehind;
+    if (writeBehind !== undefined && writeBehind.hasPending) {
+      const queued = writeBehind.pending(key);
+      if (queued !== undefined) return hit(key, queued.value);
+    }
+    if (readSync !== undefined) {
+      let read: ReadResult | undefined;
+      try {
+        read = readSync(key, versionKeys);
+      } catch (error) {
+        runtime.report(error, { operation: 'read', method, key }, stats);
+        return miss(self, args, key, versionKeys, undefined);
+      }
+      if (read !== undefined) return afterRead(self, args, key, versionKeys, read);
+    }
+    return readAsync(self, args, key, versionKeys);
+  };
+}
+
+/** Runs the undecorated method and always returns a promise (a synchronous throw becomes a rejection). */
+export function callOriginal(original: (...args: any[]) => any, self: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(original.apply(self, args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

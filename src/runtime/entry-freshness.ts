@@ -1,0 +1,25 @@
+import type { StoredEntry } from '../stores/store.js';
+
+/**
+ * Whether an entry read with `versions` (the current values of `versionKeys`: namespace
+ * first, then tags) may be served: not a tombstone, written under the current namespace
+ * version and the current version of each of its tags.
+ * @returns true or false, or the tag version keys that were not read (the caller reads them and asks again)
+ */
+export function isFresh(entry: StoredEntry, versionKeys: readonly string[], versions: readonly number[]): boolean | string[] {
+  if (entry.d === 1 || (entry.n ?? 0) !== versions[0]) return false;
+  const tags = entry.t;
+  if (tags === undefined) return true;
+  let unread: string[] | undefined;
+  for (const tagKey in tags) {
+    const i = versionKeys.indexOf(tagKey);
+    if (i < 0) (unread ??= []).push(tagKey);
+    else if (versions[i] !== tags[tagKey]) return false;
+  }
+  return unread ?? true;
+}
+
+/** Whether every tag in `keys` still has the version the entry recorded. */
+export function tagsStillCurrent(entry: StoredEntry, keys: readonly string[], versions: readonly number[]): boolean {
+  return keys.every((k, i) => entry.t?.[k] === versions[i]);
+}

@@ -1,0 +1,75 @@
+import { parseDuration } from '../duration.js';
+import type { CacheStore } from '../stores/store.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import { compileKey, entryKey, namespaceBase, namespaceVersionKey, tagVersionKey, type KeyOption } from './keys.js';
+import type { StatsCounter } from './stats.js';
+import type { TagsOption } from '../decorators/cacheable.js';
+import type { CacheDefaultsOptions } from '../decorators/cache-defaults.js';
+
+/** The options every decorator shares for addressing entries. */
+export interface AddressOptions {
+  key?: KeyOption;
+  namespace?: string;
+  store?: string;
+  ttl?: number | string;
+  tags?: TagsOption;
+}
+
+/**
+ * Where a decorated method's entries live, resolved once per runtime: the store, the
+ * namespace and its version counter, the key function, TTL and tags. Settings resolve
+ * method option, then @CacheDefaults, then the runtime.
+ */
+export interface EntryTarget {
+  readonly runtime: CacheRuntime;
+  readonly store: CacheStore;
+  /** `Class.method`, for stats and errors. */
+  readonly method: string;
+  readonly stats: StatsCounter;
+  readonly namespace: string;
+  /** The namespace's version counter; always the first of a read's version keys. */
+  readonly namespaceVersionKey: string;
+  /** TTL of written entries, in ms (0: none). */
+  readonly ttlMs: number;
+  /** The full key(s) of a call (throws KeyBuildError). */
+  keysOf(args: readonly unknown[]): string | string[];
+  /** The version keys of a call: the namespace's, then one per tag. */
+  versionKeysOf(args: readonly unknown[]): readonly string[];
+}
+
+/** Resolves an {@link EntryTarget} for one decorator's options. */
+export function resolveTarget(
+  runtime: CacheRuntime,
+  method: string,
+  stats: StatsCounter,
+  options: AddressOptions,
+  defaults: CacheDefaultsOptions | undefined,
+  manyKeys = false,
+): EntryTarget {
+  const { prefix, ttlMs } = runtime.settings;
+  const namespace = options.namespace ?? defaults?.namespace ?? method;
+  const store = runtime.store(options.store ?? defaults?.store);
+  const ttl = options.ttl ?? defaults?.ttl;
+  const base = namespaceBase(prefix, namespace);
+  const nsKey = namespaceVersionKey(prefix, namespace);
+  const keyFn = compileKey(options.key, manyKeys);
+  const tagSources = [defaults?.tags, options.tags].filter((t): t is TagsOption => t !== undefined);
+  const fixed = tagSources.every((t) => typeof t !== 'function');
+  const tagKeys = (args: readonly unknown[]): string[] =>
+    tagSources.flatMap((t) => (typeof t === 'function' ? t(...args) : t)).map((tag) => tagVersionKey(prefix, tag));
+  const fixedVersionKeys = fixed ? [nsKey, ...new Set(tagKeys([]))] : undefined;
+  return {
+    runtime,
+    store,
+    method,
+    stats,
+    namespace,
+    namespaceVersionKey: nsKey,
+    ttlMs: ttl === undefined ? ttlMs : parseDuration(ttl, `${method}: ttl`),
+    keysOf(args) {
+      const key = keyFn(args);
+      return typeof key === 'string' ? entryKey(base, key) : key.map((k) => entryKey(base, k));
+    },
+    versionKeysOf: fixedVersionKeys ? () => fixedVersionKeys : (args) => [nsKey, ...new Set(tagKeys(args))],
+  };
+}

@@ -1,0 +1,66 @@
+/** The events a runtime emits, with their payloads. */
+export interface CacheEvents {
+  /** A read was answered from the cache. */
+  hit: { method: string; key: string; store: string };
+  /** A read missed and ran the method. */
+  miss: { method: string; key: string; store: string };
+  /** An entry was written. */
+  set: { method: string; key: string; store: string };
+  /** A memory store evicted an entry for room. */
+  evict: { key: string; store: string };
+  /** Keys, a namespace or tags were invalidated. */
+  invalidate: { method: string; keys: string[]; namespaces: string[]; tags: string[] };
+  /** Something failed; the call itself fell back or failed with a named error. */
+  error: { error: unknown; method?: string; key?: string; operation: string };
+  /** Write-behind: a batch of writes reached the method. */
+  flush: { method: string; items: number };
+  /** Write-behind: an attempt failed and will be retried. */
+  retry: { method: string; key: string; attempt: number; error: unknown };
+  /** Write-behind: an item failed every attempt and went to the dead-letter handler. */
+  deadLetter: { method: string; key: string; error: unknown };
+}
+
+/** An event name. */
+export type CacheEventName = keyof CacheEvents;
+
+/** A minimal typed event emitter; emitting with no listener costs one array length check. */
+export class CacheEventEmitter {
+  private readonly listeners: { [E in CacheEventName]: Array<(payload: CacheEvents[E]) => void> } = {
+    hit: [],
+    miss: [],
+    set: [],
+    evict: [],
+    invalidate: [],
+    error: [],
+    flush: [],
+    retry: [],
+    deadLetter: [],
+  };
+
+  /** Subscribes to an event. @returns a function that unsubscribes. */
+  on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): () => void {
+    const list = this.listeners[event];
+    if (!list) throw new TypeError(`event: expected one of ${Object.keys(this.listeners).join(', ')}; got '${String(event)}'`);
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Whether anyone listens to `event` (check before building a payload on the hot path). */
+  has(event: CacheEventName): boolean {
+    return this.listeners[event].length !== 0;
+  }
+
+  /** Calls every listener of `event`; a throwing listener does not stop the others. */
+  emit<E extends CacheEventName>(event: E, payload: CacheEvents[E]): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        listener(payload);
+      } catch {
+        // a listener's failure must never break a cached call
+      }
+    }
+  }
+}

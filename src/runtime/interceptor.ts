@@ -1,0 +1,66 @@
+import { getCacheRuntime } from '../config.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import { classDefaultsOf, findOwner, type MethodPlan } from './plan.js';
+import { resolveTarget } from './entry-target.js';
+import { callOriginal, createCacheableCall, type MethodCall } from './cacheable-call.js';
+import { createWriteThroughCall } from './write-through-call.js';
+import { createWriteBehindCall } from './write-behind-call.js';
+import { compileInvalidation, withInvalidations } from './invalidate-call.js';
+import { createDistributedLock } from './distributed-lock.js';
+
+/** A plan compiled against one runtime. */
+interface CompiledPlan {
+  readonly runtime: CacheRuntime;
+  readonly call: MethodCall;
+}
+
+const compiled = new WeakMap<MethodPlan, CompiledPlan>();
+
+/**
+ * Routes one call of a decorated method by its plan. The plan is compiled on the first call
+ * against the current runtime (and again after `configureCache` replaces it), so every
+ * setting is resolved once, not per call.
+ */
+export function intercept(plan: MethodPlan, wrapper: Function, self: unknown, args: unknown[]): Promise<unknown> {
+  const runtime = getCacheRuntime();
+  let c = compiled.get(plan);
+  if (c === undefined || c.runtime !== runtime) {
+    try {
+      c = compile(plan, wrapper, self, runtime);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    compiled.set(plan, c);
+  }
+  return c.call(self, args);
+}
+
+function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: CacheRuntime): CompiledPlan {
+  plan.owner ??= findOwner(self, plan.methodName, wrapper);
+  const className = plan.owner?.name;
+  const method = className ? `${className}.${plan.methodName}` : plan.methodName;
+  const defaults = classDefaultsOf(plan.owner);
+  const stats = runtime.statsFor(method);
+  const original = plan.original;
+
+  let call: MethodCall = (s, args) => callOriginal(original, s, args);
+  const cache = plan.cache;
+  if (cache?.kind === 'Cacheable') {
+    const target = resolveTarget(runtime, method, stats, cache.options, defaults);
+    const lock = cache.options.distributedLock ? createDistributedLock(target) : undefined;
+    call = createCacheableCall(target, cache.options, original, lock);
+  } else if (cache?.kind === 'WriteThrough') {
+    call = createWriteThroughCall(resolveTarget(runtime, method, stats, cache.options, defaults), cache.options, original);
+  } else if (cache?.kind === 'WriteBehind') {
+    const target = resolveTarget(runtime, method, stats, { ...cache.options, ttl: cache.options.ttl }, defaults);
+    call = createWriteBehindCall(target, cache.options, plan);
+  }
+  if (plan.invalidations.length) {
+    const { tags: _entryTags, ...addressDefaults } = defaults ?? {};
+    const invalidations = plan.invalidations.map((options) =>
+      compileInvalidation(resolveTarget(runtime, method, stats, { ...options, tags: undefined }, addressDefaults, true), options),
+    );
+    call = withInvalidations(call, invalidations);
+  }
+  return { runtime, call };
+}

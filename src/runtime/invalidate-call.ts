@@ -1,0 +1,69 @@
+import type { InvalidateOptions } from '../decorators/invalidate.js';
+import type { MethodCall } from './cacheable-call.js';
+import type { EntryTarget } from './entry-target.js';
+import { newGeneration } from './generation.js';
+import { tagVersionKey } from './keys.js';
+
+/** One compiled @Invalidate: what it drops for a call, and when. */
+export interface CompiledInvalidation {
+  readonly when: 'after' | 'before' | 'always';
+  /** Computes what a call drops (throws KeyBuildError before anything runs). */
+  prepare(args: readonly unknown[]): () => Promise<void>;
+}
+
+/** Compiles one @Invalidate against its target (store and namespace). */
+export function compileInvalidation(target: EntryTarget, options: InvalidateOptions): CompiledInvalidation {
+  const { runtime, store, stats, method } = target;
+  const { prefix, leaseMs } = runtime.settings;
+  const tags = options.tags;
+  return {
+    when: options.when ?? 'after',
+    prepare(args) {
+      const keys = options.key === undefined ? [] : ([] as string[]).concat(target.keysOf(args));
+      const versionKeys = options.allEntries ? [target.namespaceVersionKey] : [];
+      const tagNames = tags === undefined ? [] : typeof tags === 'function' ? tags(...args) : tags;
+      for (const tag of tagNames) versionKeys.push(tagVersionKey(prefix, tag));
+      return async () => {
+        try {
+          // A tombstone, not a delete: a miss in flight holds the old generation and will not store.
+          await Promise.all([
+            ...keys.map((key) => store.write(key, { g: newGeneration(), d: 1 }, leaseMs)),
+            versionKeys.length ? store.bump(versionKeys) : undefined,
+          ]);
+          stats.invalidations += keys.length + versionKeys.length;
+          if (runtime.events.has('invalidate')) {
+            runtime.events.emit('invalidate', {
+              method,
+              keys,
+              namespaces: options.allEntries ? [target.namespace] : [],
+              tags: [...tagNames],
+            });
+          }
+        } catch (error) {
+          runtime.report(error, { operation: 'invalidate', method, key: keys[0] }, stats);
+        }
+      };
+    },
+  };
+}
+
+/**
+ * Wraps a call (the cached call, or the plain method) with its invalidations: `before` ones
+ * run first, `after` ones once it succeeded, `always` ones once it settled either way.
+ * Every key is computed before the method runs, so a bad key never reaches the database.
+ */
+export function withInvalidations(call: MethodCall, invalidations: readonly CompiledInvalidation[]): MethodCall {
+  return async function invalidatingCall(self, args) {
+    const drops = invalidations.map((inv) => ({ when: inv.when, run: inv.prepare(args) }));
+    await Promise.all(drops.filter((d) => d.when === 'before').map((d) => d.run()));
+    let result: unknown;
+    try {
+      result = await call(self, args);
+    } catch (error) {
+      await Promise.all(drops.filter((d) => d.when === 'always').map((d) => d.run()));
+      throw error;
+    }
+    await Promise.all(drops.filter((d) => d.when !== 'before').map((d) => d.run()));
+    return result;
+  };
+}

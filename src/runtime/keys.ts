@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { KeyBuildError } from '../errors.js';
+import { quote } from '../duration.js';
+import { encodeArgs, encodeValue } from './stable-encoding.js';
+
+/**
+ * The one key builder every decorator uses, so that `@Cacheable`, `@WriteThrough`,
+ * `@Invalidate` and `@WriteBehind` with the same namespace and key address the same entry.
+ *
+ * Layout: `prefix:namespace:key` for entries, `prefix#n:namespace` for namespace versions and
+ * `prefix#t:tag` for tag versions. `%`, `:`, `#` are percent-escaped in the prefix and the
+ * namespace, so no namespace can produce another one's keys. A key longer than
+ * {@link MAX_KEY_LENGTH} is replaced by its SHA-256 as `prefix:namespace#<hash>`, which no
+ * plain key can equal (plain keys follow a `:`).
+ */
+
+/** Key parts longer than this many characters are hashed. */
+export const MAX_KEY_LENGTH = 200;
+
+/** A key option: a function of the method's arguments, or a template such as `'user:{0}'` or `'{0.id}'`. */
+export type KeyOption<A extends unknown[] = any[]> = ((...args: A) => KeyPart | readonly KeyPart[]) | string;
+
+/** What a key function may return: one key, or (for `@Invalidate`) several. */
+export type KeyPart = string | number;
+
+/** Escapes a prefix or namespace so it cannot contain the separators. */
+export function escapeSegment(segment: string): string {
+  return /[%:#]/.test(segment) ? segment.replace(/[%:#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : segment;
+}
+
+/** The start of every entry key of a namespace: `prefix:namespace`. */
+export function namespaceBase(prefix: string, namespace: string): string {
+  return `${escapeSegment(prefix)}:${escapeSegment(namespace)}`;
+}
+
+/** The full key of an entry from its namespace base and key part. */
+export function entryKey(base: string, key: string): string {
+  return key.length > MAX_KEY_LENGTH ? `${base}#${createHash('sha256').update(key).digest('base64url')}` : `${base}:${key}`;
+}
+
+/** The counter that versions a namespace. */
+export function namespaceVersionKey(prefix: string, namespace: string): string {
+  return `${escapeSegment(prefix)}#n:${escapeSegment(namespace)}`;
+}
+
+/** The counter that versions a tag. */
+export function tagVersionKey(prefix: string, tag: string): string {
+  return `${escapeSegment(prefix)}#t:${tag}`;
+}
+
+/** Turns the arguments of a call into the key part(s) of an entry. */
+export type KeyFunction = (args: readonly unknown[]) => string | string[];
+
+/**
+ * Compiles a key option into a {@link KeyFunction}. Without an option, the key is the stable
+ * encoding of every argument. Validates the option itself (the caller names it in errors).
+ * @param many whether the key function may return several keys (`@Invalidate`)
+ */
+export function compileKey(option: KeyOption | undefined, many = false): KeyFunction {
+  if (option === undefined) return encodeArgs;
+  if (typeof option === 'string') return compileTemplate(option);
+  return (args) => checkKeyResult(option(...args), many);
+}
+
+function checkKeyResult(result: unknown, many: boolean): string | string[] {
+  if (typeof result === 'string') return result;
+  if (typeof result === 'number' && Number.isFinite(result)) return String(result);
+  if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
+    return result.map(String);
+  }
+  throw new KeyBuildError(`key function must return a string or a finite number${many ? ' (or an array of them)' : ''}; got ${quote(result)}`);
+}
+
+const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;
+
+/** `'user:{0}'`, `'{0.id}-{1}'`: placeholders are argument indexes with optional property paths. */
+function compileTemplate(template: string): KeyFunction {
+  const parts: Array<string | { index: number; path: string[] }> = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    parts.push(template.slice(last, match.index));
+    parts.push({ index: Number(match[1]), path: match[2] ? match[2].slice(1).split('.') : [] });
+    last = match.index + match[0].length;
+  }
+  parts.push(template.slice(last));
+  return (args) => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      let value: unknown = args[part.index];
+      for (const p of part.path) value = value == null ? undefined : (value as Record<string, unknown>)[p];
+      out += typeof value === 'string' ? value : typeof value === 'number' ? String(value) : encodeValue(value);
+    }
+    return out;
+  };
+}
+
+/** Whether a value is an acceptable key option (validated when a decorator is applied). */
+export function isKeyOption(value: unknown): value is KeyOption {
+  return typeof value === 'function' || (typeof value === 'string' && value.length > 0);
+}

@@ -1,0 +1,19 @@
+import type { BoundedMap, BoundedMapOptions, EvictionPolicy } from './bounded-map.js';
+import { LruMap } from './lru-map.js';
+import { LfuMap } from './lfu-map.js';
+import { TinyLfuMap } from './tinylfu-map.js';
+
+/** Builds the bounded map for an eviction policy. */
+export function createBoundedMap<V extends {}>(policy: EvictionPolicy, options: BoundedMapOptions): BoundedMap<V> {
+  switch (policy) {
+    case 'lru':
+      return new LruMap<V>(options);
+    case 'lfu':
+      return new LfuMap<V>(options);
+    case 'tinylfu':
+      return new TinyLfuMap<V>(options);
+  }
+}
+
+/** The policy names accepted by `MemoryStore({ policy })`. */
+export const EVICTION_POLICIES: readonly EvictionPolicy[] = ['lru', 'lfu', 'tinylfu'];

@@ -1,0 +1,161 @@
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
+import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
+import { estimateSize } from './estimate-size.js';
+import { quote } from '../duration.js';
+
+/** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
+export interface Clock {
+  now(): number;
+}
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most entries held; the policy evicts beyond it. @default 10_000 */
+  maxEntries?: number;
+  /** Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. @default Infinity */
+  maxBytes?: number;
+  /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
+  policy?: EvictionPolicy;
+  /** Estimates the size in bytes of a value, for `maxBytes`. @default a walk of the value's strings and fields */
+  sizeOf?: (value: unknown) => number;
+  /** Source of time for TTLs. @default Date */
+  clock?: Clock;
+  /** A name for stats and errors. @default 'memory' */
+  name?: string;
+}
+
+interface MemoryRecord {
+  entry: StoredEntry;
+  /** Absolute expiry time (clock ms), 0 for none. */
+  expiresAt: number;
+}
+
+/**
+ * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
+ * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ */
+export class MemoryStore implements CacheStore {
+  readonly name: string;
+  private readonly records: BoundedMap<MemoryRecord>;
+  private readonly counters = new Map<string, number>();
+  private readonly clock: Clock;
+  private readonly sizeOf: ((value: unknown) => number) | undefined;
+  private hooks: StoreHooks = {};
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new TypeError(`maxEntries: expected an integer >= 1; got ${quote(options.maxEntries)}`);
+    }
+    const maxBytes = options.maxBytes ?? Infinity;
+    if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
+      throw new TypeError(`maxBytes: expected an integer >= 1; got ${quote(options.maxBytes)}`);
+    }
+    const policy = options.policy ?? 'lru';
+    if (!EVICTION_POLICIES.includes(policy)) {
+      throw new TypeError(`policy: expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
+    }
+    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
+      throw new TypeError(`sizeOf: expected a function; got ${quote(options.sizeOf)}`);
+    }
+    if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+      throw new TypeError(`clock: expected an object with a now() method; got ${quote(options.clock)}`);
+    }
+    this.name = options.name ?? 'memory';
+    this.clock = options.clock ?? Date;
+    this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
+    this.records = createBoundedMap<MemoryRecord>(policy, {
+      maxEntries,
+      maxSize: maxBytes,
+      onEvict: (key) => this.hooks.onEvict?.(key),
+    });
+  }
+
+  /** Number of entries held (including tombstones and not yet noticed expired ones). */
+  get size(): number {
+    return this.records.size;
+  }
+
+  attach(hooks: StoreHooks): void {
+    this.hooks = hooks;
+  }
+
+  readSync(key: string, versionKeys: readonly string[]): ReadResult {
+    const versions = versionKeys.length === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
+    return { entry: this.live(key)?.entry, versions };
+  }
+
+  read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
+    return Promise.resolve(this.readSync(key, versionKeys));
+  }
+
+  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+    return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
+  }
+
+  /** Synchronous {@link write}. */
+  writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+    const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
+    const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
+    this.records.set(key, { entry, expiresAt }, size);
+  }
+
+  write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
+    this.writeSync(key, entry, ttlMs);
+    return Promise.resolve();
+  }
+
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    if (this.live(key)?.entry.g !== expected) return Promise.resolve(false);
+    this.writeSync(key, entry, ttlMs);
+    return Promise.resolve(true);
+  }
+
+  delete(keys: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const key of keys) if (this.records.delete(key)) n++;
+    return Promise.resolve(n);
+  }
+
+  bump(versionKeys: readonly string[]): Promise<number[]> {
+    return Promise.resolve(this.bumpSync(versionKeys));
+  }
+
+  /** Synchronous {@link bump}. */
+  bumpSync(versionKeys: readonly string[]): number[] {
+    return versionKeys.map((k) => {
+      const next = (this.counters.get(k) ?? 0) + 1;
+      this.counters.set(k, next);
+      return next;
+    });
+  }
+
+  /** Sets counters to known values (a tiered L1 mirroring its L2). */
+  setVersions(versionKeys: readonly string[], values: readonly number[]): void {
+    versionKeys.forEach((k, i) => this.counters.set(k, values[i]!));
+  }
+
+  clear(): Promise<void> {
+    this.records.clear();
+    this.counters.clear();
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The record under key if it has not expired; drops it if it has. */
+  private live(key: string): MemoryRecord | undefined {
+    const record = this.records.get(key);
+    if (record === undefined) return undefined;
+    if (record.expiresAt !== 0 && record.expiresAt <= this.clock.now()) {
+      this.records.delete(key);
+      return undefined;
+    }
+    return record;
+  }
+}
+
+const EMPTY: number[] = [];

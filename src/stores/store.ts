@@ -1,0 +1,101 @@
+/**
+ * The store interface every backend implements (memory, Redis, tiered).
+ *
+ * A store keeps {@link StoredEntry} records under full keys built by the key builder, and
+ * integer version counters (namespace and tag versions). The interceptor owns the cache
+ * semantics (hits, leases, versions); a store only has to make each operation atomic.
+ */
+
+import type { Serializer } from '../serializer.js';
+
+/** One cached record as it lives in a store. Short field names keep the Redis encoding small. */
+export interface StoredEntry {
+  /** The cached value (absent on a tombstone). */
+  v?: unknown;
+  /**
+   * Generation: a fresh random integer on every write or invalidation of the key. A miss
+   * remembers the generation it saw (its lease) and populates only if it is unchanged.
+   */
+  g: number;
+  /** Namespace version when the entry was written; a bump of the namespace makes it stale. */
+  n?: number;
+  /** Tag versions when the entry was written (tag -> version); a bump of any makes it stale. */
+  t?: Record<string, number>;
+  /** 1 on a tombstone: the key was invalidated; reads see a miss, leases see the new generation. */
+  d?: 1;
+  /** 1 while a write-behind write of this key is queued: never replaced by a populate from the method. */
+  w?: 1;
+}
+
+/** What {@link CacheStore.read} returns. */
+export interface ReadResult {
+  /** The entry under the key, or undefined when there is none (or it expired). */
+  entry: StoredEntry | undefined;
+  /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
+  versions: number[];
+}
+
+/** A store of cache entries. All methods may reject; the interceptor treats a rejection as a store failure. */
+export interface CacheStore {
+  /** A short name for stats and errors, e.g. `'memory'`, `'redis'`. */
+  readonly name: string;
+
+  /** Reads the entry under `key` and the counters under `versionKeys`, in one round trip where the backend allows. */
+  read(key: string, versionKeys: readonly string[]): Promise<ReadResult>;
+
+  /**
+   * Synchronous {@link read} for stores that can answer without I/O (memory, a tiered L1 hit).
+   * Returns undefined when it cannot answer synchronously; the caller then uses {@link read}.
+   */
+  readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
+
+  /** Reads the counters under `versionKeys` (0 for a counter never bumped). */
+  readVersions(versionKeys: readonly string[]): Promise<number[]>;
+
+  /** Stores `entry` under `key` for `ttlMs` milliseconds (0 = no expiry), unconditionally. */
+  write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
+
+  /**
+   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no entry).
+   * @returns true if the entry was written, false if the key changed since the lease was taken.
+   */
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;
+
+  /** Deletes the entries under `keys`. @returns how many existed. */
+  delete(keys: readonly string[]): Promise<number>;
+
+  /** Increments each counter under `versionKeys` by one. @returns the new values, in order. */
+  bump(versionKeys: readonly string[]): Promise<number[]>;
+
+  /** Drops every entry and counter this store holds under its own prefix (never the whole database). */
+  clear(): Promise<void>;
+
+  /** Releases timers and connections the store opened itself (a client passed in is left open). */
+  close(): Promise<void>;
+
+  /**
+   * Takes the lock named `key` for `ttlMs` if nobody holds it (Redis: `SET key token NX PX`).
+   * Optional: stores shared between processes implement it for `distributedLock`.
+   * @returns a token to release the lock with, or undefined if another holder has it
+   */
+  acquireLock?(key: string, ttlMs: number): Promise<string | undefined>;
+
+  /** Releases a lock taken with {@link acquireLock} if `token` still holds it. */
+  releaseLock?(key: string, token: string): Promise<void>;
+
+  /**
+   * Called once by the runtime that uses the store, to receive evictions (memory) and to learn
+   * the runtime's reporting hook. Optional.
+   */
+  attach?(hooks: StoreHooks): void;
+}
+
+/** Callbacks a runtime hands to its stores. */
+export interface StoreHooks {
+  /** An entry was evicted for room (not by TTL or delete). */
+  onEvict?(key: string): void;
+  /** A background failure of the store (e.g. the invalidation bus lost its connection). */
+  onError?(error: unknown): void;
+  /** The runtime's serializer, for stores that encode values and were not given their own. */
+  serializer?: Serializer;
+}
