@@ -1,6 +1,7 @@
 import { parseDuration, quote, type Duration } from './duration.js';
 import { MemoryStore } from './stores/memory-store.js';
 import type { CacheStore } from './stores/store.js';
+import { TimeoutGuard } from './stores/timeout-guard.js';
 import type { Serializer } from './serializer.js';
 import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
 
@@ -16,6 +17,8 @@ export interface CacheConfig {
   ttl?: Duration;
   /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. @default '1m' */
   leaseTtl?: Duration;
+  /** Deadline of each operation on a store that does not enforce its own (custom stores); 0 for none. @default '1s' */
+  storeTimeout?: Duration;
   /** Serializer for stores that keep bytes (Redis) and were not given their own. @default MessagePack (msgpackr) */
   serializer?: Serializer;
   /** Where warnings go. @default console */
@@ -24,7 +27,7 @@ export interface CacheConfig {
   onError?: (error: unknown, context: ErrorContext) => void;
 }
 
-const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'serializer', 'logger', 'onError'];
+const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError'];
 
 let current: CacheRuntime | undefined;
 
@@ -58,9 +61,11 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.serializer !== undefined && typeof config.serializer?.serialize !== 'function') {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
+  const storeTimeoutMs = config.storeTimeout === undefined ? 1_000 : parseDuration(config.storeTimeout, 'configureCache: storeTimeout');
+  const guard = (store: CacheStore) => TimeoutGuard.wrap(store, storeTimeoutMs);
   current = new CacheRuntime({
-    store: config.store ?? new MemoryStore(),
-    stores: { ...config.stores },
+    store: guard(config.store ?? new MemoryStore()),
+    stores: Object.fromEntries(Object.entries(config.stores ?? {}).map(([name, store]) => [name, guard(store)])),
     prefix: config.prefix ?? 'cachekit',
     ttlMs: config.ttl === undefined ? 300_000 : parseDuration(config.ttl, 'configureCache: ttl'),
     leaseMs: config.leaseTtl === undefined ? 60_000 : parseDuration(config.leaseTtl, 'configureCache: leaseTtl'),

@@ -39,7 +39,7 @@ export function defineMethodDecorator(decorator: string, part: PlanPart): DualMe
       throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${name}' is a field`);
     }
     if (descriptor.get || descriptor.set) {
-      throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${name}' is an accessor`);
+      throw new DecoratorUsageError(`@${decorator} can only decorate methods; '${name}' is a getter or setter`);
     }
     if (typeof descriptor.value !== 'function') {
       throw new DecoratorUsageError(`@${decorator}: '${name}' is not a function`);

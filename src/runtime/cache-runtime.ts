@@ -6,6 +6,7 @@ import { SingleFlight } from './single-flight.js';
 import { StatsCounter, type CacheStatsReport } from './stats.js';
 import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from './keys.js';
 import { newGeneration } from './generation.js';
+import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 
 /** Where an error happened, as passed to the error hook. */
@@ -62,6 +63,8 @@ export class CacheRuntime {
   readonly singleFlight = new SingleFlight();
   /** Events: hit, miss, set, evict, invalidate, error, flush, retry, deadLetter. */
   readonly events = new CacheEventEmitter();
+  /** Invalidations a store failed to take, retried until it does; their keys bypass the cache meanwhile. */
+  readonly unconfirmed: UnconfirmedInvalidations;
   /** Write-behind flushers of this runtime, created on first use. */
   writeBehind: WriteBehindRegistry | undefined;
   private readonly methodStats = new Map<string, StatsCounter>();
@@ -71,6 +74,7 @@ export class CacheRuntime {
 
   constructor(settings: RuntimeSettings) {
     this.settings = settings;
+    this.unconfirmed = new UnconfirmedInvalidations(settings.leaseMs, (error) => this.report(error, { operation: 'invalidate' }));
     const attached = new Set<CacheStore>();
     for (const store of [settings.store, ...Object.values(settings.stores)]) {
       if (attached.has(store)) continue;
@@ -157,12 +161,12 @@ export class CacheRuntime {
    */
   async invalidate(target: InvalidateTarget): Promise<void> {
     const store = this.store(target.store);
-    const { prefix, leaseMs } = this.settings;
-    const work: Promise<unknown>[] = [];
+    const { prefix } = this.settings;
+    const keys: string[] = [];
     if (target.keys?.length) {
       if (target.namespace === undefined) throw new TypeError('invalidate: keys need a namespace');
       const base = namespaceBase(prefix, target.namespace);
-      for (const key of target.keys) work.push(store.write(entryKey(base, String(key)), { g: newGeneration(), d: 1 }, leaseMs));
+      for (const key of target.keys) keys.push(entryKey(base, String(key)));
     }
     const versions: string[] = [];
     if (target.allEntries) {
@@ -170,8 +174,27 @@ export class CacheRuntime {
       versions.push(namespaceVersionKey(prefix, target.namespace));
     }
     for (const tag of target.tags ?? []) versions.push(tagVersionKey(prefix, tag));
-    if (versions.length) work.push(store.bump(versions));
-    await Promise.all(work);
+    await this.drop(store, keys, versions);
+  }
+
+  /**
+   * Tombstones `keys` (a miss in flight holds the old generation and will not store) and bumps
+   * `versionKeys`. What the store fails to take is reported and retried in the background;
+   * meanwhile this process bypasses the cache for it. @returns whether everything got through
+   */
+  async drop(store: CacheStore, keys: readonly string[], versionKeys: readonly string[], method?: string): Promise<boolean> {
+    const { leaseMs } = this.settings;
+    const results = await Promise.allSettled([
+      ...keys.map((key) => store.write(key, { g: newGeneration(), d: 1 }, leaseMs)),
+      versionKeys.length ? store.bump(versionKeys) : Promise.resolve(),
+    ]);
+    const failedKeys = keys.filter((_, i) => results[i]!.status === 'rejected');
+    const versionsFailed = results[keys.length]!.status === 'rejected';
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failure) return true;
+    this.report(failure.reason, { operation: 'invalidate', method, key: failedKeys[0] }, method ? this.statsFor(method) : undefined);
+    this.unconfirmed.add(store, failedKeys, versionsFailed ? versionKeys : []);
+    return false;
   }
 
   /** Resolves when every write-behind write queued before the call has reached its method. */
@@ -189,6 +212,7 @@ export class CacheRuntime {
     if (this.closed) return;
     this.closed = true;
     await this.writeBehind?.close();
+    this.unconfirmed.stop();
     const stores = new Set([this.settings.store, ...Object.values(this.settings.stores)]);
     await Promise.all([...stores].map((s) => s.close()));
   }

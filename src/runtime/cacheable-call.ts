@@ -29,6 +29,7 @@ export function createCacheableCall(
   const events = runtime.events;
   const prefix = runtime.settings.prefix;
   const readSync = store.readSync?.bind(store);
+  const unconfirmed = runtime.unconfirmed;
 
   const hit = (key: string, value: unknown): Promise<unknown> => {
     stats.hits++;
@@ -127,6 +128,10 @@ export function createCacheableCall(
       versionKeys = target.versionKeysOf(args);
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (unconfirmed.size !== 0 && unconfirmed.blocks(key, versionKeys)) {
+      stats.bypasses++;
+      return callOriginal(original, self, args);
     }
     const writeBehind = runtime.writeBehind;
     if (writeBehind !== undefined && writeBehind.hasPending) {

@@ -1,7 +1,6 @@
 import type { InvalidateOptions } from '../decorators/invalidate.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
-import { newGeneration } from './generation.js';
 import { tagVersionKey } from './keys.js';
 
 /** One compiled @Invalidate: what it drops for a call, and when. */
@@ -14,7 +13,7 @@ export interface CompiledInvalidation {
 /** Compiles one @Invalidate against its target (store and namespace). */
 export function compileInvalidation(target: EntryTarget, options: InvalidateOptions): CompiledInvalidation {
   const { runtime, store, stats, method } = target;
-  const { prefix, leaseMs } = runtime.settings;
+  const { prefix } = runtime.settings;
   const tags = options.tags;
   return {
     when: options.when ?? 'after',
@@ -24,12 +23,7 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
       const tagNames = tags === undefined ? [] : typeof tags === 'function' ? tags(...args) : tags;
       for (const tag of tagNames) versionKeys.push(tagVersionKey(prefix, tag));
       return async () => {
-        try {
-          // A tombstone, not a delete: a miss in flight holds the old generation and will not store.
-          await Promise.all([
-            ...keys.map((key) => store.write(key, { g: newGeneration(), d: 1 }, leaseMs)),
-            versionKeys.length ? store.bump(versionKeys) : undefined,
-          ]);
+        if (await runtime.drop(store, keys, versionKeys, method)) {
           stats.invalidations += keys.length + versionKeys.length;
           if (runtime.events.has('invalidate')) {
             runtime.events.emit('invalidate', {
@@ -39,8 +33,6 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
               tags: [...tagNames],
             });
           }
-        } catch (error) {
-          runtime.report(error, { operation: 'invalidate', method, key: keys[0] }, stats);
         }
       };
     },

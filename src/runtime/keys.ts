@@ -59,7 +59,15 @@ export type KeyFunction = (args: readonly unknown[]) => string | string[];
 export function compileKey(option: KeyOption | undefined, many = false): KeyFunction {
   if (option === undefined) return encodeArgs;
   if (typeof option === 'string') return compileTemplate(option);
-  return (args) => checkKeyResult(option(...args), many);
+  return (args) => {
+    let result: unknown;
+    try {
+      result = option(...args);
+    } catch (error) {
+      throw new KeyBuildError(`key function threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+    return checkKeyResult(result, many);
+  };
 }
 
 function checkKeyResult(result: unknown, many: boolean): string | string[] {

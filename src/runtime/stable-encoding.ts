@@ -60,25 +60,31 @@ function encodeShape(value: object, ancestors: object[]): string {
     for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + encodeNested(value[i], ancestors);
     return out + ']';
   }
-  if (value instanceof Date) {
-    const time = value.getTime();
-    return `Date(${Number.isNaN(time) ? 'NaN' : value.toISOString()})`;
+  // Built-ins are recognised by their tag, not instanceof, so values from another realm
+  // (a vm context, a worker's structured clone) encode exactly like local ones.
+  switch (Object.prototype.toString.call(value)) {
+    case '[object Date]': {
+      const time = (value as Date).getTime();
+      return `Date(${Number.isNaN(time) ? 'NaN' : (value as Date).toISOString()})`;
+    }
+    case '[object Map]': {
+      const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => `${encodeNested(k, ancestors)}=>${encodeNested(v, ancestors)}`);
+      return `Map{${entries.sort().join(',')}}`;
+    }
+    case '[object Set]':
+      return `Set[${[...(value as Set<unknown>)].map((v) => encodeNested(v, ancestors)).sort().join(',')}]`;
+    case '[object RegExp]':
+      return `RegExp(${JSON.stringify((value as RegExp).source)},${(value as RegExp).flags})`;
   }
-  if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => `${encodeNested(k, ancestors)}=>${encodeNested(v, ancestors)}`);
-    return `Map{${entries.sort().join(',')}}`;
-  }
-  if (value instanceof Set) {
-    return `Set[${[...value].map((v) => encodeNested(v, ancestors)).sort().join(',')}]`;
-  }
-  if (value instanceof RegExp) return `RegExp(${JSON.stringify(value.source)},${value.flags})`;
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
     return `${value.constructor.name}(${bytes})`;
   }
-  if (value instanceof ArrayBuffer) return `ArrayBuffer(${Buffer.from(value).toString('hex')})`;
+  if (Object.prototype.toString.call(value) === '[object ArrayBuffer]') return `ArrayBuffer(${Buffer.from(value as ArrayBuffer).toString('hex')})`;
   const proto = Object.getPrototypeOf(value);
-  const tag = proto === Object.prototype || proto === null ? '' : `@${classNameOf(value)}`;
+  // A plain object's prototype is Object.prototype of some realm (whose own prototype is null).
+  const plain = proto === null || Object.getPrototypeOf(proto) === null;
+  const tag = plain ? '' : `@${classNameOf(value)}`;
   const keys = Object.keys(value).sort();
   let out = `${tag}{`;
   for (let i = 0; i < keys.length; i++) {

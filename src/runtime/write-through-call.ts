@@ -25,11 +25,8 @@ export function createWriteThroughCall(target: EntryTarget, options: WriteThroug
       if (runtime.events.has('set')) runtime.events.emit('set', { method, key, store: store.name });
     } catch (error) {
       runtime.report(error, { operation: 'write', method, key }, stats);
-      try {
-        await store.write(key, { g: newGeneration(), d: 1 }, runtime.settings.leaseMs);
-      } catch (invalidateError) {
-        runtime.report(invalidateError, { operation: 'invalidate', method, key }, stats);
-      }
+      // The database has the new value: the old entry must go (retried until the store takes it).
+      await runtime.drop(store, [key], [], method);
       if (throwOnCacheError) {
         throw new CacheWriteError(`${method}: the method succeeded but the cache write of '${key}' failed`, { cause: error });
       }

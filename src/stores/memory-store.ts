@@ -37,6 +37,8 @@ interface MemoryRecord {
  */
 export class MemoryStore implements CacheStore {
   readonly name: string;
+  /** Memory operations never wait. */
+  readonly enforcesTimeouts = true;
   private readonly records: BoundedMap<MemoryRecord>;
   private readonly counters = new Map<string, number>();
   private readonly clock: Clock;

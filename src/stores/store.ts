@@ -40,6 +40,12 @@ export interface CacheStore {
   /** A short name for stats and errors, e.g. `'memory'`, `'redis'`. */
   readonly name: string;
 
+  /**
+   * True if every operation settles within a bounded time on its own (memory; Redis with its
+   * timeouts). Otherwise the runtime puts its `storeTimeout` on each operation.
+   */
+  readonly enforcesTimeouts?: boolean;
+
   /** Reads the entry under `key` and the counters under `versionKeys`, in one round trip where the backend allows. */
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult>;
 

@@ -1,0 +1,65 @@
+import { StoreTimeoutError } from '../errors.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+
+/**
+ * Puts a deadline on every operation of a store that does not enforce its own
+ * (`store.enforcesTimeouts`), so a hung custom store turns into a StoreTimeoutError and the
+ * decorated call falls back to the method instead of hanging. Synchronous reads pass through.
+ */
+export class TimeoutGuard implements CacheStore {
+  readonly name: string;
+  readonly readSync?: CacheStore['readSync'];
+
+  constructor(
+    private readonly inner: CacheStore,
+    private readonly timeoutMs: number,
+  ) {
+    this.name = inner.name;
+    if (inner.readSync) this.readSync = inner.readSync.bind(inner);
+  }
+
+  /** Wraps `store` unless it enforces timeouts itself or the timeout is 0. */
+  static wrap(store: CacheStore, timeoutMs: number): CacheStore {
+    return store.enforcesTimeouts || timeoutMs <= 0 ? store : new TimeoutGuard(store, timeoutMs);
+  }
+
+  private within<T>(operation: string, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreTimeoutError(`store '${this.name}' did not answer ${operation} within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
+    return this.within('read', this.inner.read(key, versionKeys));
+  }
+  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+    return this.within('readVersions', this.inner.readVersions(versionKeys));
+  }
+  write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
+    return this.within('write', this.inner.write(key, entry, ttlMs));
+  }
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    return this.within('writeIf', this.inner.writeIf(key, entry, ttlMs, expected));
+  }
+  delete(keys: readonly string[]): Promise<number> {
+    return this.within('delete', this.inner.delete(keys));
+  }
+  bump(versionKeys: readonly string[]): Promise<number[]> {
+    return this.within('bump', this.inner.bump(versionKeys));
+  }
+  clear(): Promise<void> {
+    return this.within('clear', this.inner.clear());
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  attach(hooks: StoreHooks): void {
+    this.inner.attach?.(hooks);
+  }
+}
