@@ -1,7 +1,7 @@
 import { parseDuration } from '../duration.js';
 import type { CacheStore } from '../stores/store.js';
 import type { CacheRuntime } from './cache-runtime.js';
-import { compileKey, entryKey, namespaceBase, namespaceVersionKey, tagVersionKey, type KeyOption } from './keys.js';
+import { compileKey, namespaceBase, namespaceVersionKey, tagVersionKey, type KeyOption } from './keys.js';
 import type { StatsCounter } from './stats.js';
 import type { TagsOption } from '../decorators/cacheable.js';
 import type { CacheDefaultsOptions } from '../decorators/cache-defaults.js';
@@ -52,7 +52,7 @@ export function resolveTarget(
   const ttl = options.ttl ?? defaults?.ttl;
   const base = namespaceBase(prefix, namespace);
   const nsKey = namespaceVersionKey(prefix, namespace);
-  const keyFn = compileKey(options.key, manyKeys);
+  const keysOf = compileKey(options.key, base, manyKeys);
   const tagSources = [defaults?.tags, options.tags].filter((t): t is TagsOption => t !== undefined);
   const fixed = tagSources.every((t) => typeof t !== 'function');
   const tagKeys = (args: readonly unknown[]): string[] =>
@@ -66,10 +66,7 @@ export function resolveTarget(
     namespace,
     namespaceVersionKey: nsKey,
     ttlMs: ttl === undefined ? ttlMs : parseDuration(ttl, `${method}: ttl`),
-    keysOf(args) {
-      const key = keyFn(args);
-      return typeof key === 'string' ? entryKey(base, key) : key.map((k) => entryKey(base, k));
-    },
+    keysOf,
     versionKeysOf: fixedVersionKeys ? () => fixedVersionKeys : (args) => [nsKey, ...new Set(tagKeys(args))],
   };
 }

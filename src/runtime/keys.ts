@@ -48,17 +48,41 @@ export function tagVersionKey(prefix: string, tag: string): string {
   return `${escapeSegment(prefix)}#t:${tag}`;
 }
 
-/** Turns the arguments of a call into the key part(s) of an entry. */
+/** Turns the arguments of a call into the full key(s) of its entry. */
 export type KeyFunction = (args: readonly unknown[]) => string | string[];
 
+/** How many full keys one method remembers for its most common key parts before starting over. */
+const INTERNED_LIMIT = 10_000;
+
 /**
- * Compiles a key option into a {@link KeyFunction}. Without an option, the key is the stable
- * encoding of every argument. Validates the option itself (the caller names it in errors).
+ * Compiles a key option into a function from a call's arguments to full keys under `base`
+ * (see {@link namespaceBase}). Without an option, the key is the stable encoding of every
+ * argument. Full keys built from a single string or number (a key function's result, or a
+ * lone argument) are remembered, so a repeated key costs one map lookup instead of an
+ * encoding, a concatenation and the hashing of a fresh long string on every hit.
  * @param many whether the key function may return several keys (`@Invalidate`)
  */
-export function compileKey(option: KeyOption | undefined, many = false): KeyFunction {
-  if (option === undefined) return encodeArgs;
-  if (typeof option === 'string') return compileTemplate(option);
+export function compileKey(option: KeyOption | undefined, base: string, many = false): KeyFunction {
+  const interned = new Map<unknown, string>();
+  const remember = (raw: string | number, part: string): string => {
+    if (interned.size >= INTERNED_LIMIT) interned.clear();
+    const key = entryKey(base, part);
+    interned.set(raw, key);
+    return key;
+  };
+  if (option === undefined) {
+    return (args) => {
+      if (args.length === 1) {
+        const arg = args[0];
+        if (typeof arg === 'string' || typeof arg === 'number') return interned.get(arg) ?? remember(arg, encodeValue(arg));
+      }
+      return entryKey(base, encodeArgs(args));
+    };
+  }
+  if (typeof option === 'string') {
+    const template = compileTemplate(option);
+    return (args) => entryKey(base, template(args));
+  }
   return (args) => {
     let result: unknown;
     try {
@@ -66,23 +90,19 @@ export function compileKey(option: KeyOption | undefined, many = false): KeyFunc
     } catch (error) {
       throw new KeyBuildError(`key function threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    return checkKeyResult(result, many);
+    if (typeof result === 'string') return interned.get(result) ?? remember(result, result);
+    if (typeof result === 'number' && Number.isFinite(result)) return interned.get(result) ?? remember(result, String(result));
+    if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
+      return result.map((k) => entryKey(base, String(k)));
+    }
+    throw new KeyBuildError(`key function must return a string or a finite number${many ? ' (or an array of them)' : ''}; got ${quote(result)}`);
   };
-}
-
-function checkKeyResult(result: unknown, many: boolean): string | string[] {
-  if (typeof result === 'string') return result;
-  if (typeof result === 'number' && Number.isFinite(result)) return String(result);
-  if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
-    return result.map(String);
-  }
-  throw new KeyBuildError(`key function must return a string or a finite number${many ? ' (or an array of them)' : ''}; got ${quote(result)}`);
 }
 
 const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;
 
 /** `'user:{0}'`, `'{0.id}-{1}'`: placeholders are argument indexes with optional property paths. */
-function compileTemplate(template: string): KeyFunction {
+function compileTemplate(template: string): (args: readonly unknown[]) => string {
   const parts: Array<string | { index: number; path: string[] }> = [];
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {

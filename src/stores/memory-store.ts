@@ -3,6 +3,7 @@ import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
+import { coarseClock } from './coarse-clock.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
 export interface Clock {
@@ -19,7 +20,7 @@ export interface MemoryStoreOptions {
   policy?: EvictionPolicy;
   /** Estimates the size in bytes of a value, for `maxBytes`. @default a walk of the value's strings and fields */
   sizeOf?: (value: unknown) => number;
-  /** Source of time for TTLs. @default Date */
+  /** Source of time for TTLs. @default a coarse clock: `Date.now()` read at most once a millisecond */
   clock?: Clock;
   /** A name for stats and errors. @default 'memory' */
   name?: string;
@@ -65,7 +66,7 @@ export class MemoryStore implements CacheStore {
       throw new TypeError(`clock: expected an object with a now() method; got ${quote(options.clock)}`);
     }
     this.name = options.name ?? 'memory';
-    this.clock = options.clock ?? Date;
+    this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
     this.records = createBoundedMap<MemoryRecord>(policy, {
       maxEntries,
@@ -84,7 +85,8 @@ export class MemoryStore implements CacheStore {
   }
 
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
-    const versions = versionKeys.length === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
+    const n = versionKeys.length;
+    const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
     return { entry: this.live(key)?.entry, versions };
   }
 

@@ -105,13 +105,21 @@ describe('key builder', () => {
   });
 
   it('compiles templates with argument indexes and property paths', () => {
-    const key = compileKey('user:{0}:{1.id}');
-    expect(key(['ann', { id: 7 }])).toBe('user:ann:7');
+    const key = compileKey('user:{0}:{1.id}', 'p:n');
+    expect(key(['ann', { id: 7 }])).toBe('p:n:user:ann:7');
   });
 
   it('rejects a key function result that is not a string or number', () => {
-    const key = compileKey(() => ({}) as never);
+    const key = compileKey(() => ({}) as never, 'p:n');
     expect(() => key([])).toThrow(new KeyBuildError('key function must return a string or a finite number; got {} (object)'));
-    expect(compileKey((() => ['a', 1]) as never, true)([])).toEqual(['a', '1']);
+    expect(compileKey((() => ['a', 1]) as never, 'p:n', true)([])).toEqual(['p:n:a', 'p:n:1']);
+  });
+
+  it('builds the same full key for a repeated key part, and distinct ones for 1 and "1" by default', () => {
+    const byArgs = compileKey(undefined, 'p:n');
+    expect([byArgs(['1']), byArgs([1]), byArgs(['1']), byArgs([1])]).toEqual(['p:n:"1"', 'p:n:1', 'p:n:"1"', 'p:n:1']);
+    expect(byArgs(['a', 2])).toBe('p:n:"a",2');
+    const byFn = compileKey((id: unknown) => id as string, 'p:n');
+    expect([byFn(['x']), byFn(['x']), byFn([7])]).toEqual(['p:n:x', 'p:n:x', 'p:n:7']);
   });
 });
