@@ -4,13 +4,17 @@ import { PLAN_METADATA, planOf, type CachePlan, type MethodPlan } from '../runti
 import { intercept } from '../runtime/interceptor.js';
 import type { InvalidateOptions } from './invalidate.js';
 
+/** A method cachekit can decorate: it returns a Promise (the decorated call always does). */
+export type AsyncMethod = (...args: any[]) => Promise<unknown>;
+
 /**
  * A decorator usable in both TypeScript modes: TC39 standard decorators call it with
  * `(method, context)`, legacy `experimentalDecorators` with `(target, key, descriptor)`.
+ * Its types accept only methods that return a Promise.
  */
 export type DualMethodDecorator = {
-  <T extends (...args: any[]) => any>(method: T, context: ClassMethodDecoratorContext): T;
-  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): any;
+  <T extends AsyncMethod>(method: T, context: ClassMethodDecoratorContext<unknown, T>): T;
+  <T extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T> | void;
 };
 
 /** What a decorator adds to a method's plan. */
