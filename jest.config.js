@@ -4,7 +4,8 @@
  * tests in both TypeScript decorator modes.
  */
 const transformIgnorePatterns = ['/node_modules/(?!(p-queue|p-timeout|eventemitter3)/)'];
-const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+// Samples import 'cachekit' as users do; in tests that is the source, not the build.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^cachekit$': '<rootDir>/src/index.ts' };
 const common = {
   testEnvironment: 'node',
   transformIgnorePatterns,
