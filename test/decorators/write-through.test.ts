@@ -92,7 +92,7 @@ describe('@WriteThrough', () => {
     const inner = new MemoryStore();
     let failWrites = false;
     const flaky: CacheStore = Object.assign(Object.create(inner) as CacheStore, {
-      readVersions: (k: readonly string[]) => (failWrites ? Promise.reject(new Error('write lost')) : inner.readVersions(k)),
+      writeIf: (...a: Parameters<CacheStore['writeIf']>) => (failWrites ? Promise.reject(new Error('write lost')) : inner.writeIf(...a)),
     });
     configure(flaky);
     const p = new Products();

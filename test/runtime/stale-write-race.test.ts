@@ -24,9 +24,15 @@ class Accounts {
     return row;
   }
 
+  /** When set, the next write waits for it after writing the database. */
+  writeGate: Gate | undefined;
+
   @WriteThrough({ namespace: 'account', key: (id: string) => id })
   async update(id: string, value: string) {
     this.db.set(id, value);
+    const gate = this.writeGate;
+    this.writeGate = undefined;
+    if (gate) await gate.opened;
     return value;
   }
 
@@ -66,5 +72,18 @@ describe.each(storeFactories())('a miss never stores over a newer write ($name)'
     await settle();
     expect(await a.get('u1')).toBe('new'); // ...but it did not store it
     expect(await a.get('u1')).toBe('new');
+  });
+
+  it('two concurrent @WriteThrough calls never leave the older value cached', async () => {
+    const a = new Accounts();
+    a.writeGate = new Gate();
+    const gate = a.writeGate;
+    const first = a.update('u1', 'first'); // writes the database, then waits before caching
+    await settle();
+    await a.update('u1', 'second'); // database and cache now hold 'second'
+    gate.open();
+    expect(await first).toBe('first'); // its cache write sees the key changed and invalidates instead
+    expect(await a.get('u1')).toBe('second');
+    expect(await a.get('u1')).toBe('second');
   });
 });
