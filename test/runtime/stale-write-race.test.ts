@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cacheable, WriteThrough, Invalidate, configureCache, type CacheStore } from '../../src/index.js';
-import { Gate, settle } from '../helpers/gate.js';
+import { Gate, settle, until } from '../helpers/gate.js';
 import { storeFactories } from '../helpers/store-factories.js';
 
 /**
@@ -64,8 +64,7 @@ describe.each(storeFactories())('a miss never stores over a newer write ($name)'
     a.readGate = new Gate();
     const gate = a.readGate;
     const staleRead = a.get('u1'); // miss: reads 'old', then waits
-    await settle();
-    expect(a.reads).toBe(1);
+    await until(() => a.reads === 1, 'the miss to read the database');
     await write(a); // the write completes while the miss holds 'old'
     gate.open();
     expect(await staleRead).toBe('old'); // that call started before the write: it may return the old row
@@ -79,7 +78,7 @@ describe.each(storeFactories())('a miss never stores over a newer write ($name)'
     a.writeGate = new Gate();
     const gate = a.writeGate;
     const first = a.update('u1', 'first'); // writes the database, then waits before caching
-    await settle();
+    await until(() => a.db.get('u1') === 'first', 'the first write to reach the database');
     await a.update('u1', 'second'); // database and cache now hold 'second'
     gate.open();
     expect(await first).toBe('first'); // its cache write sees the key changed and invalidates instead
