@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Cacheable, configureCache, MemoryStore, errors } from '../../src/index.js';
+import { Cacheable, Invalidate, configureCache, getCacheRuntime, MemoryStore, errors } from '../../src/index.js';
 
 describe('@Cacheable (cache-aside)', () => {
   beforeEach(() => configureCache({ store: new MemoryStore({ maxEntries: 1000 }) }));
@@ -78,7 +78,9 @@ describe('@Cacheable (cache-aside)', () => {
     const s = new Svc();
     const results = await Promise.all(Array.from({ length: 10_000 }, (_, i) => s.load(i % 100)));
     expect(results.slice(0, 3)).toEqual([0, 2, 4]);
+    expect(results[9_999]).toBe(198);
     expect(calls).toBe(100);
+    expect(getCacheRuntime().singleFlight.size).toBe(0);
   });
 
   it('gives every waiter the same error when the shared miss rejects, and stores nothing', async () => {
@@ -119,5 +121,48 @@ describe('@Cacheable (cache-aside)', () => {
     cyclic.self = cyclic;
     await expect(new Svc().load(cyclic)).rejects.toBeInstanceOf(errors.KeyBuildError);
     expect(calls).toBe(0);
+  });
+
+  it('tags entries from the result, and drops them by those tags', async () => {
+    const rows: Record<string, { id: string; brand: string; price: number }> = { p1: { id: 'p1', brand: 'acme', price: 1 }, p2: { id: 'p2', brand: 'zeta', price: 2 } };
+    let reads = 0;
+    class Catalog {
+      @Cacheable({ key: (id: string) => id, resultTags: (row: { brand: string }) => [`brand:${row.brand}`] })
+      async get(id: string) {
+        reads++;
+        return { ...rows[id]! };
+      }
+      @Invalidate({ tags: (brand: string) => [`brand:${brand}`] })
+      async reprice(brand: string, price: number) {
+        for (const row of Object.values(rows)) if (row.brand === brand) row.price = price;
+      }
+    }
+    const c = new Catalog();
+    await c.get('p1');
+    await c.get('p2');
+    await c.reprice('acme', 10);
+    expect((await c.get('p1')).price).toBe(10);
+    expect((await c.get('p2')).price).toBe(2);
+    expect(reads).toBe(3);
+  });
+
+  it('skips the cache when condition is false and does not store results unless allows', async () => {
+    let calls = 0;
+    class Svc {
+      @Cacheable({ condition: (id: number) => id > 0, unless: (r: number) => r > 100 })
+      async get(id: number) {
+        calls++;
+        return id * 10;
+      }
+    }
+    const s = new Svc();
+    await s.get(-1);
+    await s.get(-1);
+    await s.get(20);
+    await s.get(20);
+    await s.get(1);
+    await s.get(1);
+    expect(calls).toBe(5);
+    expect(getCacheRuntime().stats().methods['Svc.get']).toMatchObject({ bypasses: 2, hits: 1, misses: 3 });
   });
 });
