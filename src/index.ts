@@ -21,3 +21,8 @@ export { MsgpackSerializer, JsonSerializer, type Serializer } from './serializer
 export type { Duration } from './duration.js';
 export { errors } from './errors.js';
 export * from './errors.js';
+export { ManualScheduler, type ManualSchedulerOptions } from './write-behind/manual-scheduler.js';
+export type { WriteBehindScheduler, TimerHandle, TimerOptions } from './write-behind/scheduler.js';
+export type { WriteBehindJournalOptions } from './decorators/write-behind.js';
+export type { WriteBehindRegistry } from './write-behind/write-behind-registry.js';
+export { recoverWriteBehind } from './write-behind/recover-write-behind.js';

@@ -1,5 +1,6 @@
-import type { Duration } from '../duration.js';
+import { quote, type Duration } from '../duration.js';
 import type { KeyOption } from '../runtime/keys.js';
+import type { WriteBehindScheduler } from '../write-behind/scheduler.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
   checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
@@ -28,7 +29,11 @@ export interface WriteBehindOptions {
   key?: KeyOption;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
-  /** Time to live of the cached value once its write has been flushed. @default the runtime's `ttl` */
+  /**
+   * Time to live of the cached value, counted from the call. While the write is queued, reads
+   * in this process see the queued value whatever the TTL (read-your-writes).
+   * @default the runtime's `ttl`
+   */
   ttl?: Duration;
   /** The value cached at once (and, with `merge`, combined). @default the argument at `valueArg` */
   value?: (...args: any[]) => unknown;
@@ -50,15 +55,53 @@ export interface WriteBehindOptions {
   maxPending?: number;
   /** What a write does when `maxPending` writes are queued. @default 'wait' */
   backpressure?: BackpressurePolicy;
-  /** Journal every write in a Redis Stream before the call resolves and replay it after a crash (needs a Redis-backed store). @default false */
+  /**
+   * Journal every write in a Redis Stream before the call resolves and replay it after a crash
+   * (needs a store with a Redis `client`: RedisStore or TieredStore; otherwise the first call
+   * rejects with a DecoratorUsageError). Delivery is at least once: the method must be idempotent.
+   * @default false
+   */
   durable?: boolean;
+  /** Settings of the durable journal (with `durable: true`). @default see {@link WriteBehindJournalOptions} */
+  journal?: WriteBehindJournalOptions;
   /** Name of a registered store. @default the default store */
   store?: string;
+  /**
+   * The timers and clock of the flusher (batch interval, retry backoff, journal polling) and the
+   * jitter source. Inject a `ManualScheduler` in tests to decide exactly when flushes happen.
+   * @default real timers, `Date.now`, `Math.random`
+   */
+  scheduler?: WriteBehindScheduler;
+  /**
+   * Install SIGTERM/SIGINT handlers (or the `signals` given) that drain the queue before the
+   * process exits: they close the runtime (flush, then release timers and connections) and
+   * re-raise the signal, unless the application has its own handler for it. `timeoutMs` bounds
+   * the drain; writes still queued after it are lost in memory mode (durable mode replays them).
+   * @default false
+   */
+  drainOnSignal?: boolean | { signals?: NodeJS.Signals[]; timeoutMs?: Duration };
+}
+
+/** Settings of the Redis Stream journal of a durable @WriteBehind method. */
+export interface WriteBehindJournalOptions {
+  /** The stream key. @default `<prefix>#wb:{Class.method}` (one hash slot on Redis Cluster) */
+  stream?: string;
+  /** The consumer group every instance joins. @default 'cachekit' */
+  group?: string;
+  /**
+   * How long an entry of another consumer must go unacknowledged before this process claims and
+   * replays it (XAUTOCLAIM). Live processes refresh their own entries, so only a crashed (or
+   * unreachable) process's entries reach it. Longer than your longest Redis outage.
+   * @default 30000
+   */
+  claimIdleMs?: Duration;
+  /** How often idle entries are looked for. @default claimIdleMs / 3 */
+  claimIntervalMs?: Duration;
 }
 
 const OPTIONS = [
   'key', 'namespace', 'ttl', 'value', 'valueArg', 'merge', 'batch', 'batchWith', 'concurrency', 'retry', 'deadLetter',
-  'maxPending', 'backpressure', 'durable', 'store',
+  'maxPending', 'backpressure', 'durable', 'journal', 'store', 'scheduler', 'drainOnSignal',
 ] as const;
 
 /**
@@ -93,6 +136,38 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
   checkNumber(d, 'maxPending', o.maxPending, 1, Infinity, true);
   checkChoice(d, 'backpressure', o.backpressure, ['wait', 'flush', 'reject']);
   checkBoolean(d, 'durable', o.durable);
+  if (o.journal !== undefined) {
+    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs']);
+    checkName(d, 'journal.stream', journal.stream);
+    checkName(d, 'journal.group', journal.group);
+    if (checkDuration(d, 'journal.claimIdleMs', journal.claimIdleMs) === 0) {
+      throw new TypeError(`@${d}: journal.claimIdleMs must be more than 0; got 0 (number)`);
+    }
+    if (checkDuration(d, 'journal.claimIntervalMs', journal.claimIntervalMs) === 0) {
+      throw new TypeError(`@${d}: journal.claimIntervalMs must be more than 0; got 0 (number)`);
+    }
+  }
   checkName(d, 'store', o.store);
+  const scheduler = o.scheduler as Partial<WriteBehindScheduler> | undefined;
+  if (
+    scheduler !== undefined &&
+    (typeof scheduler !== 'object' || scheduler === null ||
+      !['now', 'setTimer', 'clearTimer'].every((m) => typeof (scheduler as Record<string, unknown>)[m] === 'function'))
+  ) {
+    throw new TypeError(`@${d}: scheduler must have now(), setTimer() and clearTimer() methods; got ${quote(scheduler)}`);
+  }
+  checkDrainOnSignal(d, o.drainOnSignal);
   return defineMethodDecorator(d, { cache: { kind: 'WriteBehind', options: o as WriteBehindOptions } });
+}
+
+function checkDrainOnSignal(d: string, value: unknown): void {
+  if (value === undefined || typeof value === 'boolean') return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`@${d}: drainOnSignal must be a boolean or { signals, timeoutMs }; got ${quote(value)}`);
+  }
+  const o = checkOptionNames(d, value, ['signals', 'timeoutMs']);
+  if (o.signals !== undefined && (!Array.isArray(o.signals) || o.signals.length === 0 || !o.signals.every((s) => typeof s === 'string' && /^SIG[A-Z0-9]+$/.test(s)))) {
+    throw new TypeError(`@${d}: drainOnSignal.signals must be a non-empty array of signal names like 'SIGTERM'; got ${quote(o.signals)}`);
+  }
+  checkDuration(d, 'drainOnSignal.timeoutMs', o.timeoutMs);
 }

@@ -1,9 +1,68 @@
 import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import { RuntimeClosedError } from '../errors.js';
+import { WriteBehindFlushers } from '../write-behind/write-behind-flushers.js';
+import { valueOfCall } from '../write-behind/flusher-settings.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
+import { writeEntry } from './write-through-call.js';
 
-/** PLACEHOLDER: the write-behind call (cache the value, queue the method). */
-export function createWriteBehindCall(_target: EntryTarget, _options: WriteBehindOptions, _plan: MethodPlan): MethodCall {
-  return () => Promise.reject(new Error('@WriteBehind is not implemented yet'));
+/**
+ * Write-behind (write-back). A call:
+ * 1. builds the key (a KeyBuildError rejects the call before anything is queued) and the value;
+ * 2. waits for room in the queue by the `backpressure` policy;
+ * 3. in durable mode, appends its arguments to the Redis Stream journal (a failure rejects the
+ *    call, and nothing is queued);
+ * 4. queues the write, coalesced with the key's queued write (last wins, or `merge`), so that
+ *    `@Cacheable` reads of the key in this process see the queued value until it is written;
+ * 5. writes the (merged) value to the cache with a fresh generation, so a miss in flight cannot
+ *    store the older database row over it (a failed cache write is reported, not thrown);
+ * and resolves with undefined. The method itself runs later, in the flusher.
+ * @throws DecoratorUsageError (when compiled) if `durable: true` and the store has no Redis client
+ */
+export function createWriteBehindCall(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan): MethodCall {
+  const { runtime, store, stats, method, ttlMs } = target;
+  const flusher = WriteBehindFlushers.of(runtime).flusherFor(plan, target, options);
+  const valueOf = valueOfCall(options);
+  const { batchWith } = options;
+  const events = runtime.events;
+
+  return async function writeBehindCall(self, args) {
+    if (runtime.isClosed || flusher.isClosed) throw new RuntimeClosedError(`${method}: the cache runtime is closed`);
+    const key = target.keysOf(args) as string;
+    const versionKeys = target.versionKeysOf(args);
+    if (batchWith !== undefined && typeof (self as Record<string, unknown> | null | undefined)?.[batchWith] !== 'function') {
+      throw new TypeError(`@WriteBehind ${method}: batchWith '${batchWith}' is not a method of the instance`);
+    }
+    const value = valueOf(args);
+    const started = flusher.start(self);
+    if (started !== undefined) await started;
+    const admitted = flusher.admit(key);
+    const reserved = typeof admitted === 'boolean' ? admitted : await admitted;
+    let id: string | undefined;
+    if (flusher.journal !== undefined) {
+      try {
+        id = await flusher.journal.append(args);
+      } catch (error) {
+        if (reserved) flusher.unreserve();
+        throw error;
+      }
+    }
+    let item;
+    try {
+      item = flusher.enqueue(key, value, args, self, reserved, id);
+    } catch (error) {
+      if (id !== undefined) flusher.journal!.ack([id]);
+      throw error;
+    }
+    stats.queued++;
+    try {
+      await writeEntry(target, key, versionKeys, item.value, ttlMs);
+      stats.sets++;
+      if (events.has('set')) events.emit('set', { method, key, store: store.name });
+    } catch (error) {
+      runtime.report(error, { operation: 'write', method, key }, stats);
+    }
+    return undefined;
+  };
 }

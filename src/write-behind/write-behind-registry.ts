@@ -1,14 +1,16 @@
 /**
- * The write-behind side of a runtime: one flusher per decorated method, created on first
- * use. (PLACEHOLDER interface: the write-behind implementation fills it in.)
+ * The write-behind side of a runtime, as the runtime and @Cacheable see it: one flusher per
+ * decorated method, created on first use (see {@link WriteBehindFlushers}).
  */
 export interface WriteBehindRegistry {
   /** The value queued for a full key, if a write of it is pending (read-your-writes). */
   pending(key: string): { value: unknown } | undefined;
   /** Whether any write is queued at all (a cheap check for the hit path). */
   readonly hasPending: boolean;
-  /** Resolves when every write queued before the call has reached its method. */
+  /** Writes held by every flusher (queued, in flight or retrying). Never above the sum of their `maxPending`. */
+  readonly size: number;
+  /** Resolves when every write queued before the call has reached its method (or was dead-lettered). */
   flush(): Promise<void>;
-  /** Flushes, then stops timers and signal handlers. */
+  /** Flushes, then stops timers, journals and signal handlers. */
   close(): Promise<void>;
 }

@@ -1,0 +1,527 @@
+import PQueue from 'p-queue';
+import type { BackpressurePolicy, DeadLetter } from '../decorators/write-behind.js';
+import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
+import type { CacheRuntime } from '../runtime/cache-runtime.js';
+import type { StatsCounter } from '../runtime/stats.js';
+import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
+import { retryDelay } from './retry-backoff.js';
+import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
+import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
+
+/** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */
+export interface PendingIndex {
+  setPending(key: string, item: WriteItem): void;
+  clearPending(key: string, item: WriteItem): void;
+}
+
+/** Everything a flusher is built from, resolved from the decorator options. */
+export interface FlusherSettings {
+  /** `Class.method`. */
+  method: string;
+  runtime: CacheRuntime;
+  stats: StatsCounter;
+  index: PendingIndex;
+  /** The undecorated method. */
+  original: (...args: any[]) => any;
+  batchWith: string | undefined;
+  merge: ((previous: any, next: any) => unknown) | undefined;
+  /** The argument index that receives the merged value (`valueArg`, else the last). */
+  valueArg: number | undefined;
+  batchSize: number;
+  intervalMs: number;
+  concurrency: number;
+  attempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  deadLetter: ((item: DeadLetter) => void | Promise<void>) | undefined;
+  maxPending: number;
+  backpressure: BackpressurePolicy;
+  scheduler: WriteBehindScheduler;
+  /** The full key of a call (replayed entries). @throws KeyBuildError */
+  keyOf(args: unknown[]): string;
+  /** The value of a call (replayed entries). */
+  valueOf(args: unknown[]): unknown;
+  /** `this` for replayed writes when known up front (a static method's class). */
+  replaySelf: unknown;
+  /** Builds the journal (durable mode). */
+  journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
+}
+
+interface RoomWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The flusher of one decorated method: a per-key coalescing queue in front of a p-queue that
+ * runs the method with a concurrency limit.
+ *
+ * - Items wait in `ready` until a batch is due: `batchSize` items are ready, `intervalMs` has
+ *   passed since the first one, or a flush was asked for. They are taken only when p-queue has
+ *   a free slot, so writes to a hot key keep coalescing while the database is busy.
+ * - A write of a key whose previous write is in flight waits (`waiting`) until it settles:
+ *   order per key is kept; different keys may be written in any order.
+ * - A failed unit is retried after exponential backoff with full jitter; a failed batch is split
+ *   in halves so a poison item ends up alone; an item is dead-lettered after failing alone with
+ *   `attempts` failures counted.
+ * - `maxPending` bounds items held (ready, waiting, in flight or retrying, plus calls reserving
+ *   room); `backpressure` says what a call does when it is reached.
+ */
+export class WriteBehindFlusher implements JournalHost {
+  readonly journal: RedisStreamJournal | undefined;
+  private readonly s: FlusherSettings;
+  private readonly queue: PQueue;
+  private readonly ready = new Map<string, WriteItem>();
+  private readonly waiting = new Map<string, WriteItem>();
+  private readonly inflight = new Map<string, WriteItem>();
+  /** Every item not settled yet, in creation order (so the first key is the oldest). */
+  private readonly unsettled = new Map<number, WriteItem>();
+  /** Durable, last-wins: the newest entry id written per key, so an older replayed entry is not written over it. */
+  private readonly recentlyWritten = new Map<string, string>();
+  private readonly roomWaiters: RoomWaiter[] = [];
+  private readonly barriers: Array<{ seq: number; resolve(): void }> = [];
+  private readonly retryTimers = new Set<TimerHandle>();
+  private reserved = 0;
+  private seq = 0;
+  private flushDue = false;
+  private batchTimer: TimerHandle | undefined;
+  private kickTimer: TimerHandle | undefined;
+  private replaying = 0;
+  private started: Promise<void> | undefined;
+  private claimedAtStart = 0;
+  private instance: unknown;
+  private closed = false;
+
+  constructor(settings: FlusherSettings) {
+    this.s = settings;
+    this.instance = settings.replaySelf;
+    this.queue = new PQueue({ concurrency: settings.concurrency });
+    this.queue.on('next', () => this.pump());
+    this.journal = settings.journal?.(this);
+  }
+
+  /** Items held: ready, waiting, in flight or retrying, plus calls holding a reservation. Never above `maxPending`. */
+  get size(): number {
+    return this.ready.size + this.waiting.size + this.inflight.size + this.reserved;
+  }
+
+  /** Whether `close` was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Durable mode: starts the journal once (group, heartbeat, claim poll, first claim pass) and
+   * remembers `self` as the instance that replays other processes' writes. Memory mode: nothing.
+   */
+  start(self: unknown): Promise<void> | undefined {
+    if (this.journal === undefined) return undefined;
+    if (this.instance === undefined && self !== undefined) this.instance = self;
+    this.started ??= this.journal.start().then(
+      (claimed) => {
+        this.claimedAtStart = claimed;
+      },
+      (error) => {
+        this.started = undefined;
+        throw error;
+      },
+    );
+    return this.started;
+  }
+
+  /**
+   * Durable mode: starts the journal with `self` as the replaying instance if it has not
+   * started, else runs one more claim pass. Memory mode: 0.
+   * @returns how many entries were claimed (by the first pass, or by this one)
+   */
+  async recover(self: unknown): Promise<number> {
+    if (this.journal === undefined) return 0;
+    if (this.started === undefined) {
+      await this.start(self);
+      return this.claimedAtStart;
+    }
+    await this.started;
+    return this.journal.recover();
+  }
+
+  /**
+   * Waits for room for a write of `key`, by the backpressure policy. A memory-mode write to a
+   * key that is already queued needs no room (it coalesces).
+   * @returns whether a slot was reserved (hand it to {@link enqueue} or give it back with {@link unreserve})
+   * @throws QueueFullError with `backpressure: 'reject'`; RuntimeClosedError after close
+   */
+  admit(key: string): boolean | Promise<boolean> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.journal === undefined && (this.ready.has(key) || this.waiting.has(key))) return false;
+    if (this.size < this.s.maxPending && this.roomWaiters.length === 0) {
+      this.reserved++;
+      return true;
+    }
+    if (this.s.backpressure === 'reject') {
+      return Promise.reject(
+        new QueueFullError(`${this.s.method}: ${this.s.maxPending} writes are queued already (maxPending; backpressure: 'reject')`),
+      );
+    }
+    if (this.s.backpressure === 'flush') this.requestFlush();
+    return new Promise<boolean>((resolve, reject) => {
+      this.roomWaiters.push({ resolve: () => resolve(true), reject });
+    });
+  }
+
+  /** Gives back a reservation that was not used (the call failed before it was queued). */
+  unreserve(): void {
+    this.reserved--;
+    this.grantRoom();
+  }
+
+  /**
+   * Queues one call: coalesces it into the key's queued item (last wins, or `merge`), or starts
+   * a new item. Consumes the call's reservation, if any.
+   * @param id the call's journal entry id (durable mode)
+   * @returns the item now holding the key's queued value
+   * @throws whatever `merge` throws (the reservation is given back)
+   */
+  enqueue(key: string, value: unknown, args: unknown[], self: unknown, reserved: boolean, id?: string, replayed = false): WriteItem {
+    const existing = this.ready.get(key) ?? this.waiting.get(key);
+    if (existing !== undefined) {
+      let merged: unknown;
+      try {
+        merged = this.s.merge ? this.s.merge(existing.value, value) : value;
+      } catch (error) {
+        if (reserved) this.unreserve();
+        throw error;
+      }
+      if (reserved) this.unreserve();
+      existing.value = merged;
+      existing.args = this.s.merge ? this.withValue(args, merged) : args;
+      existing.self = self;
+      existing.calls++;
+      if (id !== undefined) {
+        if (this.s.merge) existing.ids!.push(id);
+        else {
+          // last wins: the older entries are no longer needed to rebuild the queued value
+          this.journal!.ack(existing.ids!);
+          existing.ids = [id];
+        }
+      }
+      if (replayed && !existing.replayed) {
+        existing.replayed = true;
+        this.replaying++;
+      }
+      return existing;
+    }
+    if (reserved) this.reserved--;
+    const item: WriteItem = {
+      key,
+      seq: ++this.seq,
+      value,
+      args: this.s.merge ? this.withValue(args, value) : args,
+      self,
+      calls: 1,
+      attempts: 0,
+      ids: id === undefined ? undefined : [id],
+      state: this.inflight.has(key) ? 'waiting' : 'ready',
+      replayed,
+    };
+    if (replayed) this.replaying++;
+    this.unsettled.set(item.seq, item);
+    this.s.index.setPending(key, item);
+    if (item.state === 'waiting') this.waiting.set(key, item);
+    else {
+      this.ready.set(key, item);
+      this.onReady(false);
+    }
+    return item;
+  }
+
+  /** Resolves when every item queued before the call has settled (written or dead-lettered), and its journal entries are acknowledged. */
+  async flush(): Promise<void> {
+    if (this.unsettled.size > 0) {
+      const seq = this.seq;
+      const done = new Promise<void>((resolve) => this.barriers.push({ seq, resolve }));
+      this.pump();
+      await done;
+    }
+    await this.journal?.drainAcks();
+  }
+
+  /** Refuses new calls (and calls waiting for room), flushes, then stops timers and the journal. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(this.closedError());
+    // calls that hold room are between admission and the queue (a journal append): let them in
+    while (this.reserved > 0) await new Promise((resolve) => setImmediate(resolve));
+    await this.flush();
+    this.s.scheduler.clearTimer(this.batchTimer);
+    this.s.scheduler.clearTimer(this.kickTimer);
+    this.batchTimer = this.kickTimer = undefined;
+    await this.journal?.close();
+  }
+
+  // ---- JournalHost ----
+
+  room(): number {
+    return Math.max(0, this.s.maxPending - this.size);
+  }
+
+  replaysOutstanding(): number {
+    return this.replaying;
+  }
+
+  report(error: unknown, operation: string, key?: string): void {
+    this.s.runtime.report(error, { operation, method: this.s.method, key }, this.s.stats);
+  }
+
+  /** Queues entries of another process (claimed after its crash), oldest first, with `this` of this process. */
+  replay(entries: JournalEntry[]): void {
+    for (const entry of entries) {
+      if ('error' in entry) {
+        this.report(new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} cannot be decoded; dropped`, { cause: entry.error }), 'replay');
+        this.journal!.ack([entry.id]);
+        continue;
+      }
+      let key: string;
+      let value: unknown;
+      try {
+        key = this.s.keyOf(entry.args);
+        value = this.s.valueOf(entry.args);
+      } catch (error) {
+        this.report(new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} has no valid key; dropped`, { cause: error }), 'replay');
+        this.journal!.ack([entry.id]);
+        continue;
+      }
+      if (this.s.merge === undefined && this.isOlderThanQueuedOrWritten(key, entry.id)) {
+        this.journal!.ack([entry.id]); // a newer write of the key is queued or written already
+        continue;
+      }
+      try {
+        this.enqueue(key, value, entry.args, this.instance, false, entry.id, true);
+        this.s.stats.queued++;
+      } catch (error) {
+        this.report(new WriteBehindFailedError(`${this.s.method}: merge failed for journal entry ${entry.id}; dropped`, { cause: error }), 'replay', key);
+        this.journal!.ack([entry.id]);
+      }
+    }
+  }
+
+  // ---- the queue ----
+
+  private withValue(args: unknown[], value: unknown): unknown[] {
+    const copy = args.slice();
+    const index = this.s.valueArg ?? Math.max(0, copy.length - 1);
+    copy[index] = value;
+    return copy;
+  }
+
+  private isOlderThanQueuedOrWritten(key: string, id: string): boolean {
+    for (const item of [this.waiting.get(key), this.ready.get(key), this.inflight.get(key)]) {
+      const newest = item?.ids?.[item.ids.length - 1];
+      if (newest !== undefined && compareStreamIds(id, newest) < 0) return true;
+    }
+    const written = this.recentlyWritten.get(key);
+    return written !== undefined && compareStreamIds(id, written) < 0;
+  }
+
+  /**
+   * A new item is ready: start the batch timer, or flush if a batch is full or a flush is due.
+   * From a call, the flush waits for the scheduler's next turn (the method never runs inside the
+   * caller's call); after a write settled, it starts at once.
+   */
+  private onReady(afterSettle: boolean): void {
+    const due = this.ready.size >= this.s.batchSize || this.flushDue || this.barriers.length > 0;
+    if (due && afterSettle) {
+      this.pump();
+    } else if (due) {
+      this.kickTimer ??= this.s.scheduler.setTimer(() => {
+        this.kickTimer = undefined;
+        this.pump();
+      }, 0);
+    } else if (this.batchTimer === undefined) {
+      this.batchTimer = this.s.scheduler.setTimer(() => {
+        this.batchTimer = undefined;
+        this.flushDue = true;
+        this.pump();
+      }, this.s.intervalMs);
+    }
+  }
+
+  /** Flush everything ready now (backpressure 'flush'). */
+  private requestFlush(): void {
+    this.flushDue = true;
+    this.pump();
+  }
+
+  /** Hands due items to p-queue while it has a free slot. */
+  private pump(): void {
+    const { batchSize, concurrency, batchWith } = this.s;
+    while (this.ready.size > 0 && this.queue.size + this.queue.pending < concurrency) {
+      const due = this.flushDue || this.barriers.length > 0;
+      if (!due) {
+        if (this.ready.size < batchSize) break;
+        // per-item mode: a full batch starts a drain of everything ready
+        if (batchWith === undefined) this.flushDue = true;
+      }
+      this.submit({ items: this.take(batchWith === undefined ? 1 : batchSize) });
+    }
+    if (this.ready.size === 0) {
+      this.flushDue = false;
+      this.s.scheduler.clearTimer(this.batchTimer);
+      this.batchTimer = undefined;
+    } else if (this.batchTimer === undefined && !this.flushDue) {
+      this.batchTimer = this.s.scheduler.setTimer(() => {
+        this.batchTimer = undefined;
+        this.flushDue = true;
+        this.pump();
+      }, this.s.intervalMs);
+    }
+  }
+
+  private take(n: number): WriteItem[] {
+    const items: WriteItem[] = [];
+    for (const item of this.ready.values()) {
+      if (items.length === n) break;
+      items.push(item);
+    }
+    for (const item of items) {
+      this.ready.delete(item.key);
+      item.state = 'inflight';
+      this.inflight.set(item.key, item);
+    }
+    return items;
+  }
+
+  private submit(unit: WriteUnit): void {
+    void this.queue.add(() => this.run(unit));
+  }
+
+  /** Runs the method for a unit. Never throws: every outcome is handled here. */
+  private async run(unit: WriteUnit): Promise<void> {
+    const { items } = unit;
+    try {
+      if (this.s.batchWith !== undefined) {
+        const self = items[0]!.self as Record<string, unknown> | undefined;
+        const batchMethod = self?.[this.s.batchWith];
+        if (typeof batchMethod !== 'function') {
+          throw new TypeError(`${this.s.method}: batchWith '${this.s.batchWith}' is not a method of the instance`);
+        }
+        await batchMethod.call(self, items.map((i) => i.args));
+      } else {
+        const item = items[0]!;
+        await this.s.original.apply(item.self, item.args);
+      }
+    } catch (error) {
+      await this.failed(unit, error);
+      return;
+    }
+    this.succeeded(unit);
+  }
+
+  private succeeded(unit: WriteUnit): void {
+    const { stats, runtime, method } = this.s;
+    let calls = 0;
+    for (const item of unit.items) calls += item.calls;
+    stats.flushed += calls;
+    if (runtime.events.has('flush')) runtime.events.emit('flush', { method, items: unit.items.length });
+    for (const item of unit.items) {
+      if (item.ids !== undefined) {
+        if (this.s.merge === undefined) this.rememberWritten(item.key, item.ids[item.ids.length - 1]!);
+        this.journal!.ack(item.ids);
+      }
+      this.settle(item);
+    }
+  }
+
+  private rememberWritten(key: string, id: string): void {
+    this.recentlyWritten.delete(key);
+    this.recentlyWritten.set(key, id);
+    if (this.recentlyWritten.size > this.s.maxPending) {
+      this.recentlyWritten.delete(this.recentlyWritten.keys().next().value!);
+    }
+  }
+
+  private async failed(unit: WriteUnit, error: unknown): Promise<void> {
+    const { stats, runtime, method, attempts } = this.s;
+    const { items } = unit;
+    for (const item of items) item.attempts++;
+    if (items.length === 1 && items[0]!.attempts >= attempts) {
+      await this.deadLetter(items[0]!, error);
+      return;
+    }
+    for (const item of items) {
+      stats.retries++;
+      if (runtime.events.has('retry')) runtime.events.emit('retry', { method, key: item.key, attempt: item.attempts, error });
+    }
+    if (items.length === 1) {
+      this.retryLater(unit, items[0]!.attempts);
+      return;
+    }
+    // split the batch so that a poison item ends up alone and the others get written
+    const half = Math.ceil(items.length / 2);
+    const round = Math.max(...items.map((i) => i.attempts));
+    this.retryLater({ items: items.slice(0, half) }, round);
+    this.retryLater({ items: items.slice(half) }, round);
+  }
+
+  private retryLater(unit: WriteUnit, attempt: number): void {
+    const { scheduler, backoffMs, maxBackoffMs } = this.s;
+    const delay = retryDelay(attempt, backoffMs, maxBackoffMs, scheduler.random?.bind(scheduler) ?? Math.random);
+    const timer = scheduler.setTimer(() => {
+      this.retryTimers.delete(timer);
+      this.submit(unit);
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
+  private async deadLetter(item: WriteItem, error: unknown): Promise<void> {
+    const { stats, runtime, method, deadLetter } = this.s;
+    stats.deadLetters += item.calls;
+    if (runtime.events.has('deadLetter')) runtime.events.emit('deadLetter', { method, key: item.key, error });
+    const message = `${method}: the write of '${item.key}' failed ${item.attempts} attempt${item.attempts === 1 ? '' : 's'}`;
+    if (deadLetter === undefined) {
+      this.report(new WriteBehindFailedError(`${message}; it is dropped (no deadLetter handler)`, { cause: error }), 'flush', item.key);
+    } else {
+      try {
+        await deadLetter({ method, key: item.key, args: item.args, attempts: item.attempts, error });
+      } catch (handlerError) {
+        this.report(new WriteBehindFailedError(`${message} and the deadLetter handler threw`, { cause: handlerError }), 'deadLetter', item.key);
+      }
+    }
+    if (item.ids !== undefined) this.journal!.ack(item.ids);
+    this.settle(item);
+  }
+
+  /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
+  private settle(item: WriteItem): void {
+    this.inflight.delete(item.key);
+    this.unsettled.delete(item.seq);
+    this.s.index.clearPending(item.key, item);
+    const next = this.waiting.get(item.key);
+    if (next !== undefined) {
+      this.waiting.delete(item.key);
+      next.state = 'ready';
+      this.ready.set(item.key, next);
+      this.onReady(true);
+    }
+    this.grantRoom();
+    if (this.barriers.length) this.releaseBarriers();
+    if (item.replayed && --this.replaying === 0) this.journal?.replaysSettled();
+  }
+
+  /** Hands free room to the calls waiting for it, oldest first. */
+  private grantRoom(): void {
+    while (this.roomWaiters.length && this.size < this.s.maxPending) {
+      this.reserved++;
+      this.roomWaiters.shift()!.resolve();
+    }
+  }
+
+  private releaseBarriers(): void {
+    const oldest = this.unsettled.size ? this.unsettled.keys().next().value! : Infinity;
+    while (this.barriers.length && this.barriers[0]!.seq < oldest) this.barriers.shift()!.resolve();
+  }
+
+  private closedError(): RuntimeClosedError {
+    return new RuntimeClosedError(`${this.s.method}: the cache runtime is closed`);
+  }
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+
+/** The part of an ioredis client (Redis or Cluster) the journal uses. */
+export interface JournalClient {
+  callBuffer(command: string, ...args: Array<string | Buffer | number>): Promise<unknown>;
+}
+
+/** A Lua script run by EVALSHA, loaded with EVAL when the server does not know it yet. */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /** Runs the script; replies come back as Buffers (binary payloads survive). */
+  async run(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
+    try {
+      return await client.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
+      return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * Appends payloads to the stream and delivers them at once to this consumer (XREADGROUP in
+ * the same atomic script), so they sit in its pending list from the start: acknowledged
+ * after the method succeeds, claimable by others if this process dies. If the group is
+ * missing (the stream was deleted or the group destroyed), it is created at `0`; entries
+ * older than ours that nobody had delivered come back as `extra` for this process to replay.
+ * KEYS: stream. ARGV: group, consumer, payload... Returns { ids, extra: [id, payload, ...] }.
+ */
+export const APPEND_SCRIPT = new LuaScript(`
+local group, consumer = ARGV[1], ARGV[2]
+local ids, mine = {}, {}
+for i = 3, #ARGV do
+  local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[i])
+  ids[#ids + 1] = id
+  mine[id] = true
+end
+local extra, seen, created = {}, 0, false
+while seen < #ids do
+  local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', #ids - seen, 'STREAMS', KEYS[1], '>')
+  if type(r) == 'table' and r.err then
+    if created or not string.find(r.err, 'NOGROUP') then return redis.error_reply(r.err) end
+    redis.call('XGROUP', 'CREATE', KEYS[1], group, '0')
+    created = true
+  elseif not r then
+    return redis.error_reply('ERR cachekit journal: appended entries were not delivered')
+  else
+    for _, e in ipairs(r[1][2]) do
+      if mine[e[1]] then
+        seen = seen + 1
+      else
+        extra[#extra + 1] = e[1]
+        extra[#extra + 1] = e[2][2]
+      end
+    end
+  end
+end
+return { ids, extra }
+`);
+
+/**
+ * Acknowledges entries and deletes them from the stream, so it only ever holds unwritten ones.
+ * KEYS: stream. ARGV: group, id... Returns the number acknowledged.
+ */
+export const ACK_SCRIPT = new LuaScript(`
+local n = 0
+for i = 2, #ARGV, 1000 do
+  local last = math.min(i + 999, #ARGV)
+  n = n + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
+end
+return n
+`);
+
+/**
+ * Heartbeat: resets the idle time of every entry this consumer holds (XCLAIM to itself), so
+ * that only a dead process's entries go idle long enough to be claimed. Entries another
+ * consumer has claimed meanwhile are left alone (only this consumer's pending list is read).
+ * KEYS: stream. ARGV: group, consumer. Returns how many entries were refreshed.
+ */
+export const HEARTBEAT_SCRIPT = new LuaScript(`
+local owned = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1000000, ARGV[2])
+for i = 1, #owned, 1000 do
+  local args = { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0 }
+  for j = i, math.min(i + 999, #owned) do args[#args + 1] = owned[j][1] end
+  args[#args + 1] = 'JUSTID'
+  redis.call(unpack(args))
+end
+return #owned
+`);
+
+/**
+ * Removes consumers of the group that hold nothing and have been idle longer than ARGV[3] ms
+ * (crashed processes whose entries were claimed), except ARGV[2] (this consumer).
+ * KEYS: stream. ARGV: group, consumer, idleMs. Returns how many were removed.
+ */
+export const PRUNE_CONSUMERS_SCRIPT = new LuaScript(`
+local removed = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local name, pending, idle
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i + 1] elseif c[i] == 'pending' then pending = c[i + 1] elseif c[i] == 'idle' then idle = c[i + 1] end
+  end
+  if name ~= ARGV[2] and pending == 0 and idle > tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+    removed = removed + 1
+  end
+end
+return removed
+`);
+
+/**
+ * Takes (or extends, if already ours) the recovery lease: one process at a time claims idle
+ * entries, so two claimers never replay old and new writes of one key side by side.
+ * KEYS: lock. ARGV: owner, ttlMs. Returns 1 if held.
+ */
+export const ACQUIRE_LEASE_SCRIPT = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if cur == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Releases the recovery lease if it is still ours. KEYS: lock. ARGV: owner. */
+export const RELEASE_LEASE_SCRIPT = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

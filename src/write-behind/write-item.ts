@@ -1,0 +1,47 @@
+/**
+ * One queued write of one key: the calls to that key coalesced since its last flush.
+ *
+ * Lifecycle: `ready` (may still absorb newer calls, waits for its batch), `inflight` (handed
+ * to the method, or waiting for a retry), then settled (written or dead-lettered). A call to a
+ * key whose write is in flight starts a second item in state `waiting`, which becomes ready
+ * when the first settles: order per key is kept.
+ */
+export interface WriteItem {
+  /** The full cache key. */
+  readonly key: string;
+  /** Creation order within the flusher (flush barriers wait for every item up to a number). */
+  readonly seq: number;
+  /** The value to cache and to serve for read-your-writes (merged when `merge` is set). */
+  value: unknown;
+  /** The arguments the method receives (the last call's, with the merged value at `valueArg`). */
+  args: unknown[];
+  /** `this` of the last call. */
+  self: unknown;
+  /** How many calls this item stands for. */
+  calls: number;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Journal entry ids this item covers (durable mode), oldest first. */
+  ids: string[] | undefined;
+  /** Where the item is. */
+  state: 'ready' | 'waiting' | 'inflight';
+  /** Whether the item came from another (crashed) process's journal entries. */
+  replayed: boolean;
+}
+
+/** A group of items written by one method call: one item, or a `batchWith` batch. */
+export interface WriteUnit {
+  readonly items: WriteItem[];
+}
+
+/** Compares two Redis Stream ids (`ms-seq`): negative if `a` is older than `b`. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = splitId(a);
+  const [bm, bs] = splitId(b);
+  return am !== bm ? am - bm : as - bs;
+}
+
+function splitId(id: string): [number, number] {
+  const dash = id.indexOf('-');
+  return dash < 0 ? [Number(id), 0] : [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+}
