@@ -73,7 +73,20 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     logger: config.logger ?? console,
     onError: config.onError,
   });
+  if (current.settings.ttlMs === 0) warnNoTtl([current.settings.store, ...Object.values(current.settings.stores)]);
   return current;
+}
+
+let warnedNoTtl = false;
+
+/** A shared store with no default TTL keeps every entry forever unless evicted: allowed, but warned once (code CK_NO_TTL). */
+function warnNoTtl(stores: CacheStore[]): void {
+  if (warnedNoTtl || stores.every((s) => s instanceof MemoryStore)) return;
+  warnedNoTtl = true;
+  process.emitWarning('configureCache: ttl 0 with a shared store keeps entries until Redis evicts them; set a ttl', {
+    type: 'CacheKitWarning',
+    code: 'CK_NO_TTL',
+  });
 }
 
 /** The configured runtime; before any `configureCache`, a default in-memory one (so decorated classes work out of the box). */

@@ -41,6 +41,17 @@ describe('bootstrap', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow('maxEntries: expected an integer >= 1; got 0 (number)');
   });
 
+  it('warns once (code CK_NO_TTL) when a shared store gets no default TTL', () => {
+    const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    configureCache({ store: new MemoryStore(), ttl: 0 });
+    configureCache({ store: new ChaosStore(new MemoryStore()), ttl: 0 });
+    configureCache({ store: new ChaosStore(new MemoryStore()), ttl: 0 });
+    expect(emit.mock.calls).toEqual([
+      ['configureCache: ttl 0 with a shared store keeps entries until Redis evicts them; set a ttl', { type: 'CacheKitWarning', code: 'CK_NO_TTL' }],
+    ]);
+    emit.mockRestore();
+  });
+
   it('fails a call that names an unknown store with UnknownStoreError', async () => {
     configureCache({});
     class Svc {
