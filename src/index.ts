@@ -17,6 +17,10 @@ export { CacheDefaults, type CacheDefaultsOptions } from './decorators/cache-def
 export { MemoryStore, type MemoryStoreOptions, type Clock } from './stores/memory-store.js';
 export type { EvictionPolicy } from './stores/eviction/bounded-map.js';
 export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './stores/store.js';
+export { RedisStore, type RedisStoreOptions, type RedisClient, type RedisReadResult } from './stores/redis-store.js';
+export { TieredStore, type TieredStoreOptions } from './stores/tiered-store.js';
+export { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './stores/invalidation-bus.js';
+export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './stores/circuit-breaker.js';
 export { MsgpackSerializer, JsonSerializer, type Serializer } from './serializer.js';
 export type { Duration } from './duration.js';
 export { errors } from './errors.js';

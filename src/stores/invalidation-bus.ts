@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { quote } from '../duration.js';
+import { SerializationError, StoreError } from '../errors.js';
+import type { RedisClient, RedisStore } from './redis-store.js';
+
+/** Options of the invalidation bus of a {@link TieredStore}. */
+export interface InvalidationBusOptions {
+  /** The Redis pub/sub channel every instance of the application shares. @default 'cachekit:invalidation' */
+  channel?: string;
+}
+
+/** What one instance tells the others. */
+export interface InvalidationMessage {
+  /** Instance id of the sender. */
+  from: string;
+  /** Keys whose L1 copies must be dropped. */
+  keys?: string[];
+  /** Version counters that moved, with their new values. */
+  versions?: Array<[key: string, value: number]>;
+  /** Drop every L1 copy and mirrored counter. */
+  clear?: true;
+}
+
+/** Callbacks of the store that owns the bus. */
+export interface InvalidationBusHandlers {
+  /** A message from another instance arrived. */
+  onMessage(message: InvalidationMessage): void;
+  /** The bus is subscribed again (or for the first time): messages may have been missed before. */
+  onUp(): void;
+  /** The subscriber connection dropped: from now on messages are missed until {@link onUp}. */
+  onDown(): void;
+  /** A background failure (publish, subscribe, a message that does not decode). */
+  onError(error: unknown): void;
+}
+
+const OPTIONS = ['channel'];
+
+/**
+ * The pub/sub bus that keeps the L1 tiers of several instances in step: every write,
+ * invalidation, version bump and clear is published on one channel; every other instance
+ * drops its L1 copies (messages carry the sender's instance id, so a sender ignores its own).
+ * It listens on a dedicated subscriber connection (a `duplicate()` of the store's client) and
+ * publishes over the store's own connection, under its timeout and breaker. It reports when
+ * the subscription is lost and regained, so the owner can stop trusting its L1 meanwhile.
+ */
+export class InvalidationBus {
+  /** A random id of this instance. */
+  readonly instanceId = randomBytes(9).toString('base64url');
+  /** The channel. */
+  readonly channel: string;
+  private readonly subscriber: RedisClient;
+  private readonly listeners = new Set<(message: InvalidationMessage) => void>();
+  private subscribed = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: RedisStore,
+    options: InvalidationBusOptions,
+    private readonly handlers: InvalidationBusHandlers,
+  ) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: bus must be an object or false; got ${quote(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTIONS.includes(key)) throw new TypeError(`TieredStore: unknown bus option '${key}' (known: ${OPTIONS.join(', ')})`);
+    }
+    if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
+      throw new TypeError(`TieredStore: bus.channel must be a non-empty string; got ${quote(options.channel)}`);
+    }
+    this.channel = options.channel ?? 'cachekit:invalidation';
+    const client = store.client;
+    this.subscriber = store.isCluster
+      ? (client as Cluster).duplicate()
+      : (client as Redis).duplicate({ enableOfflineQueue: true, autoResubscribe: false, maxRetriesPerRequest: null });
+    this.subscriber.on('error', (error: unknown) => this.handlers.onError(new StoreError(`invalidation bus: ${(error as Error)?.message}`, { cause: error })));
+    this.subscriber.on('ready', () => this.subscribe());
+    this.subscriber.on('close', () => this.down());
+    this.subscriber.on('end', () => this.down());
+    this.subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.channel) this.receive(text);
+    });
+    if (this.subscriber.status === 'ready') this.subscribe();
+  }
+
+  /** Whether the bus is subscribed now (no message can have been missed since it last was not). */
+  get isSubscribed(): boolean {
+    return this.subscribed;
+  }
+
+  /**
+   * Calls `listener` with every message from another instance, after the owner applied it
+   * (for metrics and tests). @returns a function that unsubscribes
+   */
+  onInvalidation(listener: (message: InvalidationMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells every other instance. Rejects when Redis does not take the message. */
+  async publish(message: Omit<InvalidationMessage, 'from'>): Promise<void> {
+    const body: Record<string, unknown> = { i: this.instanceId };
+    if (message.keys) body.k = message.keys;
+    if (message.versions) body.v = message.versions;
+    if (message.clear) body.c = 1;
+    await this.store.publish(this.channel, JSON.stringify(body));
+  }
+
+  /** Unsubscribes and closes the subscriber connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscribed = false;
+    this.listeners.clear();
+    try {
+      if (this.subscriber.status === 'ready') {
+        await Promise.race([this.subscriber.quit(), new Promise((resolve) => setTimeout(resolve, this.store.timeoutMs).unref())]);
+      }
+    } catch {
+      // closing either way
+    } finally {
+      this.subscriber.disconnect();
+    }
+  }
+
+  private subscribe(): void {
+    if (this.closed) return;
+    this.subscriber.subscribe(this.channel).then(
+      () => {
+        if (this.closed || this.subscribed || this.subscriber.status !== 'ready') return;
+        this.subscribed = true;
+        this.handlers.onUp();
+      },
+      (error: unknown) => this.handlers.onError(new StoreError(`invalidation bus: subscribe failed: ${(error as Error)?.message}`, { cause: error })),
+    );
+  }
+
+  private down(): void {
+    if (!this.subscribed) return;
+    this.subscribed = false;
+    this.handlers.onDown();
+  }
+
+  private receive(text: string): void {
+    let message: InvalidationMessage | undefined;
+    try {
+      message = parseMessage(text);
+    } catch (error) {
+      // A message we cannot read may have been an invalidation: the owner drops its whole L1.
+      this.handlers.onError(new SerializationError(`invalidation bus: unreadable message ${quote(text.slice(0, 200))}`, { cause: error }));
+      this.handlers.onMessage({ from: '?', clear: true });
+      return;
+    }
+    if (message.from === this.instanceId) return;
+    this.handlers.onMessage(message);
+    for (const listener of this.listeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.handlers.onError(error);
+      }
+    }
+  }
+}
+
+/** Parses and checks a bus message. @throws on anything but the documented shape */
+function parseMessage(text: string): InvalidationMessage {
+  const raw: unknown = JSON.parse(text);
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { i?: unknown }).i !== 'string') throw new TypeError('not a bus message');
+  const { i, k, v, c } = raw as { i: string; k?: unknown; v?: unknown; c?: unknown };
+  const message: InvalidationMessage = { from: i };
+  if (k !== undefined) {
+    if (!Array.isArray(k) || !k.every((key) => typeof key === 'string')) throw new TypeError('k must be an array of strings');
+    message.keys = k;
+  }
+  if (v !== undefined) {
+    if (!Array.isArray(v) || !v.every((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && Number.isSafeInteger(pair[1]))) {
+      throw new TypeError('v must be an array of [key, integer] pairs');
+    }
+    message.versions = v as Array<[string, number]>;
+  }
+  if (c !== undefined) {
+    if (c !== 1) throw new TypeError('c must be 1');
+    message.clear = true;
+  }
+  return message;
+}

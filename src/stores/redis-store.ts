@@ -1,0 +1,542 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { MsgpackSerializer, type Serializer } from '../serializer.js';
+import { CircuitOpenError, SerializationError, StoreError, StoreTimeoutError } from '../errors.js';
+import { quote } from '../duration.js';
+import { escapeSegment } from '../runtime/keys.js';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+import { OperationDeadlines, type Deadline } from './operation-deadlines.js';
+import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
+
+/** An ioredis client: a single `Redis` connection or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+/** Options of {@link RedisStore}. Give `client` or `connection` (neither: a connection to localhost:6379). */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` you created. The store uses it as is and leaves it open on `close()`. @default none */
+  client?: RedisClient;
+  /**
+   * ioredis options or a `redis://` URL: the store opens its own connection (no offline queue,
+   * in-flight commands failed at once when the connection drops, reconnects every 0.1-2 s)
+   * and closes it on `close()`. Your options override those defaults. @default none
+   */
+  connection?: string | RedisOptions;
+  /**
+   * The runtime prefix (as given to `configureCache({ prefix })`) whose keys `clear()` removes.
+   * @default every prefix this store has written under; `'cachekit'` if it has written nothing
+   */
+  scope?: string;
+  /** Encodes values. @default the runtime's `serializer`, else MessagePack (msgpackr) */
+  serializer?: Serializer;
+  /** Longest wait for any single Redis operation, in ms; a slower one fails with `StoreTimeoutError`. @default 500 */
+  timeoutMs?: number;
+  /** Circuit breaker settings, or `false` to never fail fast. @default { failureThreshold: 5, cooldownMs: 1000 } */
+  breaker?: CircuitBreakerOptions | false;
+  /** A name for stats and errors. @default 'redis' */
+  name?: string;
+}
+
+/** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
+export interface RedisReadResult extends ReadResult {
+  /** When the entry expires in Redis, in ms since the epoch; 0 when it has no TTL or there is no entry. */
+  expiresAt: number;
+}
+
+/**
+ * Compare-and-set on the generation: writes ARGV[2] (PX ARGV[3] unless '0') only if the entry
+ * under the key carries the generation bytes ARGV[1] at offset 3, or, when ARGV[1] is empty,
+ * only if there is no cachekit entry under the key (foreign bytes count as none).
+ */
+const WRITE_IF_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '' then
+  if cur and string.sub(cur, 1, 2) == ARGV[4] then return 0 end
+elseif not cur or string.sub(cur, 4, 11) ~= ARGV[1] then
+  return 0
+end
+if ARGV[3] == '0' then
+  redis.call('SET', KEYS[1], ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1`;
+
+/** Compare-and-delete: releases a lock only for the token that holds it. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const WRITE_IF = lua(WRITE_IF_SCRIPT);
+const RELEASE = lua(RELEASE_SCRIPT);
+const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
+const NO_GENERATION = Buffer.alloc(0);
+const EMPTY: number[] = [];
+const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name'];
+
+/** Defaults of a connection the store opens itself: fail fast instead of queueing, never replay stale commands. */
+const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: (times: number) => Math.min(100 * times, 2000),
+};
+
+/** One command waiting for its answer, with its deadline. */
+class PendingCommand<T, R> implements Deadline {
+  readonly at: number;
+  settled = false;
+  constructor(
+    private readonly store: RedisStore,
+    private readonly resolve: (value: R) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly map: ((value: T) => R) | undefined,
+    timeoutMs: number,
+  ) {
+    this.at = performance.now() + timeoutMs;
+  }
+
+  expire(): void {
+    this.settled = true;
+    const error = new StoreTimeoutError(`${this.store.name}: Redis did not answer within ${this.store.timeoutMs} ms`);
+    this.store.breaker.failure(error);
+    this.reject(error);
+  }
+
+  ok = (value: T): void => {
+    if (!this.store.settle(this)) return;
+    this.store.breaker.success();
+    if (this.map === undefined) {
+      this.resolve(value as unknown as R);
+      return;
+    }
+    try {
+      this.resolve(this.map(value));
+    } catch (error) {
+      this.reject(error);
+    }
+  };
+
+  fail = (error: unknown): void => {
+    if (!this.store.settle(this)) return;
+    // A reply error means Redis answered: the server is alive, the command was wrong.
+    if ((error as Error | null)?.name === 'ReplyError') this.store.breaker.success();
+    else this.store.breaker.failure(error);
+    this.reject(new StoreError(`${this.store.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+  };
+}
+
+/**
+ * A {@link CacheStore} on Redis through ioredis (a single connection or a Cluster).
+ *
+ * - A read is one command: `MGET key versionKey...` (on a Cluster, parallel `GET`s, since the
+ *   keys may live in different hash slots). An entry is one string value: a fixed header
+ *   (generation, flags, expiry, versions; see `redis-entry-codec.ts`) and the serialized value.
+ * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
+ *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` pipelined `INCR`s; locks
+ *   `SET NX PX` and a compare-and-delete script; `clear` `SCAN` + `UNLINK` over the runtime
+ *   prefix only (on every master of a Cluster), never `KEYS` or `FLUSHDB`.
+ * - Every operation has a timeout (`timeoutMs`) and passes a circuit breaker. No command is
+ *   ever put in ioredis's offline queue: while the connection is being (re)established an
+ *   operation waits for it at most its timeout; while it is down, operations fail at once.
+ * - Bytes under a key that do not decode are a miss, reported through the runtime's error
+ *   hook as a `SerializationError`; decoded values never carry a polluted prototype.
+ */
+export class RedisStore implements CacheStore {
+  readonly name: string;
+  /** Every operation has its own deadline (`timeoutMs`), so the runtime adds none. */
+  readonly enforcesTimeouts = true;
+  /** The ioredis client (passed in, or opened by the store). */
+  readonly client: RedisClient;
+  /** The per-operation timeout, in ms. */
+  readonly timeoutMs: number;
+  /** The store's circuit breaker. */
+  readonly breaker: CircuitBreaker;
+  /** Whether the client is a Cluster (multi-key commands are split by key). */
+  readonly isCluster: boolean;
+  private readonly cmd: Redis;
+  private readonly owned: boolean;
+  private readonly ownSerializer: Serializer | undefined;
+  private serializer: Serializer;
+  private hooks: StoreHooks = {};
+  private readonly deadlines: OperationDeadlines;
+  private readonly scopeOption: string | undefined;
+  private readonly seenScopes = new Set<string>();
+  private lastScope = '\u0000';
+  private readyWait: Promise<void> | undefined;
+  private readyResolve: (() => void) | undefined;
+  private closed = false;
+  private readonly onReady = () => {
+    this.breaker.reset();
+    const resolve = this.readyResolve;
+    this.readyWait = undefined;
+    this.readyResolve = undefined;
+    resolve?.();
+  };
+  private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+
+  constructor(options: RedisStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`RedisStore: options must be an object; got ${quote(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTIONS.includes(key)) throw new TypeError(`RedisStore: unknown option '${key}' (known: ${OPTIONS.join(', ')})`);
+    }
+    const { client, connection } = options;
+    if (client !== undefined && connection !== undefined) {
+      throw new TypeError('RedisStore: give either client (an ioredis Redis or Cluster) or connection (options or a URL), not both');
+    }
+    if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as Redis).getBuffer !== 'function')) {
+      throw new TypeError(`RedisStore: client must be an ioredis Redis or Cluster; got ${quote(client)}`);
+    }
+    if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
+      throw new TypeError(`RedisStore: connection must be ioredis options or a redis:// URL; got ${quote(connection)}`);
+    }
+    const timeoutMs = options.timeoutMs ?? 500;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new TypeError(`RedisStore: timeoutMs must be a number of milliseconds > 0; got ${quote(options.timeoutMs)}`);
+    }
+    if (options.serializer !== undefined && (typeof options.serializer?.serialize !== 'function' || typeof options.serializer?.deserialize !== 'function')) {
+      throw new TypeError(`RedisStore: serializer must have serialize() and deserialize(); got ${quote(options.serializer)}`);
+    }
+    if (options.scope !== undefined && (typeof options.scope !== 'string' || options.scope === '')) {
+      throw new TypeError(`RedisStore: scope must be a non-empty string (the runtime prefix); got ${quote(options.scope)}`);
+    }
+    if (options.breaker !== undefined && options.breaker !== false && (typeof options.breaker !== 'object' || options.breaker === null)) {
+      throw new TypeError(`RedisStore: breaker must be an object or false; got ${quote(options.breaker)}`);
+    }
+    this.name = options.name ?? 'redis';
+    this.timeoutMs = timeoutMs;
+    this.scopeOption = options.scope;
+    this.ownSerializer = options.serializer;
+    this.serializer = options.serializer ?? new MsgpackSerializer();
+    this.deadlines = new OperationDeadlines(timeoutMs);
+    const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
+    const userOnStateChange = breakerOptions.onStateChange;
+    this.breaker = new CircuitBreaker({
+      ...breakerOptions,
+      onStateChange: (state, cause) => {
+        if (state === 'open') {
+          this.hooks.onError?.(
+            new CircuitOpenError(
+              `${this.name}: circuit opened after ${this.breaker.failureThreshold} consecutive failures; operations fail fast for ${this.breaker.cooldownMs} ms, then one probes`,
+              { cause },
+            ),
+          );
+        }
+        userOnStateChange?.(state, cause);
+      },
+    });
+    if (client !== undefined) {
+      this.client = client;
+      this.owned = false;
+    } else {
+      this.client =
+        typeof connection === 'string' ? new Redis(connection, OWNED_CONNECTION_DEFAULTS) : new Redis({ ...OWNED_CONNECTION_DEFAULTS, ...connection });
+      this.owned = true;
+      this.client.on('error', this.onClientError);
+    }
+    this.cmd = this.client as Redis;
+    this.isCluster = (this.client as { isCluster?: boolean }).isCluster === true;
+    this.client.on('ready', this.onReady);
+  }
+
+  /** The breaker's state: `closed` (normal), `open` (failing fast) or `half-open` (probing). */
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
+  /** Operations waiting for Redis right now (bounded: the breaker stops new ones while Redis is unreachable). */
+  get pendingOperations(): number {
+    return this.deadlines.size;
+  }
+
+  attach(hooks: StoreHooks): void {
+    this.hooks = hooks;
+    if (this.ownSerializer === undefined && hooks.serializer !== undefined) this.serializer = hooks.serializer;
+    const prefix = (hooks as StoreHooks & { prefix?: unknown }).prefix;
+    if (typeof prefix === 'string' && prefix !== '') this.seenScopes.add(escapeSegment(prefix));
+  }
+
+  read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+    const c = this.cmd;
+    if (versionKeys.length === 0) return this.exec(() => c.getBuffer(key), (data) => this.toReadResult(key, data, EMPTY));
+    if (this.isCluster) {
+      return this.exec(
+        () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
+        (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
+      );
+    }
+    return this.exec(
+      () => c.mgetBuffer(key, ...versionKeys),
+      (all) => {
+        const versions = new Array<number>(versionKeys.length);
+        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+        return this.toReadResult(key, all[0]!, versions);
+      },
+    );
+  }
+
+  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+    if (versionKeys.length === 0) return Promise.resolve([]);
+    const c = this.cmd;
+    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
+    return this.exec(() => c.mgetBuffer(...versionKeys), (all) => all.map(parseCounter));
+  }
+
+  write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(entry, ttlMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.noteKey(key);
+    const c = this.cmd;
+    return this.exec(
+      () => (ttlMs > 0 ? c.set(key, bytes, 'PX', pxOf(ttlMs)) : c.set(key, bytes)),
+      () => undefined,
+    );
+  }
+
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(entry, ttlMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.noteKey(key);
+    const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
+    return this.exec(
+      () => this.script(WRITE_IF, key, [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+      (reply) => reply === 1,
+    );
+  }
+
+  delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return Promise.resolve(0);
+    for (const key of keys) this.noteKey(key);
+    const c = this.cmd;
+    if (this.isCluster) return this.exec(() => Promise.all(keys.map((k) => c.unlink(k))), (counts) => counts.reduce((a, b) => a + b, 0));
+    return this.exec(() => c.unlink(...keys));
+  }
+
+  bump(versionKeys: readonly string[]): Promise<number[]> {
+    if (versionKeys.length === 0) return Promise.resolve([]);
+    for (const key of versionKeys) this.noteKey(key);
+    const c = this.cmd;
+    if (versionKeys.length === 1) return this.exec(() => c.incr(versionKeys[0]!), (n) => [n]);
+    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.incr(k))));
+    return this.exec(() => c.pipeline(versionKeys.map((k) => ['incr', k])).exec(), pipelineResults as (r: unknown) => number[]);
+  }
+
+  acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomBytes(16).toString('base64url');
+    const c = this.cmd;
+    return this.exec(
+      () => c.set(key, token, 'PX', pxOf(ttlMs), 'NX'),
+      (reply) => (reply === 'OK' ? token : undefined),
+    );
+  }
+
+  releaseLock(key: string, token: string): Promise<void> {
+    return this.exec(
+      () => this.script(RELEASE, key, [token]),
+      () => undefined,
+    );
+  }
+
+  /** Publishes `message` on `channel` over the store's connection, under its timeout and breaker. @returns how many subscribers received it */
+  publish(channel: string, message: string | Buffer): Promise<number> {
+    const c = this.cmd;
+    return this.exec(() => c.publish(channel, message));
+  }
+
+  /**
+   * Deletes every entry, lock and version counter under the runtime prefix (see `scope`):
+   * keys matching `prefix:*`, `prefix#n:*` and `prefix#t:*`, found with `SCAN` (on every master
+   * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
+   */
+  async clear(): Promise<void> {
+    const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : ['cachekit'];
+    const nodes: Redis[] = this.isCluster ? (this.client as Cluster).nodes('master') : [this.cmd];
+    for (const node of nodes) {
+      const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
+      const prefixBytes = Buffer.byteLength(clientPrefix);
+      for (const scope of scopes) {
+        for (const suffix of [':', '#n:', '#t:']) {
+          const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
+          let cursor = '0';
+          do {
+            const [next, found] = await this.exec(() => node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 1000));
+            cursor = String(next);
+            if (found.length === 0) continue;
+            const keys = prefixBytes ? found.map((k) => k.subarray(prefixBytes)) : found;
+            if (this.isCluster) await this.exec(() => node.pipeline(keys.map((k) => ['unlink', k])).exec(), pipelineResults);
+            else await this.exec(() => node.unlink(...keys));
+          } while (cursor !== '0');
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.off('ready', this.onReady);
+    this.readyResolve?.();
+    if (!this.owned) return;
+    const client = this.client;
+    try {
+      if (client.status === 'ready') {
+        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, this.timeoutMs).unref())]);
+      }
+    } catch {
+      // the connection is going away either way
+    } finally {
+      client.disconnect();
+      client.off('error', this.onClientError);
+      // late 'error' events of a dying socket must not become unhandled
+      client.on('error', () => undefined);
+    }
+  }
+
+  /** Used by a pending command when it settles: false if it had already timed out. @internal */
+  settle(command: PendingCommand<any, any>): boolean {
+    if (command.settled) return false;
+    command.settled = true;
+    this.deadlines.done(command);
+    return true;
+  }
+
+  /**
+   * Runs one Redis operation under the breaker and the timeout. Sends at once when the
+   * connection is ready; waits (within the timeout) while it is being established; fails at
+   * once while it is down. Never leaves a command in ioredis's offline queue.
+   */
+  private exec<T, R = T>(send: () => Promise<T>, map?: (value: T) => R): Promise<R> {
+    if (this.closed) return Promise.reject(new StoreError(`${this.name}: the store is closed`));
+    if (!this.breaker.admit()) {
+      return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
+    }
+    const status = this.client.status;
+    if (status === 'ready') {
+      return new Promise<R>((resolve, reject) => {
+        const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+        this.deadlines.add(command);
+        try {
+          send().then(command.ok, command.fail);
+        } catch (error) {
+          command.fail(error);
+        }
+      });
+    }
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
+      const error = new StoreError(`${this.name}: not connected to Redis (connection ${status})`);
+      this.breaker.failure(error);
+      return Promise.reject(error);
+    }
+    return new Promise<R>((resolve, reject) => {
+      const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+      this.deadlines.add(command);
+      if (status === 'wait') this.client.connect().catch(() => undefined);
+      this.whenReady().then(() => {
+        if (command.settled) return;
+        if (this.closed || this.client.status !== 'ready') {
+          command.fail(new Error(`not connected to Redis (connection ${this.client.status})`));
+          return;
+        }
+        try {
+          send().then(command.ok, command.fail);
+        } catch (error) {
+          command.fail(error);
+        }
+      });
+    });
+  }
+
+  private whenReady(): Promise<void> {
+    return (this.readyWait ??= new Promise<void>((resolve) => (this.readyResolve = resolve)));
+  }
+
+  private script(script: LuaScript, key: string, args: Array<string | Buffer>): Promise<unknown> {
+    const c = this.cmd;
+    return c.evalsha(script.sha, 1, key, ...args).catch((error: unknown) => {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return c.eval(script.source, 1, key, ...args);
+    });
+  }
+
+  private encode(entry: StoredEntry, ttlMs: number): Buffer {
+    return encodeEntry(entry, ttlMs > 0 ? Date.now() + ttlMs : 0, this.serializer);
+  }
+
+  private toReadResult(key: string, data: Buffer | null, versions: number[]): RedisReadResult {
+    if (data === null) return { entry: undefined, versions, expiresAt: 0 };
+    try {
+      const decoded = decodeEntry(data, this.serializer);
+      return { entry: decoded.entry, versions, expiresAt: decoded.expiresAt };
+    } catch (error) {
+      this.hooks.onError?.(
+        new SerializationError(`${this.name}: cannot decode the entry under '${key}' (treated as a miss): ${(error as Error)?.message}`, { cause: error }),
+      );
+      // Bytes with our header but a corrupt value read as a tombstone, so the next populate
+      // (whose lease is that generation) replaces them; foreign bytes read as no entry.
+      const g = readGeneration(data);
+      return { entry: g === undefined ? undefined : { g, d: 1 }, versions, expiresAt: 0 };
+    }
+  }
+
+  /** Remembers the runtime prefix of a key (up to its first `:` or `#`), for `clear()`. */
+  private noteKey(key: string): void {
+    if (this.scopeOption !== undefined) return;
+    const last = this.lastScope;
+    if (key.startsWith(last)) {
+      const c = key.charCodeAt(last.length);
+      if (c === 58 /* : */ || c === 35 /* # */) return;
+    }
+    const end = key.search(/[:#]/);
+    if (end <= 0) return;
+    this.lastScope = key.slice(0, end);
+    this.seenScopes.add(this.lastScope);
+  }
+}
+
+/** Parses a counter value (ASCII digits) read as bytes; 0 when absent. */
+function parseCounter(data: Buffer | null): number {
+  if (data === null) return 0;
+  let n = 0;
+  let i = 0;
+  const negative = data[0] === 45; // '-'
+  if (negative) i = 1;
+  for (; i < data.length; i++) {
+    const d = data[i]! - 48;
+    if (d < 0 || d > 9) return Number(data.toString('latin1')) || 0;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
+
+/** Unwraps `pipeline().exec()` results, rethrowing the first command error. */
+function pipelineResults(results: Array<[Error | null, unknown]> | null): unknown[] {
+  if (results === null) throw new Error('pipeline aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/** A TTL in whole milliseconds for `PX` (at least 1). */
+function pxOf(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+/** Escapes glob metacharacters for `SCAN MATCH`. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

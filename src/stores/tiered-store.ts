@@ -1,0 +1,351 @@
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { MemoryStore } from './memory-store.js';
+import { RedisStore, type RedisClient, type RedisReadResult } from './redis-store.js';
+import { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
+import { isFresh } from '../runtime/entry-freshness.js';
+import { parseDuration, quote, type Duration } from '../duration.js';
+
+/** Options of {@link TieredStore}. */
+export interface TieredStoreOptions {
+  /** The in-process tier, read first. */
+  l1: MemoryStore;
+  /** The shared tier, the source of truth. */
+  l2: RedisStore;
+  /**
+   * Longest life of an L1 copy (it never outlives the Redis entry either). Bounds how stale an
+   * L1 copy can be if an invalidation is missed without the bus noticing. `0`: only the
+   * entry's own TTL. @default '30s'
+   */
+  l1Ttl?: Duration;
+  /** The pub/sub bus that drops other instances' L1 copies, or `false` for a single instance. @default {} (channel 'cachekit:invalidation') */
+  bus?: InvalidationBusOptions | false;
+  /** Most version counters (namespaces, tags) mirrored in memory; beyond it the mirror starts over. @default 10_000 */
+  maxMirroredVersions?: number;
+  /** A name for stats and errors. @default 'tiered' */
+  name?: string;
+}
+
+const OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'];
+const EMPTY: readonly string[] = [];
+/** Beyond this many recently invalidated keys tracked for in-flight reads, they are all treated as invalidated. */
+const MAX_TRACKED = 10_000;
+
+/**
+ * Two tiers: a {@link MemoryStore} (L1) in front of a {@link RedisStore} (L2).
+ *
+ * - Reads try L1 (synchronously, through `readSync`, with the namespace and tag counters
+ *   mirrored in memory), then L2, filling L1 with the entry and the counters.
+ * - Writes, tombstones, deletes, version bumps and clears go to L2, then L1, and are published
+ *   on the invalidation bus; every other instance drops its L1 copies and moves its mirrored
+ *   counters. A write resolves after the message was handed to Redis.
+ * - While the bus is not subscribed (starting, connection lost) L1 is emptied and bypassed: every
+ *   read goes to L2, so no instance serves a copy it might not hear about. When the bus is back,
+ *   L1 is emptied again (messages may have been missed). An L1 copy lives at most `l1Ttl`.
+ * - An L2 read that was in flight when the key (or one of its counters) changed does not fill
+ *   L1, so a late answer can never put an older value back in front of a newer one.
+ */
+export class TieredStore implements CacheStore {
+  readonly name: string;
+  /** Every operation has its own deadline (`timeoutMs`), so the runtime adds none. */
+  readonly enforcesTimeouts = true;
+  /** The memory tier. */
+  readonly l1: MemoryStore;
+  /** The Redis tier. */
+  readonly l2: RedisStore;
+  /** The invalidation bus (undefined with `bus: false`). */
+  readonly bus: InvalidationBus | undefined;
+  private readonly l1TtlMs: number;
+  private readonly maxVersions: number;
+  private readonly versions = new Map<string, number>();
+  private hooks: StoreHooks = {};
+  /** Sequence of changes seen (local or remote); L2 answers older than a change of their keys do not fill L1. */
+  private seq = 0;
+  private floor = 0;
+  private readonly touched = new Map<string, number>();
+  private inFlight = 0;
+
+  constructor(options: TieredStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: options must be an object; got ${quote(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTIONS.includes(key)) throw new TypeError(`TieredStore: unknown option '${key}' (known: ${OPTIONS.join(', ')})`);
+    }
+    if (!(options.l1 instanceof MemoryStore)) throw new TypeError(`TieredStore: l1 must be a MemoryStore; got ${quote(options.l1)}`);
+    if (!(options.l2 instanceof RedisStore)) throw new TypeError(`TieredStore: l2 must be a RedisStore; got ${quote(options.l2)}`);
+    const maxVersions = options.maxMirroredVersions ?? 10_000;
+    if (!Number.isInteger(maxVersions) || maxVersions < 1) {
+      throw new TypeError(`TieredStore: maxMirroredVersions must be an integer >= 1; got ${quote(options.maxMirroredVersions)}`);
+    }
+    this.name = options.name ?? 'tiered';
+    this.l1 = options.l1;
+    this.l2 = options.l2;
+    this.l1TtlMs = options.l1Ttl === undefined ? 30_000 : parseDuration(options.l1Ttl, 'TieredStore: l1Ttl');
+    this.maxVersions = maxVersions;
+    this.bus =
+      options.bus === false
+        ? undefined
+        : new InvalidationBus(this.l2, options.bus ?? {}, {
+            onMessage: (message) => this.apply(message),
+            onUp: () => this.resetL1(),
+            onDown: () => this.resetL1(),
+            onError: (error) => this.hooks.onError?.(error),
+          });
+  }
+
+  /** The Redis client of L2 (for the write-behind journal and other Redis features). */
+  get client(): RedisClient {
+    return this.l2.client;
+  }
+
+  /** Whether L1 may be used now: always without a bus; with one, only while it is subscribed. */
+  get l1Active(): boolean {
+    return this.bus === undefined || this.bus.isSubscribed;
+  }
+
+  attach(hooks: StoreHooks): void {
+    this.hooks = hooks;
+    this.l1.attach({ onEvict: hooks.onEvict });
+    this.l2.attach(hooks);
+  }
+
+  readSync(key: string, versionKeys: readonly string[]): ReadResult | undefined {
+    if (!this.l1Active) return undefined;
+    const entry = this.l1.readSync(key, EMPTY).entry;
+    if (entry === undefined) return undefined;
+    const versions = this.mirrored(versionKeys);
+    if (versions === undefined || isFresh(entry, versionKeys, versions) !== true) return undefined;
+    return { entry, versions };
+  }
+
+  read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
+    const hit = this.readSync(key, versionKeys);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const start = this.begin();
+    return this.l2.read(key, versionKeys).then(
+      (result) => {
+        this.fill(start, key, versionKeys, result);
+        this.end();
+        return result;
+      },
+      (error) => {
+        this.end();
+        throw error;
+      },
+    );
+  }
+
+  async readVersions(versionKeys: readonly string[]): Promise<number[]> {
+    if (this.l1Active) {
+      const known = this.mirrored(versionKeys);
+      if (known !== undefined) return known;
+    }
+    const start = this.begin();
+    try {
+      const values = await this.l2.readVersions(versionKeys);
+      if (this.l1Active && this.unchangedSince(start, versionKeys)) this.mirror(versionKeys, values);
+      return values;
+    } finally {
+      this.end();
+    }
+  }
+
+  async write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
+    const keys = [key];
+    this.touch(keys);
+    const start = this.begin();
+    try {
+      await this.l2.write(key, entry, ttlMs);
+      this.keepLocal(start, key, entry, ttlMs);
+    } catch (error) {
+      void this.l1.delete(keys);
+      this.announce({ keys }).catch(() => undefined);
+      throw error;
+    } finally {
+      this.end();
+    }
+    await this.announceReported({ keys });
+  }
+
+  async writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    const start = this.begin();
+    try {
+      const written = await this.l2.writeIf(key, entry, ttlMs, expected);
+      if (written) this.keepLocal(start, key, entry, ttlMs);
+      return written;
+    } finally {
+      this.end();
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    this.touch(keys);
+    let count: number;
+    try {
+      count = await this.l2.delete(keys);
+    } finally {
+      void this.l1.delete(keys);
+    }
+    await this.announceReported({ keys: [...keys] });
+    return count;
+  }
+
+  async bump(versionKeys: readonly string[]): Promise<number[]> {
+    if (versionKeys.length === 0) return [];
+    this.touch(versionKeys);
+    let values: number[];
+    try {
+      values = await this.l2.bump(versionKeys);
+    } catch (error) {
+      for (const key of versionKeys) this.versions.delete(key);
+      throw error;
+    }
+    this.mirror(versionKeys, values);
+    await this.announceReported({ versions: versionKeys.map((k, i) => [k, values[i]!] as [string, number]) });
+    return values;
+  }
+
+  async clear(): Promise<void> {
+    await this.l2.clear();
+    this.resetL1();
+    await this.announceReported({ clear: true });
+  }
+
+  acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
+    return this.l2.acquireLock(key, ttlMs);
+  }
+
+  releaseLock(key: string, token: string): Promise<void> {
+    return this.l2.releaseLock(key, token);
+  }
+
+  /** Closes the bus, then both tiers (an L2 client passed in by you stays open). */
+  async close(): Promise<void> {
+    await this.bus?.close();
+    await this.l1.close();
+    await this.l2.close();
+  }
+
+  /** Applies another instance's message to L1 and the mirrored counters. */
+  private apply(message: InvalidationMessage): void {
+    if (message.clear) {
+      this.resetL1();
+      return;
+    }
+    if (message.keys) {
+      this.touch(message.keys);
+      void this.l1.delete(message.keys);
+    }
+    if (message.versions) {
+      this.touch(message.versions.map(([k]) => k));
+      for (const [key, value] of message.versions) {
+        const current = this.versions.get(key);
+        if (current === undefined || current < value) this.setVersion(key, value);
+      }
+    }
+  }
+
+  /** Empties L1 and the mirror; L2 answers already in flight will not fill it. */
+  private resetL1(): void {
+    this.floor = ++this.seq;
+    this.touched.clear();
+    this.versions.clear();
+    void this.l1.clear();
+  }
+
+  /** Fills L1 from an L2 answer, unless the key or a counter changed since the read began. */
+  private fill(start: number, key: string, versionKeys: readonly string[], result: RedisReadResult): void {
+    if (!this.l1Active || !this.unchangedSince(start, versionKeys, key)) return;
+    this.mirror(versionKeys, result.versions);
+    const entry = result.entry;
+    if (entry === undefined || entry.d === 1) {
+      void this.l1.delete([key]);
+      return;
+    }
+    const remaining = result.expiresAt > 0 ? result.expiresAt - Date.now() : 0;
+    const ttl = result.expiresAt > 0 && remaining <= 0 ? -1 : this.l1TtlFor(remaining);
+    if (ttl < 0) void this.l1.delete([key]);
+    else this.l1.writeSync(key, entry, ttl);
+  }
+
+  /** After a local write reached L2: keep the entry in L1 (a tombstone drops it). */
+  private keepLocal(start: number, key: string, entry: StoredEntry, ttlMs: number): void {
+    if (entry.d === 1 || !this.l1Active || !this.unchangedSince(start, EMPTY, key)) {
+      void this.l1.delete([key]);
+      return;
+    }
+    const ttl = this.l1TtlFor(ttlMs);
+    if (ttl < 0) void this.l1.delete([key]);
+    else this.l1.writeSync(key, entry, ttl);
+  }
+
+  /** The L1 TTL for an entry with `remainingMs` left in L2 (0: none). -1 when it must not be kept. */
+  private l1TtlFor(remainingMs: number): number {
+    if (remainingMs < 0) return -1;
+    if (this.l1TtlMs === 0) return remainingMs;
+    if (remainingMs === 0) return this.l1TtlMs;
+    return Math.min(this.l1TtlMs, remainingMs);
+  }
+
+  private mirrored(versionKeys: readonly string[]): number[] | undefined {
+    const out = new Array<number>(versionKeys.length);
+    for (let i = 0; i < versionKeys.length; i++) {
+      const v = this.versions.get(versionKeys[i]!);
+      if (v === undefined) return undefined;
+      out[i] = v;
+    }
+    return out;
+  }
+
+  private mirror(versionKeys: readonly string[], values: readonly number[]): void {
+    for (let i = 0; i < versionKeys.length; i++) {
+      const key = versionKeys[i]!;
+      const current = this.versions.get(key);
+      if (current === undefined || current < values[i]!) this.setVersion(key, values[i]!);
+    }
+  }
+
+  private setVersion(key: string, value: number): void {
+    if (this.versions.size >= this.maxVersions && !this.versions.has(key)) this.versions.clear();
+    this.versions.set(key, value);
+  }
+
+  /** Records that keys changed now, for the L2 operations in flight. */
+  private touch(keys: readonly string[]): void {
+    const at = ++this.seq;
+    if (this.inFlight === 0) return;
+    for (const key of keys) this.touched.set(key, at);
+    if (this.touched.size > MAX_TRACKED) {
+      this.touched.clear();
+      this.floor = at;
+    }
+  }
+
+  private begin(): number {
+    this.inFlight++;
+    return this.seq;
+  }
+
+  private end(): void {
+    if (--this.inFlight === 0) this.touched.clear();
+  }
+
+  private unchangedSince(start: number, versionKeys: readonly string[], key?: string): boolean {
+    if (start < this.floor) return false;
+    if (key !== undefined && (this.touched.get(key) ?? 0) > start) return false;
+    for (const k of versionKeys) if ((this.touched.get(k) ?? 0) > start) return false;
+    return true;
+  }
+
+  private announce(message: Omit<InvalidationMessage, 'from'>): Promise<void> {
+    return this.bus === undefined ? Promise.resolve() : this.bus.publish(message);
+  }
+
+  /** Publishes; a failure is reported, not thrown (L2 already holds the change; other L1 copies expire within l1Ttl). */
+  private async announceReported(message: Omit<InvalidationMessage, 'from'>): Promise<void> {
+    try {
+      await this.announce(message);
+    } catch (error) {
+      this.hooks.onError?.(error);
+    }
+  }
+}
