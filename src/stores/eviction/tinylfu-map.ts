@@ -105,7 +105,7 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    const weight = this.sized ? Math.max(1, size) : 1;
+    const weight = !this.sized ? 1 : size > 1 ? size : 1;
     const entry = this.entries.get(key);
     if (weight > this.maxSize) {
       if (entry !== undefined) this.delete(key);
