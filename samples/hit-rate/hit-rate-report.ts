@@ -32,8 +32,9 @@ export interface HitRateReport {
   cacheSizes: number[];
   /** Policies simulated. */
   policies: EvictionPolicy[];
-  /** Requests per workload, and how many of them were warm-up. */
+  /** Requests per workload, warm-up included. */
   requests: number;
+  /** Requests at the start of each replay that were not counted. */
   warmup: number;
   /** One entry per workload, in the order simulated. */
   workloads: WorkloadHitRates[];
