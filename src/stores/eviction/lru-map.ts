@@ -23,7 +23,7 @@ export class LruMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    if (this.sized) this.cache.set(key, value, { size: Math.max(1, size) });
+    if (this.sized) this.cache.set(key, value, { size: size > 1 ? size : 1 });
     else this.cache.set(key, value);
   }
 
