@@ -392,18 +392,20 @@ export class RedisStore implements CacheStore {
     this.readyResolve?.();
     if (!this.owned) return;
     const client = this.client;
-    try {
-      if (client.status === 'ready') {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, this.timeoutMs).unref())]);
-      }
-    } catch {
-      // the connection is going away either way
-    } finally {
-      client.disconnect();
-      client.off('error', this.onClientError);
-      // late 'error' events of a dying socket must not become unhandled
-      client.on('error', () => undefined);
+    client.off('error', this.onClientError);
+    // late 'error' events of a dying socket must not become unhandled
+    client.on('error', () => undefined);
+    if (client.status === 'end') return;
+    const ended = new Promise<void>((resolve) => {
+      client.once('end', () => resolve());
+      setTimeout(resolve, this.timeoutMs).unref();
+    });
+    if (client.status === 'ready') {
+      // QUIT lets replies already on the way arrive; a dead server gets no more than the timeout.
+      await Promise.race([client.quit().catch(() => undefined), ended]);
     }
+    client.disconnect();
+    await ended;
   }
 
   /** Used by a pending command when it settles: false if it had already timed out. @internal */

@@ -111,7 +111,9 @@ export class TieredStore implements CacheStore {
     if (!this.l1Active) return undefined;
     const entry = this.l1.readSync(key, EMPTY).entry;
     if (entry === undefined) return undefined;
+    if (versionKeys.length === 0) return entry.d === 1 ? undefined : { entry, versions: [] };
     const versions = this.mirrored(versionKeys);
+    // Anything but a fresh entry goes to L2, the source of truth (and refreshes the mirror).
     if (versions === undefined || isFresh(entry, versionKeys, versions) !== true) return undefined;
     return { entry, versions };
   }

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/index.js';
-import { rawOf, redisUrl, runStoreSuite, sleep } from './store-suite.js';
+import { Cacheable, configureCache, errors, JsonSerializer, MsgpackSerializer, RedisStore } from '../../src/index.js';
+import { rawOf, redisUrl, runStoreSuite, sleep, until } from './store-suite.js';
 
 runStoreSuite('RedisStore', async () => {
   const errors: unknown[] = [];
@@ -17,4 +19,269 @@ runStoreSuite('RedisStore', async () => {
       await raw.quit();
     },
   };
+});
+
+/** A TCP server that accepts connections and never answers (a hung Redis). */
+async function blackHole(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Commands the client sends while `run` runs, as [name, ...args as strings]. */
+async function commandsOf(client: Redis, run: () => Promise<unknown>): Promise<string[][]> {
+  const spy = jest.spyOn(client, 'sendCommand');
+  try {
+    await run();
+    return spy.mock.calls.map(([command]) => {
+      const { name, args } = command as unknown as { name: string; args: unknown[] };
+      return [name, ...args.map((a) => (Buffer.isBuffer(a) ? '<bytes>' : String(a)))];
+    });
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('RedisStore on one Redis', () => {
+  let client: Redis;
+  let store: RedisStore;
+  let prefix: string;
+  const key = (k: string) => `${prefix}:ns:${k}`;
+
+  beforeEach(async () => {
+    prefix = `rs${randomBytes(4).toString('hex')}`;
+    client = new Redis(redisUrl());
+    store = new RedisStore({ client });
+    await client.ping();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await client.quit();
+  });
+
+  it('reads an entry and its counters with one MGET', async () => {
+    await store.write(key('a'), { v: 'a', g: 1, n: 0 }, 60_000);
+    const sent = await commandsOf(client, () => store.read(key('a'), [`${prefix}#n:ns`, `${prefix}#t:x`]));
+    expect(sent).toEqual([['mget', key('a'), `${prefix}#n:ns`, `${prefix}#t:x`]]);
+    expect(await commandsOf(client, () => store.read(key('a'), []))).toEqual([['get', key('a')]]);
+  });
+
+  it('writes value and TTL in one SET ... PX (no PX for TTL 0)', async () => {
+    expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 1500))).toEqual([['set', key('a'), '<bytes>', 'PX', '1500']]);
+    expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 0))).toEqual([['set', key('a'), '<bytes>']]);
+    expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 0.4))).toEqual([['set', key('a'), '<bytes>', 'PX', '1']]);
+  });
+
+  it('compares generations with EVALSHA, and loads the script again after SCRIPT FLUSH', async () => {
+    await store.writeIf(key('l'), { v: 0, g: 1 }, 60_000, undefined);
+    const sent = await commandsOf(client, () => store.writeIf(key('l'), { v: 1, g: 2 }, 60_000, 1));
+    expect(sent.map((c) => c[0])).toEqual(['evalsha']);
+    await client.script('FLUSH');
+    const again = await commandsOf(client, async () => expect(await store.writeIf(key('l'), { v: 2, g: 3 }, 60_000, 2)).toBe(true));
+    expect(again.map((c) => c[0])).toEqual(['evalsha', 'eval']);
+    expect((await store.read(key('l'), [])).entry).toStrictEqual({ v: 2, g: 3 });
+  });
+
+  it('bumps several counters in one pipeline of INCRs', async () => {
+    const pipeline = jest.spyOn(client, 'pipeline');
+    const sent = await commandsOf(client, () => store.bump([`${prefix}#n:a`, `${prefix}#t:b`, `${prefix}#t:c`]));
+    expect(sent).toEqual([
+      ['incr', `${prefix}#n:a`],
+      ['incr', `${prefix}#t:b`],
+      ['incr', `${prefix}#t:c`],
+    ]);
+    expect(pipeline).toHaveBeenCalledTimes(1);
+  });
+
+  it('clears with SCAN and UNLINK over many pages, only under its scope, never KEYS or FLUSHDB', async () => {
+    const scoped = new RedisStore({ client, scope: prefix });
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 2500; i++) writes.push(client.set(`${prefix}:ns:${i}`, 'x'));
+    writes.push(client.set(`${prefix}#n:ns`, '3'), client.set(`${prefix}#t:t`, '1'), client.set(`${prefix}:ns:lock#lock`, 'tok'));
+    writes.push(client.set(`${prefix}#wb:journal`, 'not ours'), client.set(`${prefix}x:ns:1`, 'not ours'), client.set(`x${prefix}:ns:1`, 'not ours'));
+    await Promise.all(writes);
+    const sent = await commandsOf(client, () => scoped.clear());
+    const names = new Set(sent.map((c) => c[0]));
+    expect([...names].sort()).toEqual(['scan', 'unlink']);
+    expect(sent.filter((c) => c[0] === 'scan').length).toBeGreaterThan(3);
+    expect(await client.exists(`${prefix}:ns:0`, `${prefix}:ns:2499`, `${prefix}#n:ns`, `${prefix}#t:t`, `${prefix}:ns:lock#lock`)).toBe(0);
+    expect(await client.mget(`${prefix}#wb:journal`, `${prefix}x:ns:1`, `x${prefix}:ns:1`)).toEqual(['not ours', 'not ours', 'not ours']);
+    await client.del(`${prefix}#wb:journal`, `${prefix}x:ns:1`, `x${prefix}:ns:1`);
+  });
+
+  it('learns the prefixes it writes under and clears only those', async () => {
+    const other = `${prefix}o`;
+    await client.set(`${other}:ns:a`, 'foreign');
+    await store.write(key('a'), { v: 1, g: 1 }, 0);
+    await store.bump([`${prefix}#t:x`]);
+    await store.clear();
+    expect(await client.exists(key('a'), `${prefix}#t:x`)).toBe(0);
+    expect(await client.get(`${other}:ns:a`)).toBe('foreign');
+    await client.del(`${other}:ns:a`);
+  });
+
+  it('escapes the scope for SCAN MATCH and the key builder', async () => {
+    const scope = `we*rd:[${prefix}]`;
+    const scoped = new RedisStore({ client, scope });
+    const escaped = `we*rd%3A[${prefix}]`;
+    await client.set(`${escaped}:ns:a`, '1');
+    await client.set(`weird%3A[${prefix}]:ns:a`, 'not ours');
+    await scoped.clear();
+    expect(await client.exists(`${escaped}:ns:a`)).toBe(0);
+    expect(await client.get(`weird%3A[${prefix}]:ns:a`)).toBe('not ours');
+    await client.del(`weird%3A[${prefix}]:ns:a`);
+  });
+
+  it('works on a client with an ioredis keyPrefix, and clears under it', async () => {
+    const prefixed = new Redis(redisUrl(), { keyPrefix: `${prefix}app:` });
+    const inner = new RedisStore({ client: prefixed, scope: 'shop' });
+    try {
+      await inner.write('shop:ns:a', { v: 'a', g: 1 }, 0);
+      await inner.bump(['shop#n:ns']);
+      expect((await inner.read('shop:ns:a', ['shop#n:ns'])).entry).toStrictEqual({ v: 'a', g: 1 });
+      expect(await inner.writeIf('shop:ns:a', { v: 'b', g: 2 }, 0, 1)).toBe(true);
+      expect(await client.exists(`${prefix}app:shop:ns:a`)).toBe(1);
+      await client.set(`${prefix}app:other:ns:a`, 'keep');
+      await inner.clear();
+      expect(await client.exists(`${prefix}app:shop:ns:a`, `${prefix}app:shop#n:ns`)).toBe(0);
+      expect(await client.get(`${prefix}app:other:ns:a`)).toBe('keep');
+      await client.del(`${prefix}app:other:ns:a`);
+    } finally {
+      await inner.close();
+      await prefixed.quit();
+    }
+  });
+
+  it("uses the runtime's serializer unless given its own", async () => {
+    await store.write(key('j'), { v: { a: 1 }, g: 1 }, 0);
+    expect((await client.getBuffer(key('j')))!.subarray(11).toString()).not.toBe('{"a":1}');
+    store.attach({ serializer: new JsonSerializer() });
+    await store.write(key('j'), { v: { a: 1 }, g: 1 }, 0);
+    expect((await client.getBuffer(key('j')))!.subarray(11).toString()).toBe('{"a":1}');
+    expect((await store.read(key('j'), [])).entry).toStrictEqual({ v: { a: 1 }, g: 1 });
+    const own = new RedisStore({ client, serializer: new MsgpackSerializer() });
+    own.attach({ serializer: new JsonSerializer() });
+    await own.write(key('m'), { v: { a: 1 }, g: 1 }, 0);
+    expect((await client.getBuffer(key('m')))!.subarray(11).toString()).not.toBe('{"a":1}');
+    expect((await own.read(key('m'), [])).entry).toStrictEqual({ v: { a: 1 }, g: 1 });
+  });
+
+  it('leaves a client passed in open, closes a connection it opened, and refuses work once closed', async () => {
+    await store.close();
+    expect(client.status).toBe('ready');
+    await expect(store.read(key('a'), [])).rejects.toBeInstanceOf(errors.StoreError);
+    const owned = new RedisStore({ connection: redisUrl() });
+    await owned.write(key('o'), { v: 1, g: 1 }, 0);
+    await owned.close();
+    expect(owned.client.status).toBe('end');
+    await expect(owned.read(key('o'), [])).rejects.toThrow('the store is closed');
+  });
+
+  it('rejects bad options with a TypeError naming the option and quoting the value', () => {
+    expect(() => new RedisStore({ client, connection: redisUrl() })).toThrow(/either client .* or connection/);
+    expect(() => new RedisStore({ client: {} as Redis })).toThrow(/client must be an ioredis Redis or Cluster/);
+    expect(() => new RedisStore({ connection: 42 as never })).toThrow(/connection must be .*42 \(number\)/);
+    expect(() => new RedisStore({ client, timeoutMs: 0 })).toThrow(/timeoutMs must be .*0 \(number\)/);
+    expect(() => new RedisStore({ client, timeoutMs: '1s' as never })).toThrow(/timeoutMs must be .*'1s'/);
+    expect(() => new RedisStore({ client, scope: '' })).toThrow(/scope must be a non-empty string/);
+    expect(() => new RedisStore({ client, serializer: {} as never })).toThrow(/serializer must have serialize/);
+    expect(() => new RedisStore({ client, breaker: { failureThreshold: 0 } })).toThrow(/failureThreshold.*0 \(number\)/);
+    expect(() => new RedisStore({ client, breaker: 'on' as never })).toThrow(/breaker must be an object or false/);
+    expect(() => new RedisStore({ client, prefix: 'x' } as never)).toThrow(/unknown option 'prefix'/);
+  });
+
+  it('serves @Cacheable calls across two runtimes sharing Redis, with no runtime timeout wrapper', async () => {
+    let calls = 0;
+    class Catalog {
+      @Cacheable({ namespace: 'catalog', key: (id: string) => id })
+      async get(id: string) {
+        calls++;
+        return id === 'zero' ? 0 : { id, at: new Date(0), tags: new Set(['a']) };
+      }
+    }
+    const catalog = new Catalog();
+    const runtime = configureCache({ store, prefix });
+    expect(runtime.store()).toBe(store);
+    expect(await catalog.get('1')).toStrictEqual({ id: '1', at: new Date(0), tags: new Set(['a']) });
+    expect(await catalog.get('zero')).toBe(0);
+    const second = new RedisStore({ connection: redisUrl() });
+    configureCache({ store: second, prefix });
+    expect(await catalog.get('1')).toStrictEqual({ id: '1', at: new Date(0), tags: new Set(['a']) });
+    expect(await catalog.get('zero')).toBe(0);
+    expect(calls).toBe(2);
+    await second.close();
+    configureCache();
+  });
+});
+
+describe('RedisStore when Redis does not answer', () => {
+  it('times out each operation, opens the breaker after repeated failures, fails fast, and never queues commands', async () => {
+    const hole = await blackHole();
+    const reported: unknown[] = [];
+    const states: string[] = [];
+    const store = new RedisStore({
+      connection: { port: hole.port, host: '127.0.0.1' },
+      timeoutMs: 100,
+      breaker: { failureThreshold: 3, cooldownMs: 60_000, onStateChange: (s) => states.push(s) },
+    });
+    store.attach({ onError: (e) => reported.push(e) });
+    try {
+      for (let i = 0; i < 3; i++) await expect(store.read('k', ['v'])).rejects.toBeInstanceOf(errors.StoreTimeoutError);
+      expect(store.circuit).toBe('open');
+      expect(states).toEqual(['open']);
+      expect(reported.filter((e) => e instanceof errors.CircuitOpenError)).toHaveLength(1);
+      const results = await Promise.allSettled(Array.from({ length: 100 }, () => store.write('k', { v: 1, g: 1 }, 1000)));
+      expect(results.every((r) => r.status === 'rejected' && r.reason instanceof errors.CircuitOpenError)).toBe(true);
+      expect(store.pendingOperations).toBe(0);
+      expect((store.client as unknown as { offlineQueue: { length: number } }).offlineQueue.length).toBe(0);
+    } finally {
+      await store.close();
+      await hole.close();
+    }
+  });
+
+  it('fails at once while the connection is down (nothing listens), then probes after the cooldown', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    let now = 0;
+    const store = new RedisStore({
+      connection: { port, host: '127.0.0.1', retryStrategy: () => 50 },
+      timeoutMs: 200,
+      breaker: { failureThreshold: 2, cooldownMs: 1000, clock: { now: () => now } },
+    });
+    store.attach({ onError: () => undefined });
+    try {
+      await until(() => store.client.status === 'reconnecting', 'the first connection attempt failed');
+      const started = Date.now();
+      await expect(store.read('k', [])).rejects.toThrow(/not connected to Redis/);
+      await expect(store.read('k', [])).rejects.toThrow(/not connected to Redis/);
+      expect(Date.now() - started < 200).toBe(true); // failed without waiting for a timeout
+      expect(store.circuit).toBe('open');
+      await expect(store.read('k', [])).rejects.toBeInstanceOf(errors.CircuitOpenError);
+      now += 1000;
+      await expect(store.read('k', [])).rejects.toBeInstanceOf(errors.StoreError); // the probe, still failing
+      expect(store.circuit).toBe('open');
+    } finally {
+      await store.close();
+    }
+  });
 });

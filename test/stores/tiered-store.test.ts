@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type StoredEntry } from '../../src/index.js';
+import type { RedisReadResult } from '../../src/stores/redis-store.js';
+import { rawOf, redisUrl, runStoreSuite, sleep, until } from './store-suite.js';
+
+/** A tiered store on the test Redis with a fake L1 clock; resolves once its bus is subscribed. */
+async function tiered(options: { channel?: string; l2?: RedisStore; l1Ttl?: number } = {}) {
+  let now = 1_000_000;
+  const errors: unknown[] = [];
+  const store = new TieredStore({
+    l1: new MemoryStore({ maxEntries: 10_000, clock: { now: () => now } }),
+    l2: options.l2 ?? new RedisStore({ connection: redisUrl() }),
+    bus: { channel: options.channel ?? 'cachekit-test:invalidation' },
+    l1Ttl: options.l1Ttl,
+  });
+  store.attach({ onError: (e) => errors.push(e) });
+  await until(() => store.l1Active, 'the bus is subscribed');
+  return { store, errors, tick: (ms: number) => (now += ms) };
+}
+
+runStoreSuite('TieredStore', async () => {
+  const { store, errors, tick } = await tiered();
+  const raw = new Redis(redisUrl());
+  return {
+    store,
+    errors,
+    raw: rawOf(raw),
+    advance: async (ms) => {
+      tick(ms);
+      await sleep(ms);
+    },
+    close: async () => {
+      await store.close();
+      await raw.quit();
+    },
+  };
+});
+
+/** A RedisStore whose reads wait for a gate after Redis answered (a slow network, on demand). */
+class GatedRedisStore extends RedisStore {
+  gate: Promise<void> | undefined;
+  override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+    const result = await super.read(key, versionKeys);
+    await this.gate;
+    return result;
+  }
+}
+
+describe('TieredStore: two tiers and the invalidation bus', () => {
+  let channel: string;
+  let prefix: string;
+  const opened: TieredStore[] = [];
+  const key = (k: string) => `${prefix}:ns:${k}`;
+  const open = async (options: Parameters<typeof tiered>[0] = {}) => {
+    const t = await tiered({ channel, ...options });
+    opened.push(t.store);
+    return t;
+  };
+  /** Resolves with the next message `store`'s bus applies from another instance. */
+  const nextMessage = (store: TieredStore) =>
+    new Promise<InvalidationMessage>((resolve) => {
+      const off = store.bus!.onInvalidation((m) => {
+        off();
+        resolve(m);
+      });
+    });
+
+  beforeEach(() => {
+    channel = `cachekit-test:${randomBytes(6).toString('hex')}`;
+    prefix = `tb${randomBytes(4).toString('hex')}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  it('answers a repeated read from L1, synchronously, with mirrored counters', async () => {
+    const { store } = await open();
+    const ns = `${prefix}#n:ns`;
+    await store.l2.bump([ns]);
+    await store.l2.write(key('a'), { v: 'from redis', g: 1, n: 1 }, 60_000);
+    expect(store.readSync(key('a'), [ns])).toBeUndefined();
+    const first = await store.read(key('a'), [ns]);
+    expect(first.entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    const spy = jest.spyOn(store.l2, 'read');
+    expect(store.readSync(key('a'), [ns])).toStrictEqual({ entry: { v: 'from redis', g: 1, n: 1 }, versions: [1] });
+    expect((await store.read(key('a'), [ns])).entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("drops another instance's L1 copy when one instance writes, and that instance then reads the new value", async () => {
+    const a = await open();
+    const b = await open();
+    const delivered = nextMessage(b.store);
+    await a.store.write(key('p'), { v: 'v1', g: 1 }, 60_000);
+    await delivered; // (a read in flight while a message arrives does not fill L1)
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v1', g: 1 });
+    expect(b.store.readSync(key('p'), [])!.entry).toStrictEqual({ v: 'v1', g: 1 });
+    const received = nextMessage(b.store);
+    await a.store.write(key('p'), { v: 'v2', g: 2 }, 60_000);
+    expect(await received).toStrictEqual({ from: a.store.bus!.instanceId, keys: [key('p')] });
+    expect(b.store.readSync(key('p'), [])).toBeUndefined();
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
+  });
+
+  it('spreads tombstones, deletes, version bumps and clears to every instance', async () => {
+    const a = await open();
+    const b = await open();
+    const ns = `${prefix}#n:ns`;
+    let received = nextMessage(b.store);
+    await a.store.write(key('x'), { v: 'x', g: 1, n: 0 }, 60_000);
+    await received;
+    received = nextMessage(b.store);
+    await a.store.write(key('y'), { v: 'y', g: 2, n: 0 }, 60_000);
+    await received;
+    await b.store.read(key('x'), [ns]);
+    await b.store.read(key('y'), [ns]);
+    expect(b.store.readSync(key('x'), [ns])!.entry!.v).toBe('x');
+
+    received = nextMessage(b.store);
+    await a.store.write(key('x'), { g: 3, d: 1 }, 60_000);
+    await received;
+    expect(b.store.readSync(key('x'), [ns])).toBeUndefined();
+    expect((await b.store.read(key('x'), [ns])).entry).toStrictEqual({ g: 3, d: 1 });
+
+    received = nextMessage(b.store);
+    await a.store.bump([ns]);
+    expect((await received).versions).toEqual([[ns, 1]]);
+    expect(b.store.readSync(key('y'), [ns])).toBeUndefined(); // n: 0 is stale under version 1
+    expect(await b.store.readVersions([ns])).toEqual([1]);
+
+    received = nextMessage(b.store);
+    await a.store.write(key('z'), { v: 'z', g: 4, n: 1 }, 60_000);
+    await received;
+    await b.store.read(key('z'), [ns]);
+    expect(b.store.readSync(key('z'), [ns])!.entry!.v).toBe('z');
+    received = nextMessage(b.store);
+    expect(await a.store.delete([key('z')])).toBe(1);
+    await received;
+    expect(b.store.readSync(key('z'), [ns])).toBeUndefined();
+
+    received = nextMessage(b.store);
+    await a.store.write(key('w'), { v: 'w', g: 5, n: 1 }, 60_000);
+    await received;
+    await b.store.read(key('w'), [ns]);
+    expect(b.store.readSync(key('w'), [ns])!.entry!.v).toBe('w');
+    received = nextMessage(b.store);
+    await a.store.clear();
+    expect((await received).clear).toBe(true);
+    expect(b.store.readSync(key('w'), [ns])).toBeUndefined();
+    expect(b.store.l1.size).toBe(0);
+  });
+
+  it('ignores its own messages', async () => {
+    const a = await open();
+    const seen: InvalidationMessage[] = [];
+    a.store.bus!.onInvalidation((m) => seen.push(m));
+    await a.store.write(key('own'), { v: 1, g: 1 }, 60_000);
+    await a.store.bump([`${prefix}#t:t`]);
+    await sleep(50);
+    expect(seen).toEqual([]);
+    expect(a.store.readSync(key('own'), [])!.entry).toStrictEqual({ v: 1, g: 1 });
+  });
+
+  it('does not let an L2 answer that was in flight during an invalidation fill L1 with the old value', async () => {
+    const a = await open();
+    const gated = new GatedRedisStore({ connection: redisUrl() });
+    const b = await open({ l2: gated });
+    await a.store.write(key('r'), { v: 'old', g: 1 }, 60_000);
+    let openGate!: () => void;
+    gated.gate = new Promise<void>((resolve) => (openGate = resolve));
+    const slowRead = b.store.read(key('r'), []); // Redis answers 'old'; the answer is held back
+    await sleep(20);
+    const received = nextMessage(b.store);
+    await a.store.write(key('r'), { v: 'new', g: 2 }, 60_000);
+    await received;
+    openGate();
+    expect((await slowRead).entry).toStrictEqual({ v: 'old', g: 1 }); // it started before the write
+    gated.gate = undefined;
+    expect(b.store.readSync(key('r'), [])).toBeUndefined(); // and did not fill L1
+    expect((await b.store.read(key('r'), [])).entry).toStrictEqual({ v: 'new', g: 2 });
+    expect(b.store.readSync(key('r'), [])!.entry).toStrictEqual({ v: 'new', g: 2 });
+  });
+
+  it('never keeps an L1 copy longer than l1Ttl, nor longer than the entry lives in Redis', async () => {
+    const { store, tick } = await open({ l1Ttl: 1_000 });
+    await store.write(key('a'), { v: 'a', g: 1 }, 60_000);
+    expect(store.readSync(key('a'), [])!.entry!.v).toBe('a');
+    tick(1_001);
+    expect(store.readSync(key('a'), [])).toBeUndefined();
+    expect((await store.read(key('a'), [])).entry!.v).toBe('a'); // L2 still has it
+    await store.write(key('b'), { v: 'b', g: 2 }, 200);
+    tick(201);
+    expect(store.readSync(key('b'), [])).toBeUndefined();
+  });
+
+  it('empties and bypasses L1 while the bus connection is down, and empties it again when the bus is back', async () => {
+    const a = await open();
+    const b = await open();
+    const delivered = nextMessage(b.store);
+    await a.store.write(key('k'), { v: 'v1', g: 1 }, 60_000);
+    await delivered;
+    await b.store.read(key('k'), []);
+    expect(b.store.readSync(key('k'), [])!.entry!.v).toBe('v1');
+    const admin = new Redis(redisUrl());
+    try {
+      // Kill b's subscriber connection, found by its local address.
+      const subscriber = (b.store.bus as unknown as { subscriber: { stream: { localPort: number } } }).subscriber;
+      expect(await admin.client('KILL', 'ADDR', `127.0.0.1:${subscriber.stream.localPort}`)).toBe(1);
+      await until(() => !b.store.l1Active, 'b notices its bus is down');
+      expect(b.store.l1.size).toBe(0);
+      expect(b.store.readSync(key('k'), [])).toBeUndefined();
+      expect((await b.store.read(key('k'), [])).entry!.v).toBe('v1');
+      await until(() => b.store.l1Active, 'b is subscribed again');
+      expect(b.store.readSync(key('k'), [])).toBeUndefined(); // L1 started empty
+      const received = nextMessage(b.store);
+      await a.store.write(key('k'), { v: 'v2', g: 2 }, 60_000);
+      await received; // the bus delivers again
+      expect((await b.store.read(key('k'), [])).entry!.v).toBe('v2');
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('works as a single instance with bus: false, and exposes the L2 client', async () => {
+    const l2 = new RedisStore({ connection: redisUrl() });
+    const store = new TieredStore({ l1: new MemoryStore(), l2, bus: false });
+    opened.push(store);
+    expect(store.bus).toBeUndefined();
+    expect(store.client).toBe(l2.client);
+    await store.write(key('solo'), { v: 'solo', g: 1 }, 60_000);
+    expect(store.readSync(key('solo'), [])!.entry).toStrictEqual({ v: 'solo', g: 1 });
+  });
+
+  it('rejects bad options with a TypeError naming the option', () => {
+    const l2 = new RedisStore({ connection: redisUrl() });
+    try {
+      expect(() => new TieredStore({ l1: {} as MemoryStore, l2 })).toThrow(/l1 must be a MemoryStore/);
+      expect(() => new TieredStore({ l1: new MemoryStore(), l2: new MemoryStore() as unknown as RedisStore })).toThrow(/l2 must be a RedisStore/);
+      expect(() => new TieredStore({ l1: new MemoryStore(), l2, l1Ttl: 'soon' as never })).toThrow(/l1Ttl.*'soon'/);
+      expect(() => new TieredStore({ l1: new MemoryStore(), l2, bus: { chanel: 'x' } as never })).toThrow(/unknown bus option 'chanel'/);
+      expect(() => new TieredStore({ l1: new MemoryStore(), l2, extra: 1 } as never)).toThrow(/unknown option 'extra'/);
+    } finally {
+      void l2.close();
+    }
+  });
+
+  it('keeps its L1 copy of a local write, and drops L1 when the L2 write fails', async () => {
+    const { store } = await open();
+    const entry: StoredEntry = { v: 'kept', g: 1 };
+    await store.write(key('lw'), entry, 60_000);
+    expect(store.readSync(key('lw'), [])!.entry).toBe(entry);
+    const failing = jest.spyOn(store.l2, 'write').mockRejectedValueOnce(new Error('redis write failed'));
+    await expect(store.write(key('lw'), { v: 'lost', g: 2 }, 60_000)).rejects.toThrow('redis write failed');
+    failing.mockRestore();
+    expect(store.readSync(key('lw'), [])).toBeUndefined();
+    expect((await store.read(key('lw'), [])).entry).toStrictEqual({ v: 'kept', g: 1 });
+  });
+});
