@@ -209,13 +209,15 @@ export class RedisStreamJournal {
       ];
       const [ids, extra] = reply;
       if (extra.length) {
+        // entries nobody had delivered (the group was missing): replay them before our own
         const entries: JournalEntry[] = [];
         for (let i = 0; i < extra.length; i += 2) {
           const id = extra[i]!.toString();
+          if (this.owned.has(id)) continue; // ours already (the group was recreated under us)
           this.owned.add(id);
           entries.push(this.decode(id, extra[i + 1]));
         }
-        this.o.host.replay(entries);
+        if (entries.length) this.o.host.replay(entries);
       }
       for (let i = 0; i < batch.length; i++) {
         const id = ids[i]!.toString();
