@@ -1,5 +1,4 @@
-import * as cachekit from 'cachekit';
-import { MemoryStore, type CacheStore } from 'cachekit';
+import { MemoryStore, RedisStore, TieredStore, type CacheStore } from 'cachekit';
 
 /** The cache store the demo runs on. */
 export interface DemoStore {
@@ -10,22 +9,18 @@ export interface DemoStore {
   tiered: boolean;
 }
 
-type StoreClass = new (options: Record<string, unknown>) => CacheStore;
-
 /**
- * The demo's store: a MemoryStore, or with a Redis URL a TieredStore (MemoryStore L1 in
- * process, RedisStore L2 shared by every instance, which opens and closes its own connection).
- * RedisStore and TieredStore are looked up at run time, so the demo still runs (in memory) on
- * a build of cachekit that does not have them.
+ * The demo's store: a MemoryStore, or with a Redis URL a TieredStore: a MemoryStore L1 in
+ * process in front of a RedisStore L2 shared by every instance (the RedisStore opens its own
+ * connection and `runtime.close()` closes it).
  */
 export function createDemoStore(redisUrl: string | undefined, maxEntries: number): DemoStore {
-  const memory = (description: string): DemoStore => ({ store: new MemoryStore({ maxEntries }), description, tiered: false });
-  if (!redisUrl) return memory('MemoryStore, in process (set REDIS_URL to run on TieredStore: MemoryStore L1 + RedisStore L2)');
-  const exported = cachekit as unknown as Record<string, unknown>;
-  const RedisStore = exported.RedisStore as StoreClass | undefined;
-  const TieredStore = exported.TieredStore as StoreClass | undefined;
-  if (typeof RedisStore !== 'function' || typeof TieredStore !== 'function') {
-    return memory('MemoryStore, in process (REDIS_URL is set, but this build of cachekit has no RedisStore/TieredStore)');
+  if (!redisUrl) {
+    return {
+      store: new MemoryStore({ maxEntries }),
+      description: 'MemoryStore, in process (set REDIS_URL to run on TieredStore: MemoryStore L1 + RedisStore L2)',
+      tiered: false,
+    };
   }
   return {
     store: new TieredStore({ l1: new MemoryStore({ maxEntries }), l2: new RedisStore({ connection: redisUrl }) }),

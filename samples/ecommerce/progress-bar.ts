@@ -18,7 +18,7 @@ export class ProgressBar {
     const now = performance.now();
     if (done < total && now - this.lastDraw < 50) return;
     this.lastDraw = now;
-    const filled = total === 0 ? this.width : Math.round((done / total) * this.width);
+    const filled = total === 0 ? this.width : Math.floor((done / total) * this.width);
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
     const bar = '#'.repeat(filled) + '-'.repeat(this.width - filled);
     this.stream.write(`\r[${bar}] ${String(percent).padStart(3)}%  ${label}  ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}  `);

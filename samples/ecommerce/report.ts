@@ -4,6 +4,7 @@ import type { DemoResult, DemoStart, PatternName, PatternResult } from './run-de
 import { REQUEST_LABELS, REQUEST_MIX, type ShopRequest } from './workload.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
+const plural = (count: number, one: string, many: string) => `${n(count)} ${count === 1 ? one : many}`;
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const ms = (value: number) => (value >= 10 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toFixed(3));
 const latency = (s: LatencySummary) => (s.count === 0 ? 'none' : `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms`);
@@ -49,10 +50,10 @@ function formatPattern(index: number, p: PatternResult, result: DemoResult, name
     const wb = result.writeBehind;
     lines.push(
       `   flushed          views: ${n(wb.viewCalls)} addViews calls merged into ${n(wb.viewUpdates)} counter updates, ` +
-        `written in ${n(wb.viewBatches)} batches (recordViews statements), ${n(wb.viewsFlushed)} views`,
+        `written in ${plural(wb.viewBatches, 'batch', 'batches')} (recordViews statements), ${n(wb.viewsFlushed)} views`,
     );
     lines.push(
-      `                    events: ${n(wb.eventCalls)} trackEvent calls written in ${n(wb.eventBatches)} batches (recordEvents transactions), ${n(wb.eventRowsFlushed)} rows`,
+      `                    events: ${n(wb.eventCalls)} trackEvent calls written in ${plural(wb.eventBatches, 'batch', 'batches')} (recordEvents transactions), ${n(wb.eventRowsFlushed)} rows`,
     );
   }
   return lines.join('\n');
@@ -74,14 +75,17 @@ export function formatReport(result: DemoResult): string {
       `${(result.wallMs.withoutCache / 1000).toFixed(2)} s without.`,
     `       runtime.stats(): ${n(stats.hits)} hits, ${n(stats.misses)} misses (hit rate ${percent(stats.hitRate)}), ${n(stats.sets)} sets, ` +
       `${n(stats.invalidations)} invalidations, ${n(stats.queued)} writes queued, ${n(stats.errors)} errors`,
+    ...(stats.errors > 0
+      ? [`       The cache store failed ${n(stats.errors)} times (is Redis up?): those calls fell back to the database, and results stay correct.`]
+      : []),
     '',
     'Checks after await runtime.close():',
     `  ${mark(c.eventsInDatabase === c.eventsExpected)} every write-behind event is in the database: ${n(c.eventsInDatabase)} of ${n(c.eventsExpected)}`,
     `  ${mark(c.viewCountsCorrect === c.products)} every product's view count equals its views: ${n(c.viewCountsCorrect)} of ${n(c.products)} products`,
     `  ${mark(c.settingsEqual === c.settingsChecked)} saved settings read back equal the database: ${n(c.settingsEqual)} of ${n(c.settingsChecked)} users ` +
-      `(${n(c.settingsFromCache)} cache hits${c.settingsFromCache < c.settingsChecked ? '; the others raced a concurrent read or save, so write-through dropped the key' : ''})`,
+      `(${n(c.settingsFromCache)} from the cache${c.settingsFromCache < c.settingsChecked && stats.errors === 0 ? '; the others raced a read or save of the same user, and write-through drops the key rather than guess which write was last' : ''})`,
     `  ${mark(c.pricesEqual === c.pricesChecked)} repriced products read the database's price: ${n(c.pricesEqual)} of ${n(c.pricesChecked)} ` +
-      `(${n(c.pricesReloaded)} reloaded after their invalidation, the rest already had)`,
+      `(${n(c.pricesReloaded)} loaded from the database, the others were read after their last update and cached again)`,
     '',
   ].join('\n');
 }

@@ -116,6 +116,20 @@ describe('samples/ecommerce: the demo shop', () => {
     expect(result.patterns.catalog.hits).toBeGreaterThan(0);
   });
 
+  test('with a Redis URL it runs on TieredStore (MemoryStore L1 + RedisStore L2), says so, and passes every check', async () => {
+    const redisUrl = process.env.REDIS_URL!; // set by test/setup/global-setup.mjs (a real redis-server)
+    const requests = 300;
+    const workload = generateWorkload({ ...SMALL, requests, zipf: 1 });
+    const browsed = workload.requests.filter((r) => r.kind === 'browse');
+    const result = await runDemo({ ...SMALL, requests, clients: 1, outDir, redisUrl });
+    expect(result.tiered).toBe(true);
+    expect(result.store).toBe(`TieredStore: MemoryStore L1 + RedisStore L2 at ${new URL(redisUrl).toString()}`);
+    expect(result.checks.ok).toBe(true);
+    const misses = new Set(browsed.map((r) => (r.kind === 'browse' ? r.productId : 0))).size;
+    expect(result.patterns.catalog).toMatchObject({ reads: browsed.length, hits: browsed.length - misses, misses });
+    expect(result.checks.eventsInDatabase).toBe(workload.eventIds.length);
+  });
+
   test('rejects a bad option with a RangeError naming it', async () => {
     await expect(runDemo({ latencyMs: -1 })).rejects.toThrow(new RangeError('latencyMs: expected a number of milliseconds from 0 to 10000; got -1'));
     await expect(runDemo({ clients: 0 })).rejects.toThrow(new RangeError('clients: expected an integer >= 1; got 0'));
