@@ -47,6 +47,9 @@ export interface FlusherSettings {
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
 }
 
+/** Durable merge: journal entries one item may cover before they are compacted into one. */
+export const COMPACT_ENTRIES_AT = 1_000;
+
 interface RoomWaiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -197,8 +200,10 @@ export class WriteBehindFlusher implements JournalHost {
       existing.self = self;
       existing.calls++;
       if (id !== undefined) {
-        if (this.s.merge) existing.ids!.push(id);
-        else {
+        if (this.s.merge) {
+          existing.ids!.push(id);
+          if (existing.ids!.length >= COMPACT_ENTRIES_AT && !existing.compacting) this.compact(existing);
+        } else {
           // last wins: the older entries are no longer needed to rebuild the queued value
           this.journal!.ack(existing.ids!);
           existing.ids = [id];
@@ -362,7 +367,9 @@ export class WriteBehindFlusher implements JournalHost {
         // per-item mode: a full batch starts a drain of everything ready
         if (batchWith === undefined) this.flushDue = true;
       }
-      this.submit({ items: this.take(batchWith === undefined ? 1 : batchSize) });
+      const items = this.take(batchWith === undefined ? 1 : batchSize);
+      if (items.length === 0) break; // every ready item is being compacted
+      this.submit({ items });
     }
     if (this.ready.size === 0) {
       this.flushDue = false;
@@ -377,11 +384,30 @@ export class WriteBehindFlusher implements JournalHost {
     }
   }
 
+  /**
+   * Durable merge: replaces the item's journal entries by one entry with its merged arguments,
+   * so a hot counter's journal stays small while the database is down. The item is not taken
+   * for a write until the swap is done.
+   */
+  private compact(item: WriteItem): void {
+    const replaced = item.ids!.slice();
+    item.compacting = true;
+    this.journal!.compact(item.args, replaced).then(
+      (id) => {
+        item.ids = [id, ...item.ids!.slice(replaced.length)];
+      },
+      (error) => this.report(error, 'journal-compact', item.key),
+    ).finally(() => {
+      item.compacting = false;
+      if (item.state === 'ready') this.pump();
+    });
+  }
+
   private take(n: number): WriteItem[] {
     const items: WriteItem[] = [];
     for (const item of this.ready.values()) {
       if (items.length === n) break;
-      items.push(item);
+      if (!item.compacting) items.push(item);
     }
     for (const item of items) {
       this.ready.delete(item.key);

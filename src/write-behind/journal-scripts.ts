@@ -3,6 +3,32 @@ import { createHash } from 'node:crypto';
 /** The part of an ioredis client (Redis or Cluster) the journal uses. */
 export interface JournalClient {
   callBuffer(command: string, ...args: Array<string | Buffer | number>): Promise<unknown>;
+  /** ioredis connection status (`'ready'` once commands can be sent). */
+  readonly status?: string;
+  once?(event: string, listener: (...args: any[]) => void): unknown;
+  removeListener?(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** Statuses of an ioredis client that will become `ready` by themselves. */
+const CONNECTING = new Set(['connecting', 'connect', 'reconnecting']);
+
+/**
+ * Waits until a connecting client is ready (a store-owned connection refuses commands before,
+ * it has no offline queue), at most `timeoutMs`; then the next command tells how it went.
+ */
+export function whenReady(client: JournalClient, timeoutMs: number): Promise<void> {
+  if (client.status === undefined || !CONNECTING.has(client.status) || !client.once || !client.removeListener) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.removeListener!('ready', done);
+      client.removeListener!('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once!('ready', done);
+    client.once!('end', done);
+  });
 }
 
 /** A Lua script run by EVALSHA, loaded with EVAL when the server does not know it yet. */
@@ -30,12 +56,14 @@ export class LuaScript {
  * after the method succeeds, claimable by others if this process dies. If the group is
  * missing (the stream was deleted or the group destroyed), it is created at `0`; entries
  * older than ours that nobody had delivered come back as `extra` for this process to replay.
- * KEYS: stream. ARGV: group, consumer, payload... Returns { ids, extra: [id, payload, ...] }.
+ * Then acknowledges and deletes the entries to drop (those a compacted entry replaces), in the
+ * same atomic step.
+ * KEYS: stream. ARGV: group, consumer, n, payload x n, id to drop... Returns { ids, extra: [id, payload, ...] }.
  */
 export const APPEND_SCRIPT = new LuaScript(`
-local group, consumer = ARGV[1], ARGV[2]
+local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local ids, mine = {}, {}
-for i = 3, #ARGV do
+for i = 4, 3 + n do
   local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[i])
   ids[#ids + 1] = id
   mine[id] = true
@@ -59,6 +87,11 @@ while seen < #ids do
       end
     end
   end
+end
+for i = 4 + n, #ARGV, 1000 do
+  local last = math.min(i + 999, #ARGV)
+  redis.call('XACK', KEYS[1], group, unpack(ARGV, i, last))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
 end
 return { ids, extra }
 `);

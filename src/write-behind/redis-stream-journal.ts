@@ -5,7 +5,7 @@ import type { Serializer } from '../serializer.js';
 import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
 import {
   ACK_SCRIPT, ACQUIRE_LEASE_SCRIPT, APPEND_SCRIPT, HEARTBEAT_SCRIPT, PRUNE_CONSUMERS_SCRIPT, RELEASE_LEASE_SCRIPT,
-  type JournalClient,
+  type JournalClient, whenReady,
 } from './journal-scripts.js';
 
 /** An entry read back from the journal: the arguments of one call, or why they could not be decoded. */
@@ -35,6 +35,8 @@ export interface RedisStreamJournalOptions {
   host: JournalHost;
 }
 
+/** Longest wait for a connecting client before the first command. */
+const CONNECT_WAIT_MS = 10_000;
 /** Most entries appended by one script call; calls beyond wait for the next round trip. */
 const MAX_APPEND_BATCH = 1_000;
 /** Most entries claimed by one XAUTOCLAIM. */
@@ -44,6 +46,8 @@ const MAX_RETRY_ACKS = 100_000;
 
 interface PendingAppend {
   payload: Buffer | string;
+  /** Entries the new one replaces (a compaction): acknowledged in the same atomic step. */
+  replaces?: readonly string[];
   resolve(id: string): void;
   reject(error: unknown): void;
 }
@@ -107,6 +111,7 @@ export class RedisStreamJournal {
    */
   async start(): Promise<number> {
     if (!this.started) {
+      await whenReady(this.o.client, CONNECT_WAIT_MS);
       try {
         await this.o.client.callBuffer('XGROUP', 'CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
       } catch (error) {
@@ -125,6 +130,20 @@ export class RedisStreamJournal {
    * @throws SerializationError when the arguments cannot be encoded; StoreError when Redis fails
    */
   append(args: unknown[]): Promise<string> {
+    return this.push(args, undefined);
+  }
+
+  /**
+   * Replaces entries by one entry holding `args` (a merged write), atomically: a crash sees
+   * either the old entries or the new one, never both. Keeps the journal of a hot merged key
+   * from growing while the database is down.
+   * @returns the id of the new entry
+   */
+  compact(args: unknown[], replaces: readonly string[]): Promise<string> {
+    return this.push(args, replaces);
+  }
+
+  private push(args: unknown[], replaces: readonly string[] | undefined): Promise<string> {
     let payload: Buffer | string;
     try {
       payload = this.o.serializer.serialize(args);
@@ -132,7 +151,7 @@ export class RedisStreamJournal {
       return Promise.reject(new SerializationError(`write-behind journal: the arguments cannot be encoded for '${this.o.stream}'`, { cause: error }));
     }
     return new Promise<string>((resolve, reject) => {
-      this.appendBuffer.push({ payload, resolve, reject });
+      this.appendBuffer.push({ payload, replaces, resolve, reject });
       this.scheduleAppend();
     });
   }
@@ -203,7 +222,9 @@ export class RedisStreamJournal {
     const batch = this.appendBuffer.length <= MAX_APPEND_BATCH ? this.appendBuffer : this.appendBuffer.slice(0, MAX_APPEND_BATCH);
     this.appendBuffer = batch === this.appendBuffer ? [] : this.appendBuffer.slice(MAX_APPEND_BATCH);
     try {
-      const reply = (await APPEND_SCRIPT.run(this.o.client, [this.o.stream], [this.o.group, this.consumer, ...batch.map((a) => a.payload)])) as [
+      const replaced = batch.flatMap((a) => a.replaces ?? []);
+      const args = [this.o.group, this.consumer, batch.length, ...batch.map((a) => a.payload), ...replaced];
+      const reply = (await APPEND_SCRIPT.run(this.o.client, [this.o.stream], args)) as [
         Buffer[],
         Buffer[],
       ];
@@ -219,6 +240,7 @@ export class RedisStreamJournal {
         }
         if (entries.length) this.o.host.replay(entries);
       }
+      for (const id of replaced) this.owned.delete(id);
       for (let i = 0; i < batch.length; i++) {
         const id = ids[i]!.toString();
         this.owned.add(id);

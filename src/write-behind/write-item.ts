@@ -27,6 +27,8 @@ export interface WriteItem {
   state: 'ready' | 'waiting' | 'inflight';
   /** Whether the item came from another (crashed) process's journal entries. */
   replayed: boolean;
+  /** Durable merge: its entries are being replaced by one compacted entry (it is not written meanwhile). */
+  compacting?: boolean;
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */

@@ -178,6 +178,40 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     ]);
   });
 
+  it('compacts the journal of a hot merged key (entries stay bounded while nothing is flushed); the sum replays exactly after a crash', async () => {
+    const scheduler = new ManualScheduler();
+    class Views {
+      @WriteBehind({ durable: true, key: (id: string) => id, merge: (x: number, y: number) => x + y, scheduler, batch: { size: 100, intervalMs: 60_000 }, journal: { claimIdleMs: 200 } })
+      async add(id: string, n: number) {
+        rows.set(id, (rows.get(id) ?? 0) + n);
+      }
+    }
+    const redis = client();
+    runtimeOn(client());
+    const a = new Views();
+    let calls = 0;
+    let longest = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (calls < 2500) {
+          calls++;
+          await a.add('hot', 1);
+          longest = Math.max(longest, await redis.xlen(`${prefix}#wb:{Views.add}`));
+        }
+      }),
+    );
+    await sleep(20);
+    expect(longest).toBeLessThanOrEqual(1000 + 50);
+    expect(await redis.xlen(`${prefix}#wb:{Views.add}`)).toBeLessThan(1000);
+    // A dies; B replays the compacted entries and the ones after them
+    const runtimeB = runtimeOn(client());
+    await sleep(300);
+    await recoverWriteBehind(new Views(), runtimeB);
+    await runtimeB.flush();
+    expect(rows.get('hot')).toBe(2500);
+    expect(await redis.xlen(`${prefix}#wb:{Views.add}`)).toBe(0);
+  });
+
   it('does not claim the entries of a live process: its heartbeat keeps them fresh', async () => {
     const schedulerA = new ManualScheduler();
     const Repo = repoClass(schedulerA, 1000);
@@ -193,14 +227,20 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     const owners = (await redis.xpending(stream, 'cachekit')) as [number, string, string, Array<[string, string]>];
     expect(owners[0]).toBe(3);
     expect(owners[3].length).toBe(1); // one consumer (A) holds all three
+    const consumerA = owners[3][0]![0];
+    const names = async () => ((await redis.call('XINFO', 'CONSUMERS', stream, 'cachekit')) as unknown[][]).map((c) => String(c[1])).sort();
+    expect(await names()).toEqual([consumerA]);
     // A dies now: once idle, B takes them over, and the dead consumer is removed from the group
     await sleep(1100);
     expect(await recoverWriteBehind(new Repo('B'), runtimeB)).toBe(3);
+    const claimedBy = ((await redis.xpending(stream, 'cachekit')) as [number, string, string, Array<[string, string]>])[3];
+    const consumerB = claimedBy[0]![0];
+    expect(claimedBy).toEqual([[consumerB, '3']]);
+    expect(consumerB).toMatch(new RegExp(`^[^:]+:${process.pid}:[0-9a-f]{8}$`));
+    expect(consumerB === consumerA).toBe(false);
     await runtimeB.flush();
     expect([...rows.keys()].sort()).toEqual(['k0', 'k1', 'k2']);
-    const consumers = (await redis.call('XINFO', 'CONSUMERS', stream, 'cachekit')) as unknown[][];
-    expect(consumers.length).toBe(1);
-    expect(owners[3][0]![0]).not.toBe(consumers[0]![1]);
+    expect(await names()).toEqual([consumerB]);
   });
 
   it('adopts entries nobody had delivered when the group was destroyed, before its own', async () => {
