@@ -79,7 +79,7 @@ export interface WriteBehindOptions {
    * the drain; writes still queued after it are lost in memory mode (durable mode replays them).
    * @default false
    */
-  drainOnSignal?: boolean | { signals?: NodeJS.Signals[]; timeoutMs?: Duration };
+  drainOnSignal?: boolean | { signals?: NodeJS.Signals[]; timeoutMs?: number };
 }
 
 /** Settings of the Redis Stream journal of a durable @WriteBehind method. */
@@ -94,9 +94,9 @@ export interface WriteBehindJournalOptions {
    * unreachable) process's entries reach it. Longer than your longest Redis outage.
    * @default 30000
    */
-  claimIdleMs?: Duration;
+  claimIdleMs?: number;
   /** How often idle entries are looked for. @default claimIdleMs / 3 */
-  claimIntervalMs?: Duration;
+  claimIntervalMs?: number;
 }
 
 const OPTIONS = [
