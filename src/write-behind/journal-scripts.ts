@@ -39,6 +39,14 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
+  /**
+   * Runs the script by EVAL, sending its source every time: unlike EVALSHA it never fails with
+   * NOSCRIPT, so calls pipelined on one connection run in the order they were sent.
+   */
+  runInOrder(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
+    return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+  }
+
   /** Runs the script; replies come back as Buffers (binary payloads survive). */
   async run(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
     try {
@@ -97,15 +105,25 @@ return { ids, extra }
 `);
 
 /**
- * Acknowledges entries and deletes them from the stream, so it only ever holds unwritten ones.
+ * Acknowledges entries and trims the stream below the oldest entry still pending (every
+ * entry is delivered when it is added, so older ones are all acknowledged): the stream only
+ * holds entries not written yet. XTRIM drops whole nodes cheaply; XDEL is used as well only
+ * when an old entry stuck in a retry keeps the trim point back and acknowledged entries pile up.
  * KEYS: stream. ARGV: group, id... Returns the number acknowledged.
  */
 export const ACK_SCRIPT = new LuaScript(`
 local n = 0
 for i = 2, #ARGV, 1000 do
-  local last = math.min(i + 999, #ARGV)
-  n = n + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
-  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
+  n = n + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1])
+if pending[1] == 0 then
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
+else
+  redis.call('XTRIM', KEYS[1], 'MINID', pending[2])
+  if redis.call('XLEN', KEYS[1]) > 2 * pending[1] + 10000 then
+    for i = 2, #ARGV, 1000 do redis.call('XDEL', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+  end
 end
 return n
 `);

@@ -39,6 +39,10 @@ export interface RedisStreamJournalOptions {
 const CONNECT_WAIT_MS = 10_000;
 /** Most entries appended by one script call; calls beyond wait for the next round trip. */
 const MAX_APPEND_BATCH = 1_000;
+/** Append round trips in flight at once (pipelined on the connection, so entries keep call order). */
+const MAX_APPENDS_IN_FLIGHT = 2;
+/** Entries waiting that make an append go out at once rather than at the end of the event-loop turn. */
+const SEND_APPENDS_AT = 64;
 /** Most entries claimed by one XAUTOCLAIM. */
 const CLAIM_BATCH = 500;
 /** Most failed acknowledgements kept for a retry (beyond it, entries get replayed: duplicates, never losses). */
@@ -76,7 +80,7 @@ export class RedisStreamJournal {
   /** Entry ids delivered to this consumer and not acknowledged yet. */
   private readonly owned = new Set<string>();
   private appendBuffer: PendingAppend[] = [];
-  private appending = false;
+  private appendsInFlight = 0;
   private appendScheduled = false;
   private ackBuffer: string[] = [];
   private acking: Promise<void> | undefined;
@@ -152,7 +156,8 @@ export class RedisStreamJournal {
     }
     return new Promise<string>((resolve, reject) => {
       this.appendBuffer.push({ payload, replaces, resolve, reject });
-      this.scheduleAppend();
+      if (this.appendBuffer.length >= SEND_APPENDS_AT && this.appendsInFlight < MAX_APPENDS_IN_FLIGHT) void this.sendAppends();
+      else this.scheduleAppend();
     });
   }
 
@@ -200,7 +205,7 @@ export class RedisStreamJournal {
     this.closed = true;
     this.o.scheduler.clearTimer(this.pollTimer);
     this.o.scheduler.clearTimer(this.heartbeatTimer);
-    while (this.appending || this.appendBuffer.length) await new Promise((r) => setImmediate(r));
+    while (this.appendsInFlight > 0 || this.appendBuffer.length) await new Promise((r) => setImmediate(r));
     await this.recovering?.catch(() => 0);
     await this.drainAcks();
     if (this.retryAcks.size) await this.sendAcks();
@@ -208,7 +213,7 @@ export class RedisStreamJournal {
   }
 
   private scheduleAppend(): void {
-    if (this.appendScheduled || this.appending) return;
+    if (this.appendScheduled || this.appendsInFlight >= MAX_APPENDS_IN_FLIGHT) return;
     this.appendScheduled = true;
     setImmediate(() => {
       this.appendScheduled = false;
@@ -217,14 +222,14 @@ export class RedisStreamJournal {
   }
 
   private async sendAppends(): Promise<void> {
-    if (this.appending || this.appendBuffer.length === 0) return;
-    this.appending = true;
+    if (this.appendsInFlight >= MAX_APPENDS_IN_FLIGHT || this.appendBuffer.length === 0) return;
+    this.appendsInFlight++;
     const batch = this.appendBuffer.length <= MAX_APPEND_BATCH ? this.appendBuffer : this.appendBuffer.slice(0, MAX_APPEND_BATCH);
     this.appendBuffer = batch === this.appendBuffer ? [] : this.appendBuffer.slice(MAX_APPEND_BATCH);
     try {
       const replaced = batch.flatMap((a) => a.replaces ?? []);
       const args = [this.o.group, this.consumer, batch.length, ...batch.map((a) => a.payload), ...replaced];
-      const reply = (await APPEND_SCRIPT.run(this.o.client, [this.o.stream], args)) as [
+      const reply = (await APPEND_SCRIPT.runInOrder(this.o.client, [this.o.stream], args)) as [
         Buffer[],
         Buffer[],
       ];
@@ -250,7 +255,7 @@ export class RedisStreamJournal {
       const failure = new StoreError(`write-behind journal: append to '${this.o.stream}' failed: ${(error as Error)?.message ?? error}`, { cause: error });
       for (const a of batch) a.reject(failure);
     } finally {
-      this.appending = false;
+      this.appendsInFlight--;
       if (this.appendBuffer.length) this.scheduleAppend();
     }
   }
