@@ -35,7 +35,7 @@ const MAX_TRACKED = 10_000;
  *
  * - Reads try L1 (synchronously, through `readSync`, with the namespace and tag counters
  *   mirrored in memory), then L2, filling L1 with the entry and the counters.
- * - Writes, tombstones, deletes, version bumps and clears go to L2, then L1, and are published
+ * - Writes (conditional ones once they succeed), tombstones, deletes, version bumps and clears go to L2, then L1, and are published
  *   on the invalidation bus; every other instance drops its L1 copies and moves its mirrored
  *   counters. A write resolves after the message was handed to Redis.
  * - While the bus is not subscribed (starting, connection lost) L1 is emptied and bypassed: every
@@ -169,13 +169,17 @@ export class TieredStore implements CacheStore {
 
   async writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     const start = this.begin();
+    let written: boolean;
     try {
-      const written = await this.l2.writeIf(key, entry, ttlMs, expected);
+      written = await this.l2.writeIf(key, entry, ttlMs, expected);
       if (written) this.keepLocal(start, key, entry, ttlMs);
-      return written;
     } finally {
       this.end();
     }
+    // Another instance may hold the generation this write replaced (a write-through's lease
+    // is often an L1 copy), or a copy Redis evicted: it must drop it.
+    if (written) await this.announceReported({ keys: [key] });
+    return written;
   }
 
   async delete(keys: readonly string[]): Promise<number> {

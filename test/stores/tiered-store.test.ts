@@ -104,6 +104,24 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
   });
 
+  it("drops another instance's copy when a conditional write (a write-through's lease) replaces the entry", async () => {
+    const a = await open();
+    const b = await open();
+    let received = nextMessage(b.store);
+    await a.store.write(key('wt'), { v: 'v1', g: 1 }, 60_000);
+    await received;
+    await b.store.read(key('wt'), []);
+    expect(b.store.readSync(key('wt'), [])!.entry!.v).toBe('v1');
+    received = nextMessage(b.store);
+    expect(await a.store.writeIf(key('wt'), { v: 'v2', g: 2 }, 60_000, 1)).toBe(true);
+    expect(await received).toStrictEqual({ from: a.store.bus!.instanceId, keys: [key('wt')] });
+    expect(b.store.readSync(key('wt'), [])).toBeUndefined();
+    expect((await b.store.read(key('wt'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
+    const quiet = jest.spyOn(a.store.bus!, 'publish');
+    expect(await a.store.writeIf(key('wt'), { v: 'v3', g: 3 }, 60_000, 1)).toBe(false);
+    expect(quiet).not.toHaveBeenCalled(); // nothing changed, nothing announced
+  });
+
   it('spreads tombstones, deletes, version bumps and clears to every instance', async () => {
     const a = await open();
     const b = await open();
