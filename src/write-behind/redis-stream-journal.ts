@@ -86,6 +86,8 @@ export class RedisStreamJournal {
   private acking: Promise<void> | undefined;
   private ackScheduled = false;
   private readonly retryAcks = new Set<string>();
+  /** Ids acknowledged here whose XACK is being sent (they must not come back through a claim). */
+  private readonly ackInFlight = new Set<string>();
   private leaseHeld = false;
   private recovering: Promise<number> | undefined;
   private pollTimer: TimerHandle | undefined;
@@ -265,6 +267,7 @@ export class RedisStreamJournal {
     const ids = [...this.retryAcks, ...this.ackBuffer];
     this.ackBuffer = [];
     this.retryAcks.clear();
+    for (const id of ids) this.ackInFlight.add(id);
     if (ids.length === 0) return Promise.resolve();
     this.acking = ACK_SCRIPT.run(this.o.client, [this.o.stream], [this.o.group, ...ids])
       .then(
@@ -274,7 +277,10 @@ export class RedisStreamJournal {
           this.o.host.report(new StoreError(`write-behind journal: ack of ${ids.length} entries failed (kept for a retry)`, { cause: error }), 'journal-ack');
         },
       )
-      .finally(() => (this.acking = undefined));
+      .finally(() => {
+        for (const id of ids) this.ackInFlight.delete(id);
+        this.acking = undefined;
+      });
     return this.acking;
   }
 
@@ -298,7 +304,8 @@ export class RedisStreamJournal {
       for (const [idBuffer, fields] of reply[1]) {
         const id = idBuffer.toString();
         if (fields === null || fields === undefined) continue; // deleted from the stream meanwhile
-        if (this.owned.has(id)) continue; // ours already (a heartbeat came too late): it is queued here
+        // ours already (a heartbeat came too late): queued here, or written and being acknowledged
+        if (this.owned.has(id) || this.isBeingAcknowledged(id)) continue;
         this.owned.add(id);
         entries.push(this.decode(id, fields[1]));
       }
@@ -315,6 +322,10 @@ export class RedisStreamJournal {
     }
     if (this.o.host.replaysOutstanding() === 0) await this.releaseLease();
     return total;
+  }
+
+  private isBeingAcknowledged(id: string): boolean {
+    return this.retryAcks.has(id) || this.ackInFlight.has(id) || this.ackBuffer.includes(id);
   }
 
   private async releaseLease(): Promise<void> {

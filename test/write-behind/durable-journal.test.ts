@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
-  configureCache, errors, ManualScheduler, MsgpackSerializer, recoverWriteBehind, RedisStore, WriteBehind, type CacheRuntime, type ErrorContext,
+  Cacheable, configureCache, errors, ManualScheduler, MemoryStore, MsgpackSerializer, recoverWriteBehind, RedisStore, TieredStore, WriteBehind,
+  type CacheRuntime, type ErrorContext,
 } from '../../src/index.js';
 
 const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -78,6 +79,32 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     expect(rows.get('a')).toBe(1);
     expect(await redis.xlen(stream)).toBe(0);
     expect(((await redis.xpending(stream, 'cachekit')) as [number])[0]).toBe(0);
+  });
+
+  it('journals through the L2 client of a TieredStore, and @Cacheable reads the queued value from the tiers', async () => {
+    const redis = client();
+    const runtime = configureCache({ store: new TieredStore({ l1: new MemoryStore(), l2: new RedisStore({ client: redis }), bus: false }), prefix });
+    runtimes.push(runtime);
+    const scheduler = new ManualScheduler();
+    class Profiles {
+      @WriteBehind({ durable: true, namespace: 'profile', key: (id: string) => id, scheduler })
+      async save(id: string, name: string) {
+        rows.set(id, name.length);
+      }
+
+      @Cacheable({ namespace: 'profile', key: (id: string) => id })
+      async load(_id: string): Promise<unknown> {
+        return 'from the database';
+      }
+    }
+    const p = new Profiles();
+    await p.save('u1', 'Ada');
+    expect(await redis.xlen(`${prefix}#wb:{Profiles.save}`)).toBe(1);
+    expect(await p.load('u1')).toBe('Ada');
+    await runtime.flush();
+    expect(rows.get('u1')).toBe(3);
+    expect(await p.load('u1')).toBe('Ada');
+    expect(await redis.xlen(`${prefix}#wb:{Profiles.save}`)).toBe(0);
   });
 
   it('acknowledges entries superseded by a newer write of the key at once (last wins), keeps every entry with merge', async () => {
