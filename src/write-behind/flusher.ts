@@ -255,6 +255,7 @@ export class WriteBehindFlusher implements JournalHost {
     if (this.closed) return;
     this.closed = true;
     for (const waiter of this.roomWaiters.splice(0)) waiter.reject(this.closedError());
+    this.journal?.stopClaims();
     // calls that hold room are between admission and the queue (a journal append): let them in
     while (this.reserved > 0) await new Promise((resolve) => setImmediate(resolve));
     await this.flush();

@@ -93,6 +93,7 @@ export class RedisStreamJournal {
   private pollTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private started = false;
+  private claimsStopped = false;
   private closed = false;
 
   constructor(options: RedisStreamJournalOptions) {
@@ -202,8 +203,15 @@ export class RedisStreamJournal {
     if (this.leaseHeld && !this.recovering) void this.releaseLease();
   }
 
+  /** Stops claiming other processes' entries (the flusher is closing); the heartbeat goes on. */
+  stopClaims(): void {
+    this.claimsStopped = true;
+    this.o.scheduler.clearTimer(this.pollTimer);
+  }
+
   /** Stops the timers, sends the last acknowledgements and gives the lease back. The client stays open. */
   async close(): Promise<void> {
+    this.stopClaims();
     this.closed = true;
     this.o.scheduler.clearTimer(this.pollTimer);
     this.o.scheduler.clearTimer(this.heartbeatTimer);
@@ -285,7 +293,7 @@ export class RedisStreamJournal {
   }
 
   private async recoverPass(): Promise<number> {
-    if (this.closed || this.o.host.room() <= 0) return 0;
+    if (this.claimsStopped || this.o.host.room() <= 0) return 0;
     const { client, stream, group, claimIdleMs } = this.o;
     const held = (await ACQUIRE_LEASE_SCRIPT.run(client, [this.leaseKey], [this.consumer, Math.max(1, Math.round(claimIdleMs))])) as number;
     if (Number(held) !== 1) return 0;
@@ -294,7 +302,7 @@ export class RedisStreamJournal {
     let cursor = '0-0';
     for (;;) {
       const count = Math.min(CLAIM_BATCH, this.o.host.room());
-      if (count <= 0 || this.closed) break;
+      if (count <= 0 || this.claimsStopped) break;
       const reply = (await client.callBuffer('XAUTOCLAIM', stream, group, this.consumer, Math.round(claimIdleMs), cursor, 'COUNT', count)) as [
         Buffer,
         Array<[Buffer, Buffer[] | null]>,
@@ -348,7 +356,7 @@ export class RedisStreamJournal {
   }
 
   private schedulePoll(): void {
-    if (this.closed) return;
+    if (this.claimsStopped) return;
     this.pollTimer = this.o.scheduler.setTimer(
       () => {
         this.recover()
