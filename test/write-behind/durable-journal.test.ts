@@ -155,6 +155,12 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     expect(runtime.writeBehind?.size).toBe(1);
     expect(runtime.writeBehind?.pending(`${prefix}:Repo.save:b`)).toBeUndefined();
     expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 1 });
+    // the queued write still reaches the method; its ack fails and is reported, never thrown
+    await runtime.flush();
+    expect(rows.get('a')).toBe(1);
+    expect(reported.map((r) => [(r.error as Error).message, (r.error as { code: string }).code, r.context])).toEqual([
+      ['write-behind journal: ack of 1 entries failed (kept for a retry)', 'E_STORE', { operation: 'journal-ack', method: 'Repo.save', key: undefined }],
+    ]);
   });
 
   it('after a crash, another process claims the idle entries and replays them with its own instance', async () => {
