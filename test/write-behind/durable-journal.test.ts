@@ -164,7 +164,7 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
   });
 
   it('after a crash, another process claims the idle entries and replays them with its own instance', async () => {
-    const Repo = repoClass(new ManualScheduler(), 300);
+    const Repo = repoClass(new ManualScheduler(), 1000);
     // process A: queues writes and dies before flushing
     runtimeOn(client());
     const a = new Repo('A');
@@ -175,7 +175,7 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     const runtimeB = runtimeOn(client());
     const b = new Repo('B');
     expect(await recoverWriteBehind(b, runtimeB)).toBe(0); // A's entries are not idle long enough yet
-    await sleep(400);
+    await sleep(1100);
     expect(await recoverWriteBehind(b, runtimeB)).toBe(2);
     expect(runtimeB.writeBehind?.pending(`${prefix}:Repo.save:k1`)).toEqual(expect.objectContaining({ value: 3 }));
     await runtimeB.flush();
@@ -293,14 +293,14 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
   });
 
   it('a replayed entry older than a write this process already made to the key is acknowledged, not written', async () => {
-    const Repo = repoClass(new ManualScheduler(), 200);
+    const Repo = repoClass(new ManualScheduler(), 1000);
     runtimeOn(client());
     await new Repo('A').save('k', 1); // A dies with k=1 pending
     const runtimeB = runtimeOn(client());
     const b = new Repo('B');
     await b.save('k', 2); // B starts before A's entry is idle, and writes k=2
     await runtimeB.flush();
-    await sleep(300);
+    await sleep(1100);
     expect(await recoverWriteBehind(b, runtimeB)).toBe(1);
     await runtimeB.flush();
     expect(b.writers).toEqual(['B:k=2']);
