@@ -27,7 +27,7 @@ export default {
     {
       ...common,
       displayName: 'legacy',
-      testMatch: ['<rootDir>/test/decorators/**/*.test.ts', '<rootDir>/test/legacy/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/decorators/**/*.test.ts', '<rootDir>/test/write-behind/**/*.test.ts'],
       transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest-legacy.json' }] },
     },
   ],

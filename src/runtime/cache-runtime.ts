@@ -86,6 +86,7 @@ export class CacheRuntime {
         },
         onError: (error) => this.report(error, { operation: `store:${store.name}` }),
         serializer: settings.serializer,
+        prefix: settings.prefix,
       });
     }
   }

@@ -258,8 +258,7 @@ export class RedisStore implements CacheStore {
   attach(hooks: StoreHooks): void {
     this.hooks = hooks;
     if (this.ownSerializer === undefined && hooks.serializer !== undefined) this.serializer = hooks.serializer;
-    const prefix = (hooks as StoreHooks & { prefix?: unknown }).prefix;
-    if (typeof prefix === 'string' && prefix !== '') this.seenScopes.add(escapeSegment(prefix));
+    if (hooks.prefix) this.seenScopes.add(escapeSegment(hooks.prefix));
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {

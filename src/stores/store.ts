@@ -104,4 +104,6 @@ export interface StoreHooks {
   onError?(error: unknown): void;
   /** The runtime's serializer, for stores that encode values and were not given their own. */
   serializer?: Serializer;
+  /** The runtime's key prefix: the scope a store's `clear()` may remove. */
+  prefix?: string;
 }
