@@ -5,7 +5,7 @@ import { valueOfCall } from '../write-behind/flusher-settings.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
-import { writeEntry } from './write-through-call.js';
+import { entryOf } from './write-through-call.js';
 
 /**
  * Write-behind (write-back). A call:
@@ -35,6 +35,10 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       throw new TypeError(`@WriteBehind ${method}: batchWith '${batchWith}' is not a method of the instance`);
     }
     const value = valueOf(args);
+    // Read the namespace and tag versions while the call waits for room and the journal: one
+    // round trip less before it resolves. Failures surface at the cache write below.
+    const versions = store.readVersions(versionKeys);
+    versions.catch(() => undefined);
     const started = flusher.start(self);
     if (started !== undefined) await started;
     const admitted = flusher.admit(key);
@@ -57,7 +61,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     }
     stats.queued++;
     try {
-      await writeEntry(target, key, versionKeys, item.value, ttlMs);
+      await store.write(key, entryOf(item.value, versionKeys, await versions), ttlMs);
       stats.sets++;
       if (events.has('set')) events.emit('set', { method, key, store: store.name });
     } catch (error) {

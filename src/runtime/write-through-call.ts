@@ -62,16 +62,3 @@ export function entryOf(value: unknown, versionKeys: readonly string[], versions
   }
   return entry;
 }
-
-/** Writes a value unconditionally under the current namespace and tag versions, with a fresh generation. */
-export async function writeEntry(
-  target: EntryTarget,
-  key: string,
-  versionKeys: readonly string[],
-  value: unknown,
-  ttlMs: number,
-  flags?: Pick<StoredEntry, 'w'>,
-): Promise<void> {
-  const versions = await target.store.readVersions(versionKeys);
-  await target.store.write(key, { ...entryOf(value, versionKeys, versions), ...flags }, ttlMs);
-}
