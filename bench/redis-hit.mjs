@@ -1,0 +1,160 @@
+// The @Cacheable hit path on Redis, against raw ioredis GET and the peers, on one private
+// redis-server (loopback, no persistence). Every row reads the same 1,000 warm keys holding
+// the same small object. Sequential rows await one call at a time; "100 in flight" rows keep
+// 100 calls outstanding. The ratio is throughput relative to the raw ioredis GET row of the
+// same concurrency (higher is better; the targets are >= 0.95x sequential, >= 0.9x in flight).
+import 'reflect-metadata';
+import { Redis } from 'ioredis';
+import { BentoCache, bentostore } from 'bentocache';
+import { redisDriver } from 'bentocache/drivers/redis';
+import { createCache as createCacheManager } from 'cache-manager';
+import { Keyv } from 'keyv';
+import KeyvRedis from '@keyv/redis';
+import { cachekit, cachekitSource } from './lib/cachekit.mjs';
+import { decorateMethod } from './lib/apply-decorators.mjs';
+import { concurrentLoop, sequentialLoop } from './lib/loops.mjs';
+import { measureRows } from './lib/measure-rows.mjs';
+import { startBenchRedis } from './lib/redis-server.mjs';
+import { formatNumber, formatRatio, machineLine, markdownTable, writeResult } from './lib/report.mjs';
+
+const { Cacheable, MemoryStore, configureCache, getCacheRuntime, RedisStore, TieredStore } = cachekit;
+
+const KEYS = 1_000;
+const IN_FLIGHT = 100;
+const TTL_MS = 10 * 60_000;
+const quick = process.argv.includes('--quick');
+
+const ids = Array.from({ length: KEYS }, (_, i) => `product-${String(i).padStart(5, '0')}`);
+const rows = new Map(ids.map((id, i) => [id, { id, name: `Product ${i}`, price: 100 + i }]));
+const load = (id) => rows.get(id);
+
+/** An instance of a class named `name` whose async `get(id)` is decorated with `decorator`. */
+function repository(name, decorator) {
+  const Repository = {
+    [name]: class {
+      async get(id) {
+        return load(id);
+      }
+    },
+  }[name];
+  decorateMethod(Repository, 'get', decorator);
+  return new Repository();
+}
+
+async function main() {
+  const server = await startBenchRedis('redis-hit');
+  if (server === undefined) return;
+  const connection = { host: '127.0.0.1', port: server.port };
+  const closers = [];
+  const client = (options = {}) => {
+    const c = new Redis({ ...connection, ...options });
+    closers.push(() => c.quit());
+    return c;
+  };
+
+  try {
+    const plain = client();
+    const pipelined = client({ enableAutoPipelining: true });
+    for (const id of ids) await plain.set(`raw:${id}`, JSON.stringify(load(id)), 'PX', TTL_MS);
+
+    /** Rows: [name, concurrency, call, group]; a call returns the value read for an id. */
+    const suite = [];
+    const add = (name, concurrency, call, extra = {}) => suite.push({ name, concurrency, call, ...extra });
+
+    add('raw ioredis GET', 1, (id) => plain.get(`raw:${id}`), { raw: true, check: (v) => JSON.parse(v) });
+    add('raw ioredis GET', IN_FLIGHT, (id) => plain.get(`raw:${id}`), { raw: true, check: (v) => JSON.parse(v) });
+    add('raw ioredis GET, enableAutoPipelining', IN_FLIGHT, (id) => pipelined.get(`raw:${id}`), { check: (v) => JSON.parse(v) });
+
+    // --- cachekit ---
+    let tiered;
+    const missing = ['RedisStore', 'TieredStore'].filter((name) => typeof cachekit[name] !== 'function');
+    if (missing.length === 0) {
+      const stores = {
+        redis: new RedisStore({ client: plain }),
+        redisPipelined: new RedisStore({ client: pipelined }),
+        // Every read misses L1 (it holds one entry) and hits L2, then refills L1.
+        tieredL2: new TieredStore({ l1: new MemoryStore({ maxEntries: 1 }), l2: new RedisStore({ client: plain }), bus: false }),
+        tiered: new TieredStore({ l1: new MemoryStore({ maxEntries: 10_000 }), l2: new RedisStore({ client: plain }) }),
+      };
+      configureCache({ store: new MemoryStore(), stores, ttl: TTL_MS });
+      closers.unshift(() => getCacheRuntime().close());
+      const onRedis = repository('OnRedis', Cacheable({ store: 'redis' }));
+      const onPipelined = repository('OnPipelinedRedis', Cacheable({ store: 'redisPipelined' }));
+      const onTieredL2 = repository('OnTieredL2', Cacheable({ store: 'tieredL2' }));
+      const onTiered = repository('OnTiered', Cacheable({ store: 'tiered' }));
+      tiered = stores.tiered;
+      add('cachekit @Cacheable, RedisStore', 1, (id) => onRedis.get(id), { cachekit: true });
+      add('cachekit @Cacheable, RedisStore', IN_FLIGHT, (id) => onRedis.get(id), { cachekit: true });
+      add('cachekit @Cacheable, RedisStore (auto-pipelining client)', IN_FLIGHT, (id) => onPipelined.get(id), { cachekit: true });
+      add('cachekit @Cacheable, TieredStore, L1 miss + L2 hit', 1, (id) => onTieredL2.get(id), { cachekit: true });
+      add('cachekit @Cacheable, TieredStore, L1 hit', 1, (id) => onTiered.get(id), { cachekit: true });
+    } else {
+      const why = `${missing.join(' and ')} not exported by cachekit yet`;
+      console.log(`redis-hit: cachekit rows skipped: ${why}`);
+      for (const name of ['RedisStore', 'TieredStore']) add(`cachekit @Cacheable, ${name}`, 1, undefined, { skip: why, cachekit: true });
+    }
+
+    // --- peers ---
+    const bento = new BentoCache({ default: 'redis', stores: { redis: bentostore().useL2Layer(redisDriver({ connection })) } });
+    closers.unshift(() => bento.disconnect());
+    add('bentocache getOrSet (Redis only)', 1, (id) => bento.getOrSet({ key: id, factory: () => load(id), ttl: TTL_MS }));
+    add('bentocache getOrSet (Redis only)', IN_FLIGHT, (id) => bento.getOrSet({ key: id, factory: () => load(id), ttl: TTL_MS }));
+
+    const keyvRedis = new KeyvRedis(`redis://127.0.0.1:${server.port}`);
+    const cacheManager = createCacheManager({ stores: [new Keyv({ store: keyvRedis })], ttl: TTL_MS });
+    closers.unshift(() => cacheManager.disconnect());
+    add('cache-manager wrap + @keyv/redis', 1, (id) => cacheManager.wrap(id, async () => load(id)));
+    add('cache-manager wrap + @keyv/redis', IN_FLIGHT, (id) => cacheManager.wrap(id, async () => load(id)));
+
+    // Warm every cache (the misses populate it), then check every row returns the right value.
+    for (const row of suite) {
+      if (row.skip !== undefined) continue;
+      for (const id of ids) await row.call(id);
+      if (row.name.includes('TieredStore, L1 hit')) await waitForL1(row, tiered);
+      for (const id of ids) {
+        const got = await row.call(id);
+        const value = row.check ? row.check(got) : got;
+        if (value?.id !== id) throw new Error(`${row.name}: wrong value for ${id}: ${JSON.stringify(value)}`);
+      }
+      const label = `${row.name}, ${row.concurrency === 1 ? 'sequential' : `${row.concurrency} in flight`}`;
+      row.run = row.concurrency === 1 ? sequentialLoop(label, row.call, ids) : concurrentLoop(label, row.call, ids, row.concurrency);
+      row.ops = KEYS;
+    }
+
+    console.log(`redis-hit: ${suite.length} rows, ${KEYS} warm keys, redis-server pid ${server.pid} on 127.0.0.1:${server.port}, cachekit from ${cachekitSource}, ${machineLine()}`);
+    await measureRows(suite, { rounds: quick ? 1 : 3, minCpuMs: quick ? 100 : 250, log: console.log });
+    report(suite);
+  } finally {
+    for (const close of closers) await Promise.resolve().then(close).catch(() => {});
+    server.stop();
+  }
+}
+
+/** L1 serves only while the invalidation bus is subscribed: wait for it, then fill L1. */
+async function waitForL1(row, tiered) {
+  for (let attempt = 0; attempt < 250 && !tiered.l1Active; attempt++) await new Promise((resolve) => globalThis.setTimeout(resolve, 20));
+  if (!tiered.l1Active) throw new Error('TieredStore: the invalidation bus did not subscribe within 5 s');
+  for (const id of ids) await row.call(id);
+}
+
+function report(suite) {
+  const baseline = (concurrency) => suite.find((r) => r.raw && r.concurrency === concurrency)?.nsPerOp;
+  const lines = suite.map((r) => {
+    const mode = r.concurrency === 1 ? 'sequential' : `${r.concurrency} in flight`;
+    const name = r.cachekit ? `**${r.name}**` : r.name;
+    if (r.skip !== undefined) return [name, mode, 'skipped', '', r.skip];
+    return [name, mode, formatNumber(r.nsPerOp / 1000, 2), formatNumber(r.opsPerSec, 0), formatRatio(baseline(r.concurrency) / r.nsPerOp)];
+  });
+  const markdown = [
+    '### Redis hit path (`npm run bench`, redis-hit.mjs)',
+    '',
+    `${machineLine()}; one local redis-server 127.0.0.1 (no persistence). ${KEYS.toLocaleString('en-US')} warm keys, one small object each; median of ${quick ? 1 : 3} interleaved rounds. "vs raw" is throughput relative to raw ioredis GET at the same concurrency (higher is better).`,
+    '',
+    markdownTable(['implementation', 'concurrency', 'µs/op', 'ops/s', 'vs raw ioredis'], lines),
+    '',
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  console.log(`written to ${writeResult('redis-hit', markdown)}`);
+}
+
+await main();

@@ -1,0 +1,311 @@
+// Write-behind against a real database: SQLite (node-sqlite3-wasm, a file in a temp dir, SQLite
+// defaults). How fast rows reach the database through @WriteBehind's 100-row `batchWith`,
+// compared with a hand-written loop of 100-row transactions (the floor) and with per-call
+// writes (@WriteThrough, or a bare upsert); how many database calls each makes; and how many
+// write-behind calls per second are accepted, in memory and durable (Redis Stream journal).
+// Each figure is the median of a few timed runs (wall clock: these are I/O bound).
+import 'reflect-metadata';
+import sqlite from 'node-sqlite3-wasm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { cachekit, cachekitSource } from './lib/cachekit.mjs';
+import { decorateMethod } from './lib/apply-decorators.mjs';
+import { startBenchRedis } from './lib/redis-server.mjs';
+import { formatNumber, formatRatio, machineLine, markdownTable, writeResult } from './lib/report.mjs';
+
+const { Database } = sqlite; // CommonJS: the classes come on the default export
+const { MemoryStore, RedisStore, WriteThrough, WriteBehind, configureCache, getCacheRuntime } = cachekit;
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 3;
+/** Writes per timed run: per-call rows are ~1 ms each on SQLite defaults, batched rows ~30 us. */
+const PER_CALL_WRITES = quick ? 300 : 1_000;
+const BATCHED_WRITES = quick ? 3_000 : 10_000;
+const ACCEPTED_WRITES = quick ? 5_000 : 20_000;
+const BATCH = 100;
+const IN_FLIGHT = 100;
+const KEYSPACE = 10_000;
+const UPSERT = 'INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v';
+
+/** `n` writes `[key, value]` over KEYSPACE keys, starting at `offset` (distinct keys within a run). */
+const writes = (n, offset = 0) => Array.from({ length: n }, (_, i) => [`k${(offset + i) % KEYSPACE}`, offset + i]);
+
+/** The table, with call counters: `calls` database calls (statements or transactions), `rows` rows written. */
+class KeyValueTable {
+  calls = 0;
+  rows = 0;
+  constructor(db) {
+    this.db = db;
+  }
+  /** One upsert in its own (implicit) transaction. */
+  upsert(k, v) {
+    this.calls++;
+    this.rows++;
+    this.db.run(UPSERT, [k, v]);
+  }
+  /** One transaction for many rows (a prepared upsert). */
+  upsertMany(rows) {
+    this.calls++;
+    this.rows += rows.length;
+    this.db.exec('BEGIN');
+    const statement = this.db.prepare(UPSERT);
+    try {
+      for (const [k, v] of rows) statement.run([k, v]);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      statement.finalize();
+    }
+  }
+}
+
+/** Median of `RUNS` timed runs of `run(runIndex)` (which returns the operations it did); rows/s and calls per run. */
+async function timed(table, run) {
+  const results = [];
+  for (let r = 0; r < RUNS; r++) {
+    const calls0 = table.calls;
+    const rows0 = table.rows;
+    const t0 = performance.now();
+    const ops = await run(r);
+    const ms = performance.now() - t0;
+    results.push({ perSec: (ops / ms) * 1000, calls: table.calls - calls0, rows: table.rows - rows0, ops });
+  }
+  results.sort((a, b) => a.perSec - b.perSec);
+  return results[results.length >> 1];
+}
+
+/** Like {@link timed}, but the run starts the clock itself (`startClock()`), after its setup. */
+async function timedFrom(table, run) {
+  const results = [];
+  for (let r = 0; r < RUNS; r++) {
+    let t0;
+    let calls0;
+    let rows0;
+    const ops = await run(r, () => {
+      t0 = performance.now();
+      calls0 = table.calls;
+      rows0 = table.rows;
+    });
+    const ms = performance.now() - t0;
+    results.push({ perSec: (ops / ms) * 1000, calls: table.calls - calls0, rows: table.rows - rows0, ops });
+  }
+  results.sort((a, b) => a.perSec - b.perSec);
+  return results[results.length >> 1];
+}
+
+/** Marks a row skipped when its feature is missing, instead of failing the suite. */
+function unavailable(...names) {
+  const missing = names.filter((n) => typeof cachekit[n] !== 'function');
+  return missing.length ? `${missing.join(', ')} not exported by cachekit yet` : undefined;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'cachekit-bench-wb-'));
+  const db = new Database(join(dir, 'bench.db'));
+  db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+  const table = new KeyValueTable(db);
+  table.upsertMany(writes(KEYSPACE)); // every key exists: every row below is an update
+  for (let i = 0; i < 20; i++) table.upsertMany(writes(BATCH, i * BATCH)); // warm SQLite (WASM JIT, page cache)
+  for (const [k, v] of writes(20)) table.upsert(k, v);
+  const rows = [];
+  let redis;
+  console.log(`write-behind: SQLite ${db.get('SELECT sqlite_version() AS v').v} (node-sqlite3-wasm, defaults) in ${dir}, cachekit from ${cachekitSource}, ${machineLine()}`);
+
+  try {
+    // --- database-only loops ---
+    rows.push({
+      name: 'per-call upsert loop (autocommit)',
+      kind: 'rows',
+      ...(await timed(table, async (r) => {
+        for (const [k, v] of writes(PER_CALL_WRITES, r * PER_CALL_WRITES)) table.upsert(k, v);
+        return PER_CALL_WRITES;
+      })),
+    });
+    const floor = {
+      name: `hand-written loop of ${BATCH}-row transactions (the floor)`,
+      kind: 'rows',
+      floor: true,
+      ...(await timed(table, async (r) => {
+        const all = writes(BATCHED_WRITES, r * BATCHED_WRITES);
+        for (let i = 0; i < all.length; i += BATCH) table.upsertMany(all.slice(i, i + BATCH));
+        return BATCHED_WRITES;
+      })),
+    };
+    rows.push(floor);
+
+    // --- @WriteThrough, per call ---
+    const writeThroughMissing = unavailable('WriteThrough');
+    if (writeThroughMissing) rows.push({ name: 'per-call @WriteThrough', kind: 'rows', skip: writeThroughMissing });
+    else {
+      configureCache({ store: new MemoryStore({ maxEntries: 20_000 }) });
+      class SettingsRepo {
+        async put(k, v) {
+          table.upsert(k, v);
+          return v;
+        }
+      }
+      decorateMethod(SettingsRepo, 'put', WriteThrough({ key: (k) => k }));
+      const repo = new SettingsRepo();
+      rows.push({
+        name: 'per-call @WriteThrough (MemoryStore)',
+        kind: 'rows',
+        writeThrough: true,
+        ...(await timed(table, async (r) => {
+          for (const [k, v] of writes(PER_CALL_WRITES, r * PER_CALL_WRITES)) await repo.put(k, v);
+          return PER_CALL_WRITES;
+        })),
+      });
+      await getCacheRuntime().close();
+    }
+
+    // --- @WriteBehind, in memory ---
+    const writeBehindMissing = unavailable('WriteBehind');
+    /** A class whose `put` is written behind, 100 rows per transaction through `putMany`. */
+    const writeBehindRepo = (options = {}) => {
+      class CounterRepo {
+        async put(_k, _v) {
+          throw new Error('written in batches by putMany');
+        }
+        async putMany(items) {
+          if (table.gate !== undefined) await table.gate;
+          table.upsertMany(items);
+        }
+      }
+      decorateMethod(CounterRepo, 'put', WriteBehind({ key: (k) => k, batchWith: 'putMany', batch: { size: BATCH, intervalMs: 50 }, ...options }));
+      return new CounterRepo();
+    };
+    if (writeBehindMissing) {
+      rows.push({ name: `@WriteBehind, batchWith ${BATCH} rows`, kind: 'rows', skip: writeBehindMissing });
+    } else {
+      configureCache({ store: new MemoryStore({ maxEntries: 50_000 }) });
+      const repo = writeBehindRepo({ maxPending: 100_000 });
+      rows.push({
+        name: `@WriteBehind end to end, batchWith ${BATCH}-row transactions (calls, then flush)`,
+        kind: 'rows',
+        writeBehind: true,
+        ...(await timed(table, async (r) => {
+          for (const [k, v] of writes(BATCHED_WRITES, r * BATCHED_WRITES)) await repo.put(k, v);
+          await getCacheRuntime().flush();
+          return BATCHED_WRITES;
+        })),
+      });
+      // The flusher alone: the database is held shut while the writes are queued, then opened;
+      // the clock runs from the opening until runtime.flush() resolves.
+      rows.push({
+        name: `@WriteBehind flusher alone, batchWith ${BATCH}-row transactions (queue drained)`,
+        kind: 'rows',
+        writeBehind: true,
+        flusher: true,
+        ...(await timedFrom(table, async (r, startClock) => {
+          let open;
+          table.gate = new Promise((resolve) => (open = resolve));
+          for (const [k, v] of writes(BATCHED_WRITES, (r + 3) * BATCHED_WRITES)) await repo.put(k, v);
+          startClock();
+          table.gate = undefined;
+          open();
+          await getCacheRuntime().flush();
+          return BATCHED_WRITES;
+        })),
+      });
+      rows.push(await acceptedRow('accepted @WriteBehind calls, in memory', 'sequential', repo, 1));
+      rows.push(await acceptedRow('accepted @WriteBehind calls, in memory', `${IN_FLIGHT} in flight`, repo, IN_FLIGHT));
+      await getCacheRuntime().close();
+    }
+
+    // --- @WriteBehind, durable (Redis Stream journal) ---
+    const durableMissing = writeBehindMissing ?? unavailable('RedisStore');
+    const durableName = 'accepted @WriteBehind calls, durable (RedisStore + journal)';
+    if (durableMissing) rows.push({ name: durableName, kind: 'accepted', skip: durableMissing });
+    else {
+      redis = await startBenchRedis('write-behind (durable rows)');
+      if (redis === undefined) rows.push({ name: durableName, kind: 'accepted', skip: 'redis-server not installed' });
+      else {
+        const client = new Redis({ host: '127.0.0.1', port: redis.port });
+        try {
+          configureCache({ store: new RedisStore({ client }), ttl: '10m' });
+          const repo = writeBehindRepo({ durable: true, maxPending: 100_000 });
+          await repo.put('k0', 0); // creates the stream and the consumer group
+          await getCacheRuntime().flush();
+          rows.push(await acceptedRow(durableName, 'sequential', repo, 1));
+          rows.push(await acceptedRow(durableName, `${IN_FLIGHT} in flight`, repo, IN_FLIGHT));
+          await getCacheRuntime().close();
+        } catch (error) {
+          rows.push({ name: durableName, kind: 'accepted', skip: `failed: ${error?.message ?? error}` });
+        } finally {
+          client.disconnect();
+        }
+      }
+    }
+  } finally {
+    redis?.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report(rows);
+
+  /** Calls accepted per second (the calls only; the flush that follows is not timed). */
+  async function acceptedRow(name, mode, repo, inFlight) {
+    const result = await timed(table, async (r) => {
+      const all = writes(ACCEPTED_WRITES, (r + 7) * ACCEPTED_WRITES);
+      if (inFlight === 1) for (const [k, v] of all) await repo.put(k, v);
+      else {
+        const worker = async (w) => {
+          for (let i = w; i < all.length; i += inFlight) await repo.put(all[i][0], all[i][1]);
+        };
+        await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
+      }
+      return ACCEPTED_WRITES;
+    });
+    await getCacheRuntime().flush();
+    return { name, mode, kind: 'accepted', ...result };
+  }
+}
+
+function report(rows) {
+  const floor = rows.find((r) => r.floor);
+  const writeThrough = rows.find((r) => r.writeThrough && r.skip === undefined);
+  const lines = rows.map((r) => {
+    const name = r.writeBehind || r.writeThrough || r.kind === 'accepted' ? `**${r.name}**` : r.name;
+    if (r.skip !== undefined) return [name, r.mode ?? '', 'skipped', r.skip, '', ''];
+    if (r.kind === 'accepted') return [name, r.mode, `${formatNumber(r.perSec, 0)} calls/s`, '', '', ''];
+    return [
+      name,
+      '',
+      `${formatNumber(r.perSec, 0)} rows/s`,
+      `${formatNumber(r.calls, 0)} for ${formatNumber(r.rows, 0)} rows`,
+      formatRatio(r.perSec / floor.perSec),
+      writeThrough ? formatRatio(r.perSec / writeThrough.perSec) : 'n/a',
+    ];
+  });
+  const flusher = rows.find((r) => r.flusher && r.skip === undefined);
+  const durable = rows.find((r) => r.kind === 'accepted' && r.name.includes('durable') && r.mode === `${IN_FLIGHT} in flight` && r.skip === undefined);
+  const verdict = (ok) => (ok ? 'met' : 'not met');
+  const targets = [
+    flusher
+      ? `- flusher >= 0.8x the floor: ${formatRatio(flusher.perSec / floor.perSec)} (${verdict(flusher.perSec >= 0.8 * floor.perSec)}); >= 20x per-call @WriteThrough: ${writeThrough ? `${formatRatio(flusher.perSec / writeThrough.perSec)} (${verdict(flusher.perSec >= 20 * writeThrough.perSec)})` : 'n/a'}`
+      : '- flusher: not measured (@WriteBehind unavailable)',
+    durable
+      ? `- durable >= 50,000 accepted calls/s with ${IN_FLIGHT} in flight: ${formatNumber(durable.perSec, 0)}/s (${verdict(durable.perSec >= 50_000)})`
+      : '- durable: not measured',
+  ];
+  const markdown = [
+    '### Write-behind into SQLite (`npm run bench`, write-behind.mjs)',
+    '',
+    `${machineLine()}; SQLite through node-sqlite3-wasm (synchronous, on the event-loop thread), a file database with SQLite's defaults (rollback journal, synchronous FULL); every row an upsert of an existing key; distinct keys, so nothing coalesces. Median of ${RUNS} runs. "End to end" counts from the first call until \`runtime.flush()\` resolved; "flusher alone" from the moment a queue of ${BATCHED_WRITES.toLocaleString('en-US')} writes may reach the database. Accepted calls/s time the calls only (maxPending 100,000: backpressure never waits).`,
+    '',
+    markdownTable(['implementation', 'concurrency', 'throughput', 'database calls', 'vs floor', 'vs per-call @WriteThrough'], lines),
+    '',
+    'Targets (issue 5):',
+    ...targets,
+    '',
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  console.log(`written to ${writeResult('write-behind', markdown)}`);
+}
+
+await main();
