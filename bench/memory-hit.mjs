@@ -18,6 +18,7 @@ import { decorateMethod } from './lib/apply-decorators.mjs';
 import { minimalCacheable } from './lib/minimal-cacheable.mjs';
 import { sequentialLoop } from './lib/loops.mjs';
 import { measureRows } from './lib/measure-rows.mjs';
+import { selectRows } from './lib/select-rows.mjs';
 import { formatNumber, formatRatio, machineLine, markdownTable, writeResult } from './lib/report.mjs';
 
 const { Cacheable, MemoryStore, configureCache } = cachekit;
@@ -28,8 +29,7 @@ const OTHER_METHODS = 8;
 const TTL_MS = 5 * 60_000;
 const BASELINE = 'minimal hand-written decorator';
 const quick = process.argv.includes('--quick');
-/** `--only=<regexp>`: measure only the rows whose name matches (the baseline always runs). */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
 
 const ids = Array.from({ length: KEYS }, (_, i) => `product-${String(i).padStart(5, '0')}`);
 /** What the "database" returns: a small object per id, built once. */
@@ -124,9 +124,10 @@ async function main() {
 
   const bento = new BentoCache({
     default: 'memory',
+    ttl: TTL_MS,
     stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000, serialize: false })) },
   });
-  suite.push({ name: 'bentocache getOrSet (memory, serialize: false)', call: (id) => bento.getOrSet({ key: id, factory: () => load(id), ttl: TTL_MS }) });
+  suite.push({ name: 'bentocache getOrSet (memory, serialize: false)', call: (id) => bento.getOrSet({ key: id, factory: () => load(id) }) });
 
   const cacheManager = createCacheManager({ ttl: TTL_MS });
   suite.push({ name: 'cache-manager wrap (default Keyv memory store)', call: (id) => cacheManager.wrap(id, async () => load(id)) });
@@ -135,10 +136,7 @@ async function main() {
   dedupe.define('getProduct', async (id) => load(id));
   suite.push({ name: 'async-cache-dedupe (memory)', call: (id) => dedupe.getProduct(id) });
 
-  if (only !== undefined) {
-    const pattern = new RegExp(only, 'i');
-    for (const row of suite) if (row.name !== BASELINE && !pattern.test(row.name)) row.skip = `not selected by --only=${only}`;
-  }
+  selectRows(suite, (row) => row.name === BASELINE);
 
   // Warm every cache and check each returns the right object for every id.
   for (const row of suite) {
