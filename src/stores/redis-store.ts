@@ -169,6 +169,8 @@ export class RedisStore implements CacheStore {
   private readonly scopeOption: string | undefined;
   private readonly seenScopes = new Set<string>();
   private lastScope = '\u0000';
+  /** Reads queued during the current synchronous burst (see {@link batched}); undefined outside a burst. */
+  private burst: Array<{ name: string; args: string[]; command: PendingCommand<any, any> }> | undefined;
   private readyWait: Promise<void> | undefined;
   private readyResolve: (() => void) | undefined;
   private closed = false;
@@ -262,29 +264,28 @@ export class RedisStore implements CacheStore {
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
-    const c = this.cmd;
-    if (versionKeys.length === 0) return this.exec(() => c.getBuffer(key), (data) => this.toReadResult(key, data, EMPTY));
+    if (versionKeys.length === 0) return this.batched('getBuffer', [key], (data: Buffer | null) => this.toReadResult(key, data, EMPTY));
     if (this.isCluster) {
+      const c = this.cmd;
       return this.exec(
         () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
         (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
       );
     }
-    return this.exec(
-      () => c.mgetBuffer(key, ...versionKeys),
-      (all) => {
-        const versions = new Array<number>(versionKeys.length);
-        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
-        return this.toReadResult(key, all[0]!, versions);
-      },
-    );
+    return this.batched('mgetBuffer', [key, ...versionKeys], (all: Array<Buffer | null>) => {
+      const versions = new Array<number>(versionKeys.length);
+      for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+      return this.toReadResult(key, all[0]!, versions);
+    });
   }
 
   readVersions(versionKeys: readonly string[]): Promise<number[]> {
     if (versionKeys.length === 0) return Promise.resolve([]);
-    const c = this.cmd;
-    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
-    return this.exec(() => c.mgetBuffer(...versionKeys), (all) => all.map(parseCounter));
+    if (this.isCluster) {
+      const c = this.cmd;
+      return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
+    }
+    return this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => all.map(parseCounter));
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -460,6 +461,61 @@ export class RedisStore implements CacheStore {
       });
     });
   }
+
+  /**
+   * Runs a one-key-group read command (`GET`, `MGET`) like {@link exec}, batching bursts: the
+   * first read of a synchronous burst (e.g. 100 calls started by one `Promise.all`) is sent at
+   * once; the others are queued and sent together in one pipeline (one socket write) when the
+   * burst ends, in a microtask. A lone sequential read therefore pays one `queueMicrotask`, and
+   * many concurrent reads one write syscall instead of one each. Never used on a Cluster, whose
+   * pipelines must stay within one slot group.
+   */
+  private batched<T, R>(name: 'getBuffer' | 'mgetBuffer', args: string[], map: (value: T) => R): Promise<R> {
+    const c = this.cmd as unknown as Record<string, (...a: string[]) => Promise<T>>;
+    if (this.closed || this.client.status !== 'ready' || this.isCluster) return this.exec(() => c[name]!(...args), map);
+    if (!this.breaker.admit()) {
+      return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+      this.deadlines.add(command);
+      if (this.burst === undefined) {
+        this.burst = [];
+        queueMicrotask(this.flushBurst);
+        try {
+          c[name]!(...args).then(command.ok, command.fail);
+        } catch (error) {
+          command.fail(error);
+        }
+      } else {
+        this.burst.push({ name, args, command });
+      }
+    });
+  }
+
+  private readonly flushBurst = (): void => {
+    const queued = this.burst!;
+    this.burst = undefined;
+    if (queued.length === 0) return;
+    if (this.client.status !== 'ready') {
+      for (const q of queued) q.command.fail(new Error(`not connected to Redis (connection ${this.client.status})`));
+      return;
+    }
+    const pipeline = this.cmd.pipeline();
+    for (const q of queued) (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[q.name]!(...q.args);
+    pipeline.exec().then(
+      (results) => {
+        for (let i = 0; i < queued.length; i++) {
+          const [error, value] = results?.[i] ?? [new Error('pipeline aborted'), undefined];
+          if (error) queued[i]!.command.fail(error);
+          else queued[i]!.command.ok(value);
+        }
+      },
+      (error: unknown) => {
+        for (const q of queued) q.command.fail(error);
+      },
+    );
+  };
 
   private whenReady(): Promise<void> {
     return (this.readyWait ??= new Promise<void>((resolve) => (this.readyResolve = resolve)));

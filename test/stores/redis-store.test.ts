@@ -80,6 +80,26 @@ describe('RedisStore on one Redis', () => {
     expect(await commandsOf(client, () => store.read(key('a'), []))).toEqual([['get', key('a')]]);
   });
 
+  it('sends a burst of concurrent reads as one command plus one pipeline, each getting its own answer', async () => {
+    const keys = Array.from({ length: 100 }, (_, i) => key(`b${i}`));
+    await Promise.all(keys.map((k, i) => store.write(k, { v: i, g: i + 1 }, 60_000)));
+    await client.hset(key('hash'), 'f', 'v'); // GET on a hash fails with WRONGTYPE
+    const pipeline = jest.spyOn(client, 'pipeline');
+    const sent = await commandsOf(client, async () => {
+      const results = await Promise.allSettled([...keys.map((k) => store.read(k, [`${prefix}#n:ns`])), store.read(key('hash'), [])]);
+      expect(results.slice(0, 100).map((r) => (r as PromiseFulfilledResult<{ entry: unknown }>).value.entry)).toEqual(keys.map((_, i) => ({ v: i, g: i + 1 })));
+      expect(results[100]!.status).toBe('rejected');
+      expect((results[100] as PromiseRejectedResult).reason).toBeInstanceOf(errors.StoreError);
+    });
+    expect(pipeline).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(101);
+    expect(store.circuit).toBe('closed'); // a command error is an answer, not an outage
+    pipeline.mockClear();
+    await store.read(keys[0]!, []);
+    await store.read(keys[1]!, []);
+    expect(pipeline).not.toHaveBeenCalled(); // sequential reads go out one by one, at once
+  });
+
   it('writes value and TTL in one SET ... PX (no PX for TTL 0)', async () => {
     expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 1500))).toEqual([['set', key('a'), '<bytes>', 'PX', '1500']]);
     expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 0))).toEqual([['set', key('a'), '<bytes>']]);
