@@ -64,38 +64,32 @@ class KeyValueTable {
   }
 }
 
-/** Median of `RUNS` timed runs of `run(runIndex)` (which returns the operations it did); rows/s and calls per run. */
-async function timed(table, run) {
-  const results = [];
+/**
+ * Times rows in interleaved rounds (row A run 1, row B run 1, ..., row A run 2, ...), so a slow
+ * spell of the disk or the machine hits every row alike; each row gets the median run.
+ * A job is `{ row, run(runIndex, startClock) }`: `run` returns the operations it did and may
+ * call `startClock()` after its own setup (otherwise the clock starts with the call).
+ */
+async function timeInterleaved(table, jobs) {
+  const results = jobs.map(() => []);
   for (let r = 0; r < RUNS; r++) {
-    const calls0 = table.calls;
-    const rows0 = table.rows;
-    const t0 = performance.now();
-    const ops = await run(r);
-    const ms = performance.now() - t0;
-    results.push({ perSec: (ops / ms) * 1000, calls: table.calls - calls0, rows: table.rows - rows0, ops });
+    for (let j = 0; j < jobs.length; j++) {
+      let t0 = performance.now();
+      let calls0 = table.calls;
+      let rows0 = table.rows;
+      const ops = await jobs[j].run(r, () => {
+        t0 = performance.now();
+        calls0 = table.calls;
+        rows0 = table.rows;
+      });
+      const ms = performance.now() - t0;
+      results[j].push({ perSec: (ops / ms) * 1000, calls: table.calls - calls0, rows: table.rows - rows0 });
+    }
   }
-  results.sort((a, b) => a.perSec - b.perSec);
-  return results[results.length >> 1];
-}
-
-/** Like {@link timed}, but the run starts the clock itself (`startClock()`), after its setup. */
-async function timedFrom(table, run) {
-  const results = [];
-  for (let r = 0; r < RUNS; r++) {
-    let t0;
-    let calls0;
-    let rows0;
-    const ops = await run(r, () => {
-      t0 = performance.now();
-      calls0 = table.calls;
-      rows0 = table.rows;
-    });
-    const ms = performance.now() - t0;
-    results.push({ perSec: (ops / ms) * 1000, calls: table.calls - calls0, rows: table.rows - rows0, ops });
-  }
-  results.sort((a, b) => a.perSec - b.perSec);
-  return results[results.length >> 1];
+  jobs.forEach((job, j) => {
+    const sorted = results[j].sort((a, b) => a.perSec - b.perSec);
+    Object.assign(job.row, sorted[sorted.length >> 1]);
+  });
 }
 
 /** Marks a row skipped when its feature is missing, instead of failing the suite. */
@@ -117,30 +111,21 @@ async function main() {
   console.log(`write-behind: SQLite ${db.get('SELECT sqlite_version() AS v').v} (node-sqlite3-wasm, defaults) in ${dir}, cachekit from ${cachekitSource}, ${machineLine()}`);
 
   try {
-    // --- database-only loops ---
-    rows.push({
-      name: 'per-call upsert loop (autocommit)',
-      kind: 'rows',
-      ...(await timed(table, async (r) => {
-        for (const [k, v] of writes(PER_CALL_WRITES, r * PER_CALL_WRITES)) table.upsert(k, v);
-        return PER_CALL_WRITES;
-      })),
-    });
-    const floor = {
-      name: `hand-written loop of ${BATCH}-row transactions (the floor)`,
-      kind: 'rows',
-      floor: true,
-      ...(await timed(table, async (r) => {
-        const all = writes(BATCHED_WRITES, r * BATCHED_WRITES);
-        for (let i = 0; i < all.length; i += BATCH) table.upsertMany(all.slice(i, i + BATCH));
-        return BATCHED_WRITES;
-      })),
-    };
-    rows.push(floor);
-
-    // --- @WriteThrough, per call ---
+    // --- per call: a bare upsert loop and @WriteThrough, interleaved ---
+    const perCall = { name: 'per-call upsert loop (autocommit)', kind: 'rows' };
+    const writeThroughRow = { name: 'per-call @WriteThrough (MemoryStore)', kind: 'rows', writeThrough: true };
+    rows.push(perCall, writeThroughRow);
+    const perCallJobs = [
+      {
+        row: perCall,
+        run: async (r) => {
+          for (const [k, v] of writes(PER_CALL_WRITES, r * PER_CALL_WRITES)) table.upsert(k, v);
+          return PER_CALL_WRITES;
+        },
+      },
+    ];
     const writeThroughMissing = unavailable('WriteThrough');
-    if (writeThroughMissing) rows.push({ name: 'per-call @WriteThrough', kind: 'rows', skip: writeThroughMissing });
+    if (writeThroughMissing) writeThroughRow.skip = writeThroughMissing;
     else {
       configureCache({ store: new MemoryStore({ maxEntries: 20_000 }) });
       class SettingsRepo {
@@ -151,19 +136,37 @@ async function main() {
       }
       decorateMethod(SettingsRepo, 'put', WriteThrough({ key: (k) => k }));
       const repo = new SettingsRepo();
-      rows.push({
-        name: 'per-call @WriteThrough (MemoryStore)',
-        kind: 'rows',
-        writeThrough: true,
-        ...(await timed(table, async (r) => {
-          for (const [k, v] of writes(PER_CALL_WRITES, r * PER_CALL_WRITES)) await repo.put(k, v);
+      perCallJobs.push({
+        row: writeThroughRow,
+        run: async (r) => {
+          for (const [k, v] of writes(PER_CALL_WRITES, (r + RUNS) * PER_CALL_WRITES)) await repo.put(k, v);
           return PER_CALL_WRITES;
-        })),
+        },
       });
-      await getCacheRuntime().close();
     }
+    await timeInterleaved(table, perCallJobs);
+    if (!writeThroughMissing) await getCacheRuntime().close();
 
-    // --- @WriteBehind, in memory ---
+    // --- 100-row transactions: the hand-written floor and @WriteBehind, interleaved ---
+    const floor = { name: `hand-written loop of ${BATCH}-row transactions (the floor)`, kind: 'rows', floor: true };
+    const endToEnd = { name: `@WriteBehind end to end, batchWith ${BATCH}-row transactions (calls, then flush)`, kind: 'rows', writeBehind: true };
+    const flusherAlone = {
+      name: `@WriteBehind flusher alone, batchWith ${BATCH}-row transactions (queue drained)`,
+      kind: 'rows',
+      writeBehind: true,
+      flusher: true,
+    };
+    rows.push(floor, endToEnd, flusherAlone);
+    const batchJobs = [
+      {
+        row: floor,
+        run: async (r) => {
+          const all = writes(BATCHED_WRITES, r * BATCHED_WRITES);
+          for (let i = 0; i < all.length; i += BATCH) table.upsertMany(all.slice(i, i + BATCH));
+          return BATCHED_WRITES;
+        },
+      },
+    ];
     const writeBehindMissing = unavailable('WriteBehind');
     /** A class whose `put` is written behind, 100 rows per transaction through `putMany`. */
     const writeBehindRepo = (options = {}) => {
@@ -179,39 +182,42 @@ async function main() {
       decorateMethod(CounterRepo, 'put', WriteBehind({ key: (k) => k, batchWith: 'putMany', batch: { size: BATCH, intervalMs: 50 }, ...options }));
       return new CounterRepo();
     };
+    let repo;
     if (writeBehindMissing) {
-      rows.push({ name: `@WriteBehind, batchWith ${BATCH} rows`, kind: 'rows', skip: writeBehindMissing });
+      endToEnd.skip = flusherAlone.skip = writeBehindMissing;
     } else {
       configureCache({ store: new MemoryStore({ maxEntries: 50_000 }) });
-      const repo = writeBehindRepo({ maxPending: 100_000 });
-      rows.push({
-        name: `@WriteBehind end to end, batchWith ${BATCH}-row transactions (calls, then flush)`,
-        kind: 'rows',
-        writeBehind: true,
-        ...(await timed(table, async (r) => {
-          for (const [k, v] of writes(BATCHED_WRITES, r * BATCHED_WRITES)) await repo.put(k, v);
-          await getCacheRuntime().flush();
-          return BATCHED_WRITES;
-        })),
-      });
-      // The flusher alone: the database is held shut while the writes are queued, then opened;
-      // the clock runs from the opening until runtime.flush() resolves.
-      rows.push({
-        name: `@WriteBehind flusher alone, batchWith ${BATCH}-row transactions (queue drained)`,
-        kind: 'rows',
-        writeBehind: true,
-        flusher: true,
-        ...(await timedFrom(table, async (r, startClock) => {
-          let open;
-          table.gate = new Promise((resolve) => (open = resolve));
-          for (const [k, v] of writes(BATCHED_WRITES, (r + 3) * BATCHED_WRITES)) await repo.put(k, v);
-          startClock();
-          table.gate = undefined;
-          open();
-          await getCacheRuntime().flush();
-          return BATCHED_WRITES;
-        })),
-      });
+      repo = writeBehindRepo({ maxPending: 100_000 });
+      batchJobs.push(
+        {
+          row: endToEnd,
+          run: async (r) => {
+            for (const [k, v] of writes(BATCHED_WRITES, (r + RUNS) * BATCHED_WRITES)) await repo.put(k, v);
+            await getCacheRuntime().flush();
+            return BATCHED_WRITES;
+          },
+        },
+        {
+          // The database is held shut while the writes are queued, then opened; the clock runs
+          // from the opening until runtime.flush() resolves.
+          row: flusherAlone,
+          run: async (r, startClock) => {
+            let open;
+            table.gate = new Promise((resolve) => (open = resolve));
+            for (const [k, v] of writes(BATCHED_WRITES, (r + 2 * RUNS) * BATCHED_WRITES)) await repo.put(k, v);
+            startClock();
+            table.gate = undefined;
+            open();
+            await getCacheRuntime().flush();
+            return BATCHED_WRITES;
+          },
+        },
+      );
+    }
+    await timeInterleaved(table, batchJobs);
+
+    // --- accepted calls, in memory ---
+    if (repo !== undefined) {
       rows.push(await acceptedRow('accepted @WriteBehind calls, in memory', 'sequential', repo, 1));
       rows.push(await acceptedRow('accepted @WriteBehind calls, in memory', `${IN_FLIGHT} in flight`, repo, IN_FLIGHT));
       await getCacheRuntime().close();
@@ -250,19 +256,26 @@ async function main() {
 
   /** Calls accepted per second (the calls only; the flush that follows is not timed). */
   async function acceptedRow(name, mode, repo, inFlight) {
-    const result = await timed(table, async (r) => {
-      const all = writes(ACCEPTED_WRITES, (r + 7) * ACCEPTED_WRITES);
-      if (inFlight === 1) for (const [k, v] of all) await repo.put(k, v);
-      else {
-        const worker = async (w) => {
-          for (let i = w; i < all.length; i += inFlight) await repo.put(all[i][0], all[i][1]);
-        };
-        await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
-      }
-      return ACCEPTED_WRITES;
-    });
+    const row = { name, mode, kind: 'accepted' };
+    await timeInterleaved(table, [
+      {
+        row,
+        run: async (r) => {
+          const all = writes(ACCEPTED_WRITES, (r + 7) * ACCEPTED_WRITES);
+          if (inFlight === 1) for (const [k, v] of all) await repo.put(k, v);
+          else {
+            const worker = async (w) => {
+              for (let i = w; i < all.length; i += inFlight) await repo.put(all[i][0], all[i][1]);
+            };
+            await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
+          }
+          await Promise.resolve(); // the calls are done; their flush is not timed
+          return ACCEPTED_WRITES;
+        },
+      },
+    ]);
     await getCacheRuntime().flush();
-    return { name, mode, kind: 'accepted', ...result };
+    return row;
   }
 }
 

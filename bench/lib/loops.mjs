@@ -3,20 +3,26 @@
 // would turn megamorphic after a few rows and tax the rows measured last.
 
 /**
- * A loop that awaits `call(key)` once per key, one call at a time.
- * @returns an async function; one invocation performs `keys.length` operations
+ * A loop that awaits `call(key)` for `perRun` keys, one call at a time, going round the keys
+ * (each invocation continues where the previous one stopped).
+ * @returns an async function; one invocation performs `perRun` operations
  */
-export function sequentialLoop(label, call, keys) {
+export function sequentialLoop(label, call, keys, perRun = keys.length) {
   const make = new Function(
     'call',
     'keys',
+    'perRun',
     `// ${label.replace(/\s+/g, ' ')}
+    let next = 0;
     return async function sequential() {
       const n = keys.length;
-      for (let i = 0; i < n; i++) await call(keys[i]);
+      for (let done = 0; done < perRun; done++) {
+        await call(keys[next]);
+        next = next + 1 === n ? 0 : next + 1;
+      }
     };`,
   );
-  return make(call, keys);
+  return make(call, keys, perRun);
 }
 
 /**
