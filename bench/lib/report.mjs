@@ -35,8 +35,9 @@ export function markdownTable(header, lines) {
   return out.join('\n');
 }
 
-/** Writes `bench/results/<name>.md` and returns its path. */
+/** Writes `bench/results/<name>.md` and returns its path (not for a partial `--only` run). */
 export function writeResult(name, markdown) {
+  if (process.argv.some((a) => a.startsWith('--only='))) return `nothing (a partial --only run keeps bench/results/${name}.md as it was)`;
   mkdirSync(RESULTS, { recursive: true });
   const path = join(RESULTS, `${name}.md`);
   writeFileSync(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
