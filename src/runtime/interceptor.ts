@@ -14,8 +14,6 @@ interface CompiledPlan {
   readonly call: MethodCall;
 }
 
-const compiled = new WeakMap<MethodPlan, CompiledPlan>();
-
 /**
  * Routes one call of a decorated method by its plan. The plan is compiled on the first call
  * against the current runtime (and again after `configureCache` replaces it), so every
@@ -23,14 +21,14 @@ const compiled = new WeakMap<MethodPlan, CompiledPlan>();
  */
 export function intercept(plan: MethodPlan, wrapper: Function, self: unknown, args: unknown[]): Promise<unknown> {
   const runtime = getCacheRuntime();
-  let c = compiled.get(plan);
+  let c = plan.compiled as CompiledPlan | undefined;
   if (c === undefined || c.runtime !== runtime) {
     try {
       c = compile(plan, wrapper, self, runtime);
     } catch (error) {
       return Promise.reject(error);
     }
-    compiled.set(plan, c);
+    plan.compiled = c;
   }
   return c.call(self, args);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { KeyBuildError } from '../errors.js';
 import { quote } from '../duration.js';
 import { encodeArgs, encodeValue } from './stable-encoding.js';
+import { InternedKeys } from './interned-keys.js';
 
 /**
  * The one key builder every decorator uses, so that `@Cacheable`, `@WriteThrough`,
@@ -35,7 +36,11 @@ export function namespaceBase(prefix: string, namespace: string): string {
 
 /** The full key of an entry from its namespace base and key part. */
 export function entryKey(base: string, key: string): string {
-  return key.length > MAX_KEY_LENGTH ? `${base}#${createHash('sha256').update(key).digest('base64url')}` : `${base}:${key}`;
+  if (key.length > MAX_KEY_LENGTH) return `${base}#${createHash('sha256').update(key).digest('base64url')}`;
+  const full = `${base}:${key}`;
+  // A concatenation is a rope; reading a character flattens it once here, so the store's map
+  // hashes and compares a flat string (a rope key makes a memory hit ~40% slower).
+  return full.charCodeAt(0) === -1 ? key : full;
 }
 
 /** The counter that versions a namespace. */
@@ -63,18 +68,14 @@ const INTERNED_LIMIT = 10_000;
  * @param many whether the key function may return several keys (`@Invalidate`)
  */
 export function compileKey(option: KeyOption | undefined, base: string, many = false): KeyFunction {
-  const interned = new Map<unknown, string>();
-  const remember = (raw: string | number, part: string): string => {
-    if (interned.size >= INTERNED_LIMIT) interned.clear();
-    const key = entryKey(base, part);
-    interned.set(raw, key);
-    return key;
-  };
+  const interned = new InternedKeys(INTERNED_LIMIT);
+  const fromArgument = (arg: string | number): string => entryKey(base, encodeValue(arg));
+  const fromPart = (part: string | number): string => entryKey(base, String(part));
   if (option === undefined) {
     return (args) => {
       if (args.length === 1) {
         const arg = args[0];
-        if (typeof arg === 'string' || typeof arg === 'number') return interned.get(arg) ?? remember(arg, encodeValue(arg));
+        if (typeof arg === 'string' || typeof arg === 'number') return interned.get(arg, fromArgument);
       }
       return entryKey(base, encodeArgs(args));
     };
@@ -90,8 +91,7 @@ export function compileKey(option: KeyOption | undefined, base: string, many = f
     } catch (error) {
       throw new KeyBuildError(`key function threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    if (typeof result === 'string') return interned.get(result) ?? remember(result, result);
-    if (typeof result === 'number' && Number.isFinite(result)) return interned.get(result) ?? remember(result, String(result));
+    if (typeof result === 'string' || (typeof result === 'number' && Number.isFinite(result))) return interned.get(result, fromPart);
     if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
       return result.map((k) => entryKey(base, String(k)));
     }

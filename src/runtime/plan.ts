@@ -23,6 +23,8 @@ export interface MethodPlan {
   cache: CachePlan | undefined;
   /** Every @Invalidate of the method, in the order applied. */
   readonly invalidations: InvalidateOptions[];
+  /** The plan compiled against the runtime of the latest call; kept here by the interceptor (a field read is cheaper than a WeakMap lookup on every call). */
+  compiled?: { readonly runtime: object; readonly call: (self: unknown, args: unknown[]) => Promise<unknown> };
 }
 
 /** The caching decorator of a method and its options. */
