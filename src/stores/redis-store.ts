@@ -88,30 +88,45 @@ const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
   retryStrategy: (times: number) => Math.min(100 * times, 2000),
 };
 
+/** What a pending command needs from its store. */
+interface CommandContext {
+  readonly name: string;
+  readonly timeoutMs: number;
+  readonly breaker: CircuitBreaker;
+  readonly deadlines: OperationDeadlines;
+}
+
 /** One command waiting for its answer, with its deadline. */
 class PendingCommand<T, R> implements Deadline {
   readonly at: number;
   settled = false;
   constructor(
-    private readonly store: RedisStore,
+    private readonly context: CommandContext,
     private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
     private readonly map: ((value: T) => R) | undefined,
-    timeoutMs: number,
   ) {
-    this.at = performance.now() + timeoutMs;
+    this.at = performance.now() + context.timeoutMs;
   }
 
   expire(): void {
     this.settled = true;
-    const error = new StoreTimeoutError(`${this.store.name}: Redis did not answer within ${this.store.timeoutMs} ms`);
-    this.store.breaker.failure(error);
+    const error = new StoreTimeoutError(`${this.context.name}: Redis did not answer within ${this.context.timeoutMs} ms`);
+    this.context.breaker.failure(error);
     this.reject(error);
   }
 
+  /** Marks the command settled. @returns false if it had already settled (it timed out) */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.context.deadlines.done(this);
+    return true;
+  }
+
   ok = (value: T): void => {
-    if (!this.store.settle(this)) return;
-    this.store.breaker.success();
+    if (!this.settle()) return;
+    this.context.breaker.success();
     if (this.map === undefined) {
       this.resolve(value as unknown as R);
       return;
@@ -124,11 +139,11 @@ class PendingCommand<T, R> implements Deadline {
   };
 
   fail = (error: unknown): void => {
-    if (!this.store.settle(this)) return;
+    if (!this.settle()) return;
     // A reply error means Redis answered: the server is alive, the command was wrong.
-    if ((error as Error | null)?.name === 'ReplyError') this.store.breaker.success();
-    else this.store.breaker.failure(error);
-    this.reject(new StoreError(`${this.store.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+    if ((error as Error | null)?.name === 'ReplyError') this.context.breaker.success();
+    else this.context.breaker.failure(error);
+    this.reject(new StoreError(`${this.context.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
   };
 }
 
@@ -166,6 +181,7 @@ export class RedisStore implements CacheStore {
   private serializer: Serializer;
   private hooks: StoreHooks = {};
   private readonly deadlines: OperationDeadlines;
+  private readonly context: CommandContext;
   private readonly scopeOption: string | undefined;
   private readonly seenScopes = new Set<string>();
   private lastScope = '\u0000';
@@ -233,6 +249,7 @@ export class RedisStore implements CacheStore {
         userOnStateChange?.(state, cause);
       },
     });
+    this.context = { name: this.name, timeoutMs, breaker: this.breaker, deadlines: this.deadlines };
     if (client !== undefined) {
       this.client = client;
       this.owned = false;
@@ -408,14 +425,6 @@ export class RedisStore implements CacheStore {
     await ended;
   }
 
-  /** Used by a pending command when it settles: false if it had already timed out. @internal */
-  settle(command: PendingCommand<any, any>): boolean {
-    if (command.settled) return false;
-    command.settled = true;
-    this.deadlines.done(command);
-    return true;
-  }
-
   /**
    * Runs one Redis operation under the breaker and the timeout. Sends at once when the
    * connection is ready; waits (within the timeout) while it is being established; fails at
@@ -429,7 +438,7 @@ export class RedisStore implements CacheStore {
     const status = this.client.status;
     if (status === 'ready') {
       return new Promise<R>((resolve, reject) => {
-        const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+        const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
         this.deadlines.add(command);
         try {
           send().then(command.ok, command.fail);
@@ -444,7 +453,7 @@ export class RedisStore implements CacheStore {
       return Promise.reject(error);
     }
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.deadlines.add(command);
       if (status === 'wait') this.client.connect().catch(() => undefined);
       this.whenReady().then(() => {
@@ -477,7 +486,7 @@ export class RedisStore implements CacheStore {
       return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
     }
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this, resolve, reject, map, this.timeoutMs);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       const alone = this.deadlines.size === 0;
       this.deadlines.add(command);
       if (this.burst !== undefined) {
