@@ -24,7 +24,7 @@ export interface RedisStoreOptions {
   connection?: string | RedisOptions;
   /**
    * The runtime prefix (as given to `configureCache({ prefix })`) whose keys `clear()` removes.
-   * @default every prefix this store has written under; `'cachekit'` if it has written nothing
+   * @default the prefix of every runtime the store is attached to and every prefix it has written under; `'cachekit'` if none
    */
   scope?: string;
   /** Encodes values. @default the runtime's `serializer`, else MessagePack (msgpackr) */

@@ -154,6 +154,17 @@ describe('RedisStore on one Redis', () => {
     await client.del(`${other}:ns:a`);
   });
 
+  it("clears under the prefix of the runtime it is attached to, even before writing anything", async () => {
+    await client.set(`${prefix}:ns:a`, 'written by another process');
+    await client.set(`${prefix}#n:ns`, '4');
+    await client.set(`${prefix}o:ns:a`, 'foreign');
+    store.attach({ prefix });
+    await store.clear();
+    expect(await client.exists(`${prefix}:ns:a`, `${prefix}#n:ns`)).toBe(0);
+    expect(await client.get(`${prefix}o:ns:a`)).toBe('foreign');
+    await client.del(`${prefix}o:ns:a`);
+  });
+
   it('escapes the scope for SCAN MATCH and the key builder', async () => {
     const scope = `we*rd:[${prefix}]`;
     const scoped = new RedisStore({ client, scope });
