@@ -32,6 +32,7 @@ export function encodeValue(value: unknown): string {
 }
 
 /** What JSON.stringify escapes in a string: quote, backslash, control characters, surrogates (lone ones; paired ones take the slow path too). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Encodes an argument list: each argument encoded and joined by commas; `''` for no arguments. */

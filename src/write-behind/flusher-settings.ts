@@ -35,7 +35,7 @@ export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => u
 /** The Redis client of a store, if it has one (RedisStore and TieredStore expose `client`). */
 export function journalClientOf(store: unknown): JournalClient | undefined {
   const client = (store as { client?: unknown } | null)?.client as Partial<JournalClient> | undefined;
-  return client !== undefined && client !== null && typeof client.callBuffer === 'function' ? (client as JournalClient) : undefined;
+  return client !== undefined && client !== null && typeof client.evalshaBuffer === 'function' ? (client as JournalClient) : undefined;
 }
 
 /**

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 
-/** The part of an ioredis client (Redis or Cluster) the journal uses. */
+/**
+ * The part of an ioredis client (Redis or Cluster) the journal uses. Named commands only:
+ * ioredis 6's generic `callBuffer` loses the command name on a client with
+ * `enableAutoPipelining`, and the journal must work on whatever client the user passed.
+ */
 export interface JournalClient {
-  callBuffer(command: string, ...args: Array<string | Buffer | number>): Promise<unknown>;
+  evalBuffer(script: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<unknown>;
+  evalshaBuffer(sha: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<unknown>;
+  xgroup(...args: Array<string | Buffer | number>): Promise<unknown>;
+  xautoclaimBuffer(...args: Array<string | Buffer | number>): Promise<unknown>;
   /** ioredis connection status (`'ready'` once commands can be sent). */
   readonly status?: string;
   once?(event: string, listener: (...args: any[]) => void): unknown;
@@ -44,16 +51,16 @@ export class LuaScript {
    * NOSCRIPT, so calls pipelined on one connection run in the order they were sent.
    */
   runInOrder(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
-    return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+    return client.evalBuffer(this.source, keys.length, ...keys, ...args);
   }
 
   /** Runs the script; replies come back as Buffers (binary payloads survive). */
   async run(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
     try {
-      return await client.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+      return await client.evalshaBuffer(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
-      return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+      return client.evalBuffer(this.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -120,7 +120,7 @@ export class RedisStreamJournal {
     if (!this.started) {
       await whenReady(this.o.client, CONNECT_WAIT_MS);
       try {
-        await this.o.client.callBuffer('XGROUP', 'CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
+        await this.o.client.xgroup('CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
       } catch (error) {
         if (!String((error as Error)?.message).includes('BUSYGROUP')) throw error;
       }
@@ -303,7 +303,7 @@ export class RedisStreamJournal {
     for (;;) {
       const count = Math.min(CLAIM_BATCH, this.o.host.room());
       if (count <= 0 || this.claimsStopped) break;
-      const reply = (await client.callBuffer('XAUTOCLAIM', stream, group, this.consumer, Math.round(claimIdleMs), cursor, 'COUNT', count)) as [
+      const reply = (await client.xautoclaimBuffer(stream, group, this.consumer, Math.round(claimIdleMs), cursor, 'COUNT', count)) as [
         Buffer,
         Array<[Buffer, Buffer[] | null]>,
       ];

@@ -81,6 +81,20 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     expect(((await redis.xpending(stream, 'cachekit')) as [number])[0]).toBe(0);
   });
 
+  it('journals, replays and acknowledges through a client with enableAutoPipelining', async () => {
+    const redis = client({ enableAutoPipelining: true });
+    const runtime = runtimeOn(redis);
+    const Repo = repoClass(new ManualScheduler());
+    const repo = new Repo('A');
+    await Promise.all([repo.save('a', 1), repo.save('b', 2)]);
+    const stream = `${prefix}#wb:{Repo.save}`;
+    expect(await redis.xlen(stream)).toBe(2);
+    await runtime.flush();
+    expect([rows.get('a'), rows.get('b')]).toEqual([1, 2]);
+    expect(await redis.xlen(stream)).toBe(0);
+    expect(reported).toEqual([]);
+  });
+
   it('journals through the L2 client of a TieredStore, and @Cacheable reads the queued value from the tiers', async () => {
     const redis = client();
     const runtime = configureCache({ store: new TieredStore({ l1: new MemoryStore(), l2: new RedisStore({ client: redis }), bus: false }), prefix });
