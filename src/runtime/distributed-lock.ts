@@ -42,6 +42,9 @@ export function createDistributedLock(target: EntryTarget, settings: Partial<Dis
     }
     if (token !== undefined) {
       try {
+        // A holder that finished just before we took the lock may have stored the value already.
+        const stored = await tryRead().catch(() => undefined);
+        if (stored) return stored.value;
         return await run();
       } finally {
         release(lockKey, token).catch((error) => runtime.report(error, { operation: 'unlock', method, key }, stats));
