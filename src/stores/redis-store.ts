@@ -186,7 +186,7 @@ export class RedisStore implements CacheStore {
   private readonly seenScopes = new Set<string>();
   private lastScope = '\u0000';
   /** Reads queued during the current synchronous burst (see {@link batched}); undefined outside a burst. */
-  private burst: Array<{ name: string; args: string[]; command: PendingCommand<any, any> }> | undefined;
+  private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any> }> | undefined;
   private readyWait: Promise<void> | undefined;
   private readyResolve: (() => void) | undefined;
   private closed = false;
@@ -313,11 +313,7 @@ export class RedisStore implements CacheStore {
       return Promise.reject(error);
     }
     this.noteKey(key);
-    const c = this.cmd;
-    return this.exec(
-      () => (ttlMs > 0 ? c.set(key, bytes, 'PX', pxOf(ttlMs)) : c.set(key, bytes)),
-      () => undefined,
-    );
+    return this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined);
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
@@ -472,15 +468,15 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * Runs a read command (`GET`, `MGET`) like {@link exec}, batching concurrent reads: a read
-   * issued while nothing else is in flight is sent at once (a sequential caller pays nothing
-   * more); a read issued while other operations are in flight is queued with the other reads
-   * of the same tick and sent with them in one pipeline (one socket write) from a microtask.
-   * 100 calls started by one `Promise.all` thus cost 2 writes instead of 100. Never used on a
-   * Cluster, whose pipelines must stay within one slot group.
+   * Runs a plain command (`GET`, `MGET`, `SET`) like {@link exec}, batching concurrent ones: a
+   * command issued while nothing else is in flight is sent at once (a sequential caller pays
+   * nothing more); one issued while other operations are in flight is queued with the others
+   * of the same tick and sent with them in one pipeline (one socket write) from a microtask, in
+   * the order they were issued. 100 calls started by one `Promise.all` thus cost 2 writes
+   * instead of 100. Never used on a Cluster, whose pipelines must stay within one slot group.
    */
-  private batched<T, R>(name: 'getBuffer' | 'mgetBuffer', args: string[], map: (value: T) => R): Promise<R> {
-    const c = this.cmd as unknown as Record<string, (...a: string[]) => Promise<T>>;
+  private batched<T, R>(name: 'getBuffer' | 'mgetBuffer' | 'set', args: Array<string | Buffer>, map: (value: T) => R): Promise<R> {
+    const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<T>>;
     if (this.closed || this.client.status !== 'ready' || this.isCluster) return this.exec(() => c[name]!(...args), map);
     if (!this.breaker.admit()) {
       return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
@@ -515,14 +511,14 @@ export class RedisStore implements CacheStore {
     if (queued.length === 1) {
       const { name, args, command } = queued[0]!;
       try {
-        (this.cmd as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
+        (this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
       } catch (error) {
         command.fail(error);
       }
       return;
     }
     const pipeline = this.cmd.pipeline();
-    for (const q of queued) (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[q.name]!(...q.args);
+    for (const q of queued) (pipeline as unknown as Record<string, (...a: Array<string | Buffer>) => unknown>)[q.name]!(...q.args);
     pipeline.exec().then(
       (results) => {
         for (let i = 0; i < queued.length; i++) {
