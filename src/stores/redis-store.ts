@@ -306,17 +306,23 @@ export class RedisStore implements CacheStore {
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
-    let bytes: Buffer;
-    try {
-      bytes = this.encode(entry, ttlMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.noteKey(key);
-    return this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined);
+    return this.withBytes(key, entry, ttlMs, (bytes) =>
+      this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined),
+    );
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
+    return this.withBytes(key, entry, ttlMs, (bytes) =>
+      this.exec(
+        () => this.script(WRITE_IF, key, [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+        (reply) => reply === 1,
+      ),
+    );
+  }
+
+  /** Encodes an entry for `key` (a failure rejects) and sends it with `send`. */
+  private withBytes<T>(key: string, entry: StoredEntry, ttlMs: number, send: (bytes: Buffer) => Promise<T>): Promise<T> {
     let bytes: Buffer;
     try {
       bytes = this.encode(entry, ttlMs);
@@ -324,11 +330,7 @@ export class RedisStore implements CacheStore {
       return Promise.reject(error);
     }
     this.noteKey(key);
-    const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
-    return this.exec(
-      () => this.script(WRITE_IF, key, [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
-      (reply) => reply === 1,
-    );
+    return send(bytes);
   }
 
   delete(keys: readonly string[]): Promise<number> {
