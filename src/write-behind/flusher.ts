@@ -82,7 +82,8 @@ export class WriteBehindFlusher implements JournalHost {
   /** Durable, last-wins: the newest entry id written per key, so an older replayed entry is not written over it. */
   private readonly recentlyWritten = new Map<string, string>();
   private readonly roomWaiters: RoomWaiter[] = [];
-  private readonly barriers: Array<{ seq: number; resolve(): void }> = [];
+  /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
+  private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
   private readonly retryTimers = new Set<TimerHandle>();
   private reserved = 0;
   private seq = 0;
@@ -242,8 +243,10 @@ export class WriteBehindFlusher implements JournalHost {
   /** Resolves when every item queued before the call has settled (written or dead-lettered), and its journal entries are acknowledged. */
   async flush(): Promise<void> {
     if (this.unsettled.size > 0) {
-      const seq = this.seq;
-      const done = new Promise<void>((resolve) => this.barriers.push({ seq, resolve }));
+      // every unsettled item was queued before this call (seqs only grow)
+      const barrier = { seq: this.seq, remaining: this.unsettled.size, resolve: () => undefined as void };
+      const done = new Promise<void>((resolve) => (barrier.resolve = resolve));
+      this.barriers.push(barrier);
       this.pump();
       await done;
     }
@@ -531,7 +534,7 @@ export class WriteBehindFlusher implements JournalHost {
       this.onReady(true);
     }
     this.grantRoom();
-    if (this.barriers.length) this.releaseBarriers();
+    if (this.barriers.length) this.releaseBarriers(item.seq);
     if (item.replayed && --this.replaying === 0) this.journal?.replaysSettled();
   }
 
@@ -543,9 +546,19 @@ export class WriteBehindFlusher implements JournalHost {
     }
   }
 
-  private releaseBarriers(): void {
-    const oldest = this.unsettled.size ? this.unsettled.keys().next().value! : Infinity;
-    while (this.barriers.length && this.barriers[0]!.seq < oldest) this.barriers.shift()!.resolve();
+  /**
+   * Counts a settled item down on every barrier it was queued before, releasing those that
+   * reach zero. A countdown, not a look at the oldest unsettled item: finding that in a Map
+   * emptied from the front skips every deleted slot, which made a long flush quadratic.
+   */
+  private releaseBarriers(settledSeq: number): void {
+    for (let i = 0; i < this.barriers.length; i++) {
+      const barrier = this.barriers[i]!;
+      if (settledSeq <= barrier.seq && --barrier.remaining === 0) {
+        barrier.resolve();
+        this.barriers.splice(i--, 1);
+      }
+    }
   }
 
   private closedError(): RuntimeClosedError {
