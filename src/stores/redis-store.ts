@@ -74,6 +74,13 @@ interface LuaScript {
 
 const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
 const WRITE_IF = lua(WRITE_IF_SCRIPT);
+/** Many SETs in one command: KEYS are the keys, ARGV the value and PX (ms, '0' for none) of each. */
+const SET_MANY = lua(`
+for i = 1, #KEYS do
+  local px = ARGV[2 * i]
+  if px == '0' then redis.call('SET', KEYS[i], ARGV[2 * i - 1]) else redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', px) end
+end
+return #KEYS`);
 const RELEASE = lua(RELEASE_SCRIPT);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
@@ -473,9 +480,9 @@ export class RedisStore implements CacheStore {
    * Runs a plain command (`GET`, `MGET`, `SET`) like {@link exec}, batching concurrent ones: a
    * command issued while nothing else is in flight is sent at once (a sequential caller pays
    * nothing more); one issued while other operations are in flight is queued with the others
-   * of the same tick and sent with them in one pipeline (one socket write) from a microtask, in
-   * the order they were issued. 100 calls started by one `Promise.all` thus cost 2 writes
-   * instead of 100. Never used on a Cluster, whose pipelines must stay within one slot group.
+   * of the same tick and sent with them from a microtask: the burst's SETs as one script, then
+   * its reads as one MGET. 100 calls started by one `Promise.all` thus cost 2 commands instead
+   * of 100. Never used on a Cluster, where one command must stay within one hash slot.
    */
   private batched<T, R>(name: 'getBuffer' | 'mgetBuffer' | 'set', args: Array<string | Buffer>, map: (value: T) => R): Promise<R> {
     const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<T>>;
@@ -519,29 +526,45 @@ export class RedisStore implements CacheStore {
       }
       return;
     }
-    if (queued.every((q) => q.name !== 'set')) {
-      this.readTogether(queued);
-      return;
+    // Two commands whatever the burst's size (ioredis's cost is per command, not per key): its
+    // writes first, then its reads, so a read sees every write issued in the same turn.
+    const reads: typeof queued = [];
+    const writes: typeof queued = [];
+    for (const q of queued) (q.name === 'set' ? writes : reads).push(q);
+    if (writes.length) this.writeTogether(writes);
+    if (reads.length) this.readTogether(reads);
+  };
+
+  /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
+  private writeTogether(queued: NonNullable<RedisStore['burst']>): void {
+    const c = this.cmd;
+    let sent: Promise<unknown>;
+    if (queued.length === 1) {
+      sent = (c.set as unknown as (...a: Array<string | Buffer>) => Promise<unknown>)(...queued[0]!.args);
+    } else {
+      const keys: Array<string | Buffer> = [];
+      const args: Array<string | Buffer> = [];
+      for (const q of queued) {
+        keys.push(q.args[0]!);
+        args.push(q.args[1]!, q.args[3] ?? '0');
+      }
+      sent = c.evalsha(SET_MANY.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        return c.eval(SET_MANY.source, keys.length, ...keys, ...args);
+      });
     }
-    const pipeline = this.cmd.pipeline();
-    for (const q of queued) (pipeline as unknown as Record<string, (...a: Array<string | Buffer>) => unknown>)[q.name]!(...q.args);
-    pipeline.exec().then(
-      (results) => {
-        for (let i = 0; i < queued.length; i++) {
-          const [error, value] = results?.[i] ?? [new Error('pipeline aborted'), undefined];
-          if (error) queued[i]!.command.fail(error);
-          else queued[i]!.command.ok(value);
-        }
+    sent.then(
+      () => {
+        for (const q of queued) q.command.ok(undefined);
       },
       (error: unknown) => {
         for (const q of queued) q.command.fail(error);
       },
     );
-  };
+  }
 
   /**
-   * A burst of reads only: one MGET of every key, its reply cut back into each read's answer.
-   * One command instead of a pipeline of many: ioredis's cost is per command, not per key.
+   * Reads of one burst: one MGET of every key, its reply cut back into each read's answer.
    */
   private readTogether(queued: NonNullable<RedisStore['burst']>): void {
     const keys: Array<string | Buffer> = [];

@@ -103,15 +103,28 @@ describe('RedisStore on one Redis', () => {
     expect(pipeline).not.toHaveBeenCalled(); // sequential reads go out one by one, at once
   });
 
-  it('sends a burst mixing reads and writes as one pipeline, in the order issued', async () => {
-    const pipeline = jest.spyOn(client, 'pipeline');
+  it('sends a burst mixing reads and writes as its writes, then its reads (a read sees the writes of its turn)', async () => {
     await store.write(key('m0'), { v: 0, g: 1 }, 60_000);
-    const sent = await commandsOf(client, () =>
-      Promise.all([store.read(key('m0'), []), store.write(key('m1'), { v: 1, g: 2 }, 60_000), store.read(key('m1'), []), store.read(key('m0'), [])]),
+    const sent = await commandsOf(client, async () => {
+      const [, , m1, m0] = await Promise.all([
+        store.read(key('m0'), []), // nothing in flight: goes out at once
+        store.write(key('m1'), { v: 1, g: 2 }, 60_000),
+        store.read(key('m1'), []),
+        store.read(key('m0'), []),
+      ]);
+      expect(m1.entry).toEqual({ v: 1, g: 2 });
+      expect(m0.entry).toEqual({ v: 0, g: 1 });
+    });
+    expect(sent.map((c) => c[0])).toEqual(['get', 'set', 'mget']);
+    const many = await commandsOf(client, () =>
+      Promise.all([store.read(key('m0'), []), store.write(key('m2'), { v: 2, g: 3 }, 0), store.write(key('m3'), { v: 3, g: 4 }, 5_000)]),
     );
-    expect(sent.map((c) => c[0])).toEqual(['get', 'set', 'get', 'get']);
-    expect(pipeline).toHaveBeenCalledTimes(1);
-    expect((await store.read(key('m1'), [])).entry).toEqual({ v: 1, g: 2 });
+    // one script for both writes (plus an EVAL if the server did not know the script yet)
+    expect(many.map((c) => c[0]).filter((name) => name !== 'eval')).toEqual(['get', 'evalsha']);
+    expect((await store.read(key('m2'), [])).entry).toEqual({ v: 2, g: 3 });
+    expect((await store.read(key('m3'), [])).entry).toEqual({ v: 3, g: 4 });
+    expect(await client.pttl(key('m2'))).toBe(-1);
+    expect(await client.pttl(key('m3'))).toBeGreaterThan(0);
   });
 
   it('writes value and TTL in one SET ... PX (no PX for TTL 0)', async () => {
