@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { LuaScript, type ScriptClient } from './lua-script.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
@@ -67,21 +68,15 @@ const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-interface LuaScript {
-  source: string;
-  sha: string;
-}
-
-const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const WRITE_IF = lua(WRITE_IF_SCRIPT);
+const WRITE_IF = new LuaScript(WRITE_IF_SCRIPT);
 /** Many SETs in one command: KEYS are the keys, ARGV the value and PX (ms, '0' for none) of each. */
-const SET_MANY = lua(`
+const SET_MANY = new LuaScript(`
 for i = 1, #KEYS do
   local px = ARGV[2 * i]
   if px == '0' then redis.call('SET', KEYS[i], ARGV[2 * i - 1]) else redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', px) end
 end
 return #KEYS`);
-const RELEASE = lua(RELEASE_SCRIPT);
+const RELEASE = new LuaScript(RELEASE_SCRIPT);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
@@ -322,7 +317,7 @@ export class RedisStore implements CacheStore {
     const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
     return this.withBytes(key, entry, ttlMs, (bytes) =>
       this.exec(
-        () => this.script(WRITE_IF, key, [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+        () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
         (reply) => reply === 1,
       ),
     );
@@ -368,7 +363,7 @@ export class RedisStore implements CacheStore {
 
   releaseLock(key: string, token: string): Promise<void> {
     return this.exec(
-      () => this.script(RELEASE, key, [token]),
+      () => RELEASE.run(this.scripts, [key], [token]),
       () => undefined,
     );
   }
@@ -537,10 +532,10 @@ export class RedisStore implements CacheStore {
 
   /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
   private writeTogether(queued: NonNullable<RedisStore['burst']>): void {
-    const c = this.cmd;
     let sent: Promise<unknown>;
     if (queued.length === 1) {
-      sent = (c.set as unknown as (...a: Array<string | Buffer>) => Promise<unknown>)(...queued[0]!.args);
+      const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
+      sent = c.set!(...queued[0]!.args);
     } else {
       const keys: Array<string | Buffer> = [];
       const args: Array<string | Buffer> = [];
@@ -548,10 +543,7 @@ export class RedisStore implements CacheStore {
         keys.push(q.args[0]!);
         args.push(q.args[1]!, q.args[3] ?? '0');
       }
-      sent = c.evalsha(SET_MANY.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
-        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-        return c.eval(SET_MANY.source, keys.length, ...keys, ...args);
-      });
+      sent = SET_MANY.run(this.scripts, keys as string[], args);
     }
     sent.then(
       () => {
@@ -584,16 +576,13 @@ export class RedisStore implements CacheStore {
     );
   }
 
-  private whenReady(): Promise<void> {
-    return (this.readyWait ??= new Promise<void>((resolve) => (this.readyResolve = resolve)));
+  /** The client as the Lua script runner sees it (ioredis's typings omit the *Buffer eval methods it has). */
+  private get scripts(): ScriptClient {
+    return this.cmd as unknown as ScriptClient;
   }
 
-  private script(script: LuaScript, key: string, args: Array<string | Buffer>): Promise<unknown> {
-    const c = this.cmd;
-    return c.evalsha(script.sha, 1, key, ...args).catch((error: unknown) => {
-      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return c.eval(script.source, 1, key, ...args);
-    });
+  private whenReady(): Promise<void> {
+    return (this.readyWait ??= new Promise<void>((resolve) => (this.readyResolve = resolve)));
   }
 
   private encode(entry: StoredEntry, ttlMs: number): Buffer {

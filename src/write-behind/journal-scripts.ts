@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
+import { LuaScript, type ScriptClient } from '../stores/lua-script.js';
 
 /**
  * The part of an ioredis client (Redis or Cluster) the journal uses. Named commands only:
  * ioredis 6's generic `callBuffer` loses the command name on a client with
  * `enableAutoPipelining`, and the journal must work on whatever client the user passed.
  */
-export interface JournalClient {
-  evalBuffer(script: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<unknown>;
-  evalshaBuffer(sha: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<unknown>;
+export interface JournalClient extends ScriptClient {
   xgroup(...args: Array<string | Buffer | number>): Promise<unknown>;
   xautoclaimBuffer(...args: Array<string | Buffer | number>): Promise<unknown>;
   /** ioredis connection status (`'ready'` once commands can be sent). */
@@ -38,32 +36,6 @@ export function whenReady(client: JournalClient, timeoutMs: number): Promise<voi
   });
 }
 
-/** A Lua script run by EVALSHA, loaded with EVAL when the server does not know it yet. */
-export class LuaScript {
-  readonly sha: string;
-
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /**
-   * Runs the script by EVAL, sending its source every time: unlike EVALSHA it never fails with
-   * NOSCRIPT, so calls pipelined on one connection run in the order they were sent.
-   */
-  runInOrder(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
-    return client.evalBuffer(this.source, keys.length, ...keys, ...args);
-  }
-
-  /** Runs the script; replies come back as Buffers (binary payloads survive). */
-  async run(client: JournalClient, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): Promise<unknown> {
-    try {
-      return await client.evalshaBuffer(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
-      return client.evalBuffer(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 /**
  * Appends payloads to the stream and delivers them at once to this consumer (XREADGROUP in

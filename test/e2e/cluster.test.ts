@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { MemoryStore, RedisStore, TieredStore } from '../../src/index.js';
-import { rawOf, runStoreSuite, sleep, until } from '../stores/store-suite.js';
+import { rawOf, runStoreSuite } from '../stores/store-suite.js';
+import { sleep, until } from '../helpers/waiting.js';
 import { startCluster, type TestRedisServer } from './fixtures/redis-servers.js';
 
 /**

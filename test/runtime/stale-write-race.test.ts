@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Cacheable, WriteThrough, Invalidate, configureCache, type CacheStore } from '../../src/index.js';
-import { Gate, settle, until } from '../helpers/gate.js';
+import { Gate } from '../helpers/gate.js';
+import { settle, until } from '../helpers/waiting.js';
 import { storeFactories } from '../helpers/store-factories.js';
 
 /**

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Cacheable, configureCache, errors, JsonSerializer, MsgpackSerializer, RedisStore } from '../../src/index.js';
-import { rawOf, redisUrl, runStoreSuite, sleep, until } from './store-suite.js';
+import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
+import { sleep, until } from '../helpers/waiting.js';
 
 runStoreSuite('RedisStore', async () => {
   const errors: unknown[] = [];

@@ -297,14 +297,3 @@ export function rawOf(client: Redis | Cluster): RawRedis {
   };
 }
 
-/** Resolves after `ms` real milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns true (20 ms apart, 10 s at most). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type StoredEntry } from '../../src/index.js';
 import type { RedisReadResult } from '../../src/stores/redis-store.js';
-import { rawOf, redisUrl, runStoreSuite, sleep, until } from './store-suite.js';
+import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
+import { sleep, until } from '../helpers/waiting.js';
 
 /** A tiered store on the test Redis with a fake L1 clock; resolves once its bus is subscribed. */
 async function tiered(options: { channel?: string; l2?: RedisStore; l1Ttl?: number } = {}) {

@@ -1,9 +1,7 @@
 import { configureCache, errors, ManualScheduler, MemoryStore, WriteBehind, type CacheRuntime } from '../../src/index.js';
 import { FakeDatabase } from './fake-database.js';
+import { settle } from '../helpers/waiting.js';
 
-const settle = async (turns = 5) => {
-  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
-};
 
 describe('@WriteBehind: backpressure (maxPending)', () => {
   let scheduler: ManualScheduler;

@@ -1,10 +1,7 @@
 import { configureCache, ManualScheduler, MemoryStore, WriteBehind, type CacheRuntime } from '../../src/index.js';
 import { FakeDatabase } from './fake-database.js';
+import { settle } from '../helpers/waiting.js';
 
-/** Lets promise callbacks and I/O callbacks run. */
-const settle = async (turns = 5) => {
-  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
-};
 
 describe('@WriteBehind: the flusher (batching, coalescing, concurrency, order)', () => {
   let scheduler: ManualScheduler;

@@ -27,3 +27,8 @@ export interface BoundedMapOptions {
 
 /** The eviction policies MemoryStore offers. */
 export type EvictionPolicy = 'lru' | 'lfu' | 'tinylfu';
+
+/** The weight an entry counts for: its size (at least 1) when the map is bounded by size, else 1. */
+export function weightOf(size: number, sized: boolean): number {
+  return sized && size > 1 ? size : 1;
+}

@@ -1,4 +1,4 @@
-import type { BoundedMap, BoundedMapOptions } from './bounded-map.js';
+import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { LinkedList, type ListNode } from './linked-list.js';
 
 /** One entry: its value, size, access count and links within its frequency bucket. */
@@ -61,7 +61,7 @@ export class LfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    const weight = !this.sized ? 1 : size > 1 ? size : 1;
+    const weight = weightOf(size, this.sized);
     const entry = this.entries.get(key);
     if (weight > this.maxSize) {
       if (entry !== undefined) this.delete(key);

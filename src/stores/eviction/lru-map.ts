@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { BoundedMap, BoundedMapOptions } from './bounded-map.js';
+import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 
 /** Least-recently-used eviction, built on lru-cache (O(1) per operation). */
 export class LruMap<V extends {}> implements BoundedMap<V> {
@@ -23,7 +23,7 @@ export class LruMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    if (this.sized) this.cache.set(key, value, { size: size > 1 ? size : 1 });
+    if (this.sized) this.cache.set(key, value, { size: weightOf(size, true) });
     else this.cache.set(key, value);
   }
 

@@ -1,4 +1,4 @@
-import type { BoundedMap, BoundedMapOptions } from './bounded-map.js';
+import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
 import { LinkedList, type ListNode } from './linked-list.js';
 
@@ -105,7 +105,7 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    const weight = !this.sized ? 1 : size > 1 ? size : 1;
+    const weight = weightOf(size, this.sized);
     const entry = this.entries.get(key);
     if (weight > this.maxSize) {
       if (entry !== undefined) this.delete(key);
