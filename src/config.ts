@@ -2,6 +2,7 @@ import { parseDuration, quote, type Duration } from './duration.js';
 import { MemoryStore } from './stores/memory-store.js';
 import type { CacheStore } from './stores/store.js';
 import { TimeoutGuard } from './stores/timeout-guard.js';
+import { checkKnownOptions } from './known-options.js';
 import type { Serializer } from './serializer.js';
 import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
 
@@ -38,10 +39,7 @@ let current: CacheRuntime | undefined;
  * @throws TypeError naming the option and quoting the value when an option is wrong
  */
 export function configureCache(config: CacheConfig = {}): CacheRuntime {
-  if (typeof config !== 'object' || config === null) throw new TypeError(`configureCache: options must be an object; got ${quote(config)}`);
-  for (const name of Object.keys(config)) {
-    if (!OPTIONS.includes(name)) throw new TypeError(`configureCache: unknown option '${name}' (known: ${OPTIONS.join(', ')})`);
-  }
+  checkKnownOptions('configureCache', config, OPTIONS);
   const isStore = (s: unknown): s is CacheStore => typeof s === 'object' && s !== null && typeof (s as CacheStore).read === 'function';
   if (config.store !== undefined && !isStore(config.store)) {
     throw new TypeError(`configureCache: store must be a CacheStore (MemoryStore, RedisStore, TieredStore); got ${quote(config.store)}`);

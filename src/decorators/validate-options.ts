@@ -1,5 +1,6 @@
 import { parseDuration, quote } from '../duration.js';
 import { isKeyOption } from '../runtime/keys.js';
+import { checkKnownOptions } from '../known-options.js';
 
 /**
  * Checks shared by every decorator's options. Each throws a TypeError that names the
@@ -8,16 +9,7 @@ import { isKeyOption } from '../runtime/keys.js';
 
 /** Rejects a non-object and any option the decorator does not know (a typo such as `tll`). */
 export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`@${decorator}: options must be an object; got ${quote(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!allowed.includes(name)) {
-      throw new TypeError(`@${decorator}: unknown option '${name}' (known: ${allowed.join(', ')})`);
-    }
-  }
-  return options as Record<string, unknown>;
+  return checkKnownOptions(`@${decorator}`, options, allowed);
 }
 
 /** A duration option (ms number or '5m'-style string); returns milliseconds or undefined. */

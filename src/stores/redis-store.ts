@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
+import { checkKnownOptions } from '../known-options.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
@@ -202,10 +203,7 @@ export class RedisStore implements CacheStore {
   private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
 
   constructor(options: RedisStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`RedisStore: options must be an object; got ${quote(options)}`);
-    for (const key of Object.keys(options)) {
-      if (!OPTIONS.includes(key)) throw new TypeError(`RedisStore: unknown option '${key}' (known: ${OPTIONS.join(', ')})`);
-    }
+    checkKnownOptions('RedisStore', options, OPTIONS);
     const { client, connection } = options;
     if (client !== undefined && connection !== undefined) {
       throw new TypeError('RedisStore: give either client (an ioredis Redis or Cluster) or connection (options or a URL), not both');

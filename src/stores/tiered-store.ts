@@ -4,6 +4,7 @@ import { RedisStore, type RedisClient, type RedisReadResult } from './redis-stor
 import { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
 import { isFresh } from '../runtime/entry-freshness.js';
 import { parseDuration, quote, type Duration } from '../duration.js';
+import { checkKnownOptions } from '../known-options.js';
 
 /** Options of {@link TieredStore}. */
 export interface TieredStoreOptions {
@@ -65,10 +66,7 @@ export class TieredStore implements CacheStore {
   private inFlight = 0;
 
   constructor(options: TieredStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: options must be an object; got ${quote(options)}`);
-    for (const key of Object.keys(options)) {
-      if (!OPTIONS.includes(key)) throw new TypeError(`TieredStore: unknown option '${key}' (known: ${OPTIONS.join(', ')})`);
-    }
+    options = checkKnownOptions('TieredStore', options, OPTIONS) as unknown as TieredStoreOptions;
     if (!(options.l1 instanceof MemoryStore)) throw new TypeError(`TieredStore: l1 must be a MemoryStore; got ${quote(options.l1)}`);
     if (!(options.l2 instanceof RedisStore)) throw new TypeError(`TieredStore: l2 must be a RedisStore; got ${quote(options.l2)}`);
     const maxVersions = options.maxMirroredVersions ?? 10_000;
