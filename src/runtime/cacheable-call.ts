@@ -31,9 +31,14 @@ export function createCacheableCall(
   const readSync = store.readSync?.bind(store);
   const unconfirmed = runtime.unconfirmed;
 
-  const hit = (key: string, value: unknown): Promise<unknown> => {
+  /** Counts and announces a hit. */
+  const countHit = (key: string): void => {
     stats.hits++;
     if (events.has('hit')) events.emit('hit', { method, key, store: store.name });
+  };
+
+  const hit = (key: string, value: unknown): Promise<unknown> => {
+    countHit(key);
     return Promise.resolve(value);
   };
 
@@ -109,7 +114,15 @@ export function createCacheableCall(
 
   const readAsync = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> =>
     store.read(key, versionKeys).then(
-      (read) => afterRead(self, args, key, versionKeys, read),
+      (read) => {
+        // A fresh hit returns the value itself: returning a promise here would cost the caller two more ticks.
+        const entry = read.entry;
+        if (entry !== undefined && isFresh(entry, versionKeys, read.versions) === true) {
+          countHit(key);
+          return entry.v;
+        }
+        return afterRead(self, args, key, versionKeys, read);
+      },
       (error) => {
         runtime.report(error, { operation: 'read', method, key }, stats);
         return miss(self, args, key, versionKeys, undefined);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
 import { checkKnownOptions } from '../known-options.js';
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError, StoreTimeoutError } from '../errors.js';
@@ -9,6 +9,7 @@ import { quote } from '../duration.js';
 import { escapeSegment } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines, type Deadline } from './operation-deadlines.js';
+import { VersionMirror } from './version-mirror.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
@@ -37,6 +38,12 @@ export interface RedisStoreOptions {
   breaker?: CircuitBreakerOptions | false;
   /** A name for stats and errors. @default 'redis' */
   name?: string;
+  /**
+   * Keep namespace and tag versions in memory, kept exact by Redis's client-side caching
+   * (`CLIENT TRACKING`, Redis >= 6, over one extra unref'd connection), so a hit is one `GET`.
+   * `false`: every read also reads its versions (`MGET`). Ignored on a Cluster. @default true
+   */
+  trackVersions?: boolean;
 }
 
 /** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
@@ -81,13 +88,27 @@ const RELEASE = new LuaScript(RELEASE_SCRIPT);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
-const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name'];
+/** The Redis command behind each batched client method. */
+const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget', set: 'set' } as const;
+const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name', 'trackVersions'];
 
 /** Defaults of a connection the store opens itself: fail fast instead of queueing, never replay stale commands. */
 const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
+  retryStrategy: (times: number) => Math.min(100 * times, 2000),
+};
+
+/** The version mirror's own connection: RESP2 (invalidations arrive as pub/sub messages), resubscribed by the mirror. */
+const MIRROR_CONNECTION: RedisOptions = {
+  protocol: 2,
+  keyPrefix: '',
+  lazyConnect: true,
+  autoResubscribe: false,
+  enableOfflineQueue: false,
+  enableAutoPipelining: false,
+  maxRetriesPerRequest: 0,
   retryStrategy: (times: number) => Math.min(100 * times, 2000),
 };
 
@@ -99,18 +120,26 @@ interface CommandContext {
   readonly deadlines: OperationDeadlines;
 }
 
+/** Counts a failed command in the breaker. @returns the StoreError the caller sees */
+function commandFailure(context: CommandContext, error: unknown): StoreError {
+  // A reply error means Redis answered: the server is alive, the command was wrong.
+  if ((error as Error | null)?.name === 'ReplyError') context.breaker.success();
+  else context.breaker.failure(error);
+  return new StoreError(`${context.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
 /** One command waiting for its answer, with its deadline. */
 class PendingCommand<T, R> implements Deadline {
-  readonly at: number;
+  at = 0;
   settled = false;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
   constructor(
     private readonly context: CommandContext,
     private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
     private readonly map: ((value: T) => R) | undefined,
-  ) {
-    this.at = performance.now() + context.timeoutMs;
-  }
+  ) {}
 
   expire(): void {
     this.settled = true;
@@ -143,19 +172,58 @@ class PendingCommand<T, R> implements Deadline {
 
   fail = (error: unknown): void => {
     if (!this.settle()) return;
-    // A reply error means Redis answered: the server is alive, the command was wrong.
-    if ((error as Error | null)?.name === 'ReplyError') this.context.breaker.success();
-    else this.context.breaker.failure(error);
-    this.reject(new StoreError(`${this.context.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+    this.reject(commandFailure(this.context, error));
   };
+}
+
+/**
+ * A lone command handed straight to ioredis: the caller gets ioredis's own promise (mapped),
+ * with no promise of ours around it, and a deadline that passes first rejects the ioredis
+ * command itself (a late reply then changes nothing). The hit path of a sequential caller.
+ */
+class DirectCommand<R> implements Deadline {
+  at = 0;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  constructor(
+    private readonly context: CommandContext,
+    private readonly command: Command,
+    private readonly map: (value: any) => R,
+  ) {}
+
+  expire(): void {
+    const error = new StoreTimeoutError(`${this.context.name}: Redis did not answer within ${this.context.timeoutMs} ms`);
+    this.context.breaker.failure(error);
+    this.command.reject(error);
+  }
+
+  /** Sends the command on `client`. @returns the mapped reply */
+  send(client: Redis): Promise<R> {
+    this.context.deadlines.add(this);
+    client.sendCommand(this.command);
+    return this.command.promise.then(
+      (value) => {
+        this.context.deadlines.done(this);
+        this.context.breaker.success();
+        return this.map(value);
+      },
+      (error: unknown) => {
+        // not pending any more: it expired, and expire() counted the failure
+        if (!this.context.deadlines.done(this)) throw error;
+        throw commandFailure(this.context, error);
+      },
+    );
+  }
 }
 
 /**
  * A {@link CacheStore} on Redis through ioredis (a single connection or a Cluster).
  *
- * - A read is one command: `MGET key versionKey...` (on a Cluster, parallel `GET`s, since the
- *   keys may live in different hash slots). An entry is one string value: a fixed header
- *   (generation, flags, expiry, versions; see `redis-entry-codec.ts`) and the serialized value.
+ * - A read is one command: `GET key` while the namespace and tag versions it needs are
+ *   tracked (see `trackVersions` and `version-mirror.ts`), else `MGET key versionKey...` (on a
+ *   Cluster, parallel `GET`s, since the keys may live in different hash slots). An entry is one
+ *   string value: a fixed header (generation, flags, expiry, versions; see
+ *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
  *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` pipelined `INCR`s; locks
  *   `SET NX PX` and a compare-and-delete script; `clear` `SCAN` + `UNLINK` over the runtime
@@ -179,6 +247,11 @@ export class RedisStore implements CacheStore {
   /** Whether the client is a Cluster (multi-key commands are split by key). */
   readonly isCluster: boolean;
   private readonly cmd: Redis;
+  /** Options of a command sent directly (as ioredis's own methods build them: the client's key prefix, a reply encoding). */
+  private readonly bufferReply: { keyPrefix?: string; replyEncoding: null };
+  private readonly utf8Reply: { keyPrefix?: string; replyEncoding: 'utf8' };
+  /** Copies of the version counters (none on a Cluster or with `trackVersions: false`). */
+  private readonly mirror: VersionMirror | undefined;
   private readonly owned: boolean;
   private readonly ownSerializer: Serializer | undefined;
   private serializer: Serializer;
@@ -200,6 +273,8 @@ export class RedisStore implements CacheStore {
     this.readyResolve = undefined;
     resolve?.();
   };
+  /** The client was closed for good: the version mirror's connection goes with it. */
+  private readonly onClientEnd = () => this.mirror?.close();
   private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
 
   constructor(options: RedisStoreOptions = {}) {
@@ -223,6 +298,9 @@ export class RedisStore implements CacheStore {
     }
     if (options.scope !== undefined && (typeof options.scope !== 'string' || options.scope === '')) {
       throw new TypeError(`RedisStore: scope must be a non-empty string (the runtime prefix); got ${quote(options.scope)}`);
+    }
+    if (options.trackVersions !== undefined && typeof options.trackVersions !== 'boolean') {
+      throw new TypeError(`RedisStore: trackVersions must be true or false; got ${quote(options.trackVersions)}`);
     }
     if (options.breaker !== undefined && options.breaker !== false && (typeof options.breaker !== 'object' || options.breaker === null)) {
       throw new TypeError(`RedisStore: breaker must be an object or false; got ${quote(options.breaker)}`);
@@ -262,11 +340,35 @@ export class RedisStore implements CacheStore {
     this.cmd = this.client as Redis;
     this.isCluster = (this.client as { isCluster?: boolean }).isCluster === true;
     this.client.on('ready', this.onReady);
+    const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
+    this.bufferReply = { keyPrefix, replyEncoding: null };
+    this.utf8Reply = { keyPrefix, replyEncoding: 'utf8' };
+    if (!this.isCluster && options.trackVersions !== false) {
+      const base = this.cmd;
+      this.mirror = new VersionMirror({
+        connect: () => base.duplicate({ ...MIRROR_CONNECTION, connectionName: `cachekit-versions:${this.name.replace(/[^\w.-]/g, '_')}` }),
+        keyPrefix: keyPrefix ?? '',
+        onError: (error) =>
+          this.hooks.onError?.(
+            new StoreError(`${this.name}: cannot track versions (CLIENT TRACKING); every read reads its versions: ${(error as Error)?.message}`, { cause: error }),
+          ),
+      });
+      this.client.on('end', this.onClientEnd);
+    }
   }
 
   /** The breaker's state: `closed` (normal), `open` (failing fast) or `half-open` (probing). */
   get circuit(): CircuitState {
     return this.breaker.state;
+  }
+
+  /**
+   * Whether namespace and tag versions are tracked right now (see `trackVersions`): a hit is
+   * then one `GET`. False until the tracking connection is set up, while it is down, on a
+   * Cluster, and with `trackVersions: false`.
+   */
+  get versionsTracked(): boolean {
+    return this.mirror?.live ?? false;
   }
 
   /** Operations waiting for Redis right now (bounded: the breaker stops new ones while Redis is unreachable). */
@@ -289,20 +391,37 @@ export class RedisStore implements CacheStore {
         (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
       );
     }
+    const mirror = this.mirror;
+    if (mirror !== undefined) {
+      const versions = mirror.lookup(versionKeys);
+      if (versions !== undefined) return this.batched('getBuffer', [key], (data: Buffer | null) => this.toReadResult(key, data, versions));
+    }
+    const epoch = mirror?.epoch ?? 0;
     return this.batched('mgetBuffer', [key, ...versionKeys], (all: Array<Buffer | null>) => {
       const versions = new Array<number>(versionKeys.length);
       for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+      mirror?.learn(versionKeys, versions, epoch);
       return this.toReadResult(key, all[0]!, versions);
     });
   }
 
-  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+  readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     if (versionKeys.length === 0) return Promise.resolve([]);
     if (this.isCluster) {
       const c = this.cmd;
       return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
     }
-    return this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => all.map(parseCounter));
+    const mirror = this.mirror;
+    if (mirror !== undefined) {
+      const versions = mirror.lookup(versionKeys);
+      if (versions !== undefined) return Promise.resolve(versions);
+    }
+    const epoch = mirror?.epoch ?? 0;
+    return this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => {
+      const versions = all.map(parseCounter);
+      mirror?.learn(versionKeys, versions, epoch);
+      return versions;
+    });
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -344,6 +463,7 @@ export class RedisStore implements CacheStore {
   bump(versionKeys: readonly string[]): Promise<number[]> {
     if (versionKeys.length === 0) return Promise.resolve([]);
     for (const key of versionKeys) this.noteKey(key);
+    this.mirror?.forget(versionKeys);
     const c = this.cmd;
     if (versionKeys.length === 1) return this.exec(() => c.incr(versionKeys[0]!), (n) => [n]);
     if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.incr(k))));
@@ -378,6 +498,7 @@ export class RedisStore implements CacheStore {
    * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
    */
   async clear(): Promise<void> {
+    this.mirror?.reset();
     const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : ['cachekit'];
     const nodes: Redis[] = this.isCluster ? (this.client as Cluster).nodes('master') : [this.cmd];
     for (const node of nodes) {
@@ -403,6 +524,8 @@ export class RedisStore implements CacheStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.mirror?.close();
+    this.client.off('end', this.onClientEnd);
     this.client.off('ready', this.onReady);
     this.readyResolve?.();
     if (!this.owned) return;
@@ -483,22 +606,19 @@ export class RedisStore implements CacheStore {
     if (!this.breaker.admit()) {
       return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
     }
+    if (this.deadlines.size === 0) {
+      // Nothing else in flight: send at once, on ioredis's own promise.
+      return new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[name], args, name === 'set' ? this.utf8Reply : this.bufferReply), map).send(this.cmd);
+    }
+    // Other operations are in flight: more may follow in this tick; send them together.
     return new Promise<R>((resolve, reject) => {
       const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
-      const alone = this.deadlines.size === 0;
       this.deadlines.add(command);
       if (this.burst !== undefined) {
         this.burst.push({ name, args, command });
-      } else if (!alone) {
-        // Other operations are in flight: more reads may follow in this tick; send them together.
+      } else {
         this.burst = [{ name, args, command }];
         queueMicrotask(this.flushBurst);
-      } else {
-        try {
-          c[name]!(...args).then(command.ok, command.fail);
-        } catch (error) {
-          command.fail(error);
-        }
       }
     });
   }
@@ -587,7 +707,7 @@ export class RedisStore implements CacheStore {
     return encodeEntry(entry, ttlMs > 0 ? Date.now() + ttlMs : 0, this.serializer);
   }
 
-  private toReadResult(key: string, data: Buffer | null, versions: number[]): RedisReadResult {
+  private toReadResult(key: string, data: Buffer | null, versions: readonly number[]): RedisReadResult {
     if (data === null) return { entry: undefined, versions, expiresAt: 0 };
     try {
       const decoded = decodeEntry(data, this.serializer);

@@ -32,7 +32,7 @@ export interface ReadResult {
   /** The entry under the key, or undefined when there is none (or it expired). */
   entry: StoredEntry | undefined;
   /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
-  versions: number[];
+  versions: readonly number[];
 }
 
 /** A store of cache entries. All methods may reject; the interceptor treats a rejection as a store failure. */
@@ -56,7 +56,7 @@ export interface CacheStore {
   readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
 
   /** Reads the counters under `versionKeys` (0 for a counter never bumped). */
-  readVersions(versionKeys: readonly string[]): Promise<number[]>;
+  readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 
   /** Stores `entry` under `key` for `ttlMs` milliseconds (0 = no expiry), unconditionally. */
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;

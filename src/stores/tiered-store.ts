@@ -133,7 +133,7 @@ export class TieredStore implements CacheStore {
     );
   }
 
-  async readVersions(versionKeys: readonly string[]): Promise<number[]> {
+  async readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     if (this.l1Active) {
       const known = this.mirrored(versionKeys);
       if (known !== undefined) return known;

@@ -38,7 +38,7 @@ export class TimeoutGuard implements CacheStore {
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
     return this.within('read', this.inner.read(key, versionKeys));
   }
-  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+  readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     return this.within('readVersions', this.inner.readVersions(versionKeys));
   }
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {

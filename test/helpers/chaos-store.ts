@@ -30,7 +30,7 @@ export class ChaosStore implements CacheStore {
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
     return this.guard(() => this.inner.read(key, versionKeys));
   }
-  readVersions(versionKeys: readonly string[]): Promise<number[]> {
+  readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     return this.guard(() => this.inner.readVersions(versionKeys));
   }
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
