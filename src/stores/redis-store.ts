@@ -10,6 +10,7 @@ import { escapeSegment } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines, type Deadline } from './operation-deadlines.js';
 import { VersionMirror } from './version-mirror.js';
+import { LUA_FRAMES, packFrames } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
@@ -77,13 +78,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 const WRITE_IF = new LuaScript(WRITE_IF_SCRIPT);
-/** Many SETs in one command: KEYS are the keys, ARGV the value and PX (ms, '0' for none) of each. */
-const SET_MANY = new LuaScript(`
-for i = 1, #KEYS do
-  local px = ARGV[2 * i]
-  if px == '0' then redis.call('SET', KEYS[i], ARGV[2 * i - 1]) else redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', px) end
+/**
+ * Many SETs in one command. ARGV[1]: frames (see `packed-frames.ts`) of key, value and PX (ms,
+ * '0' for none) of each, keys with the client's key prefix. The keys travel inside the one
+ * argument (the client pays per argument); the script is only used on a single server, never
+ * on a Cluster, so they need no hash slot.
+ */
+const SET_MANY = new LuaScript(`${LUA_FRAMES}
+local f = frames(ARGV[1])
+for i = 1, #f, 3 do
+  if f[i + 2] == '0' then redis.call('SET', f[i], f[i + 1]) else redis.call('SET', f[i], f[i + 1], 'PX', f[i + 2]) end
 end
-return #KEYS`);
+return #f / 3`);
 const RELEASE = new LuaScript(RELEASE_SCRIPT);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
@@ -655,13 +661,10 @@ export class RedisStore implements CacheStore {
       const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
       sent = c.set!(...queued[0]!.args);
     } else {
-      const keys: Array<string | Buffer> = [];
-      const args: Array<string | Buffer> = [];
-      for (const q of queued) {
-        keys.push(q.args[0]!);
-        args.push(q.args[1]!, q.args[3] ?? '0');
-      }
-      sent = SET_MANY.run(this.scripts, keys as string[], args);
+      const prefix = this.bufferReply.keyPrefix;
+      const fields: Array<string | Buffer> = [];
+      for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
+      sent = SET_MANY.run(this.scripts, [], [packFrames(fields)]);
     }
     sent.then(
       () => {

@@ -1,4 +1,5 @@
 import { LuaScript, type ScriptClient } from '../stores/lua-script.js';
+import { LUA_FRAMES } from '../stores/packed-frames.js';
 
 /**
  * The part of an ioredis client (Redis or Cluster) the journal uses. Named commands only:
@@ -45,13 +46,14 @@ export function whenReady(client: JournalClient, timeoutMs: number): Promise<voi
  * older than ours that nobody had delivered come back as `extra` for this process to replay.
  * Then acknowledges and deletes the entries to drop (those a compacted entry replaces), in the
  * same atomic step.
- * KEYS: stream. ARGV: group, consumer, n, payload x n, id to drop... Returns { ids, extra: [id, payload, ...] }.
+ * KEYS: stream. ARGV: group, consumer, the payloads as frames (see `packed-frames.ts`: one
+ * argument, however many), id to drop... Returns { ids joined by spaces, extra: [id, payload, ...] }.
  */
-export const APPEND_SCRIPT = new LuaScript(`
-local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+export const APPEND_SCRIPT = new LuaScript(`${LUA_FRAMES}
+local group, consumer = ARGV[1], ARGV[2]
 local ids, mine = {}, {}
-for i = 4, 3 + n do
-  local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[i])
+for _, payload in ipairs(frames(ARGV[3])) do
+  local id = redis.call('XADD', KEYS[1], '*', 'p', payload)
   ids[#ids + 1] = id
   mine[id] = true
 end
@@ -75,12 +77,12 @@ while seen < #ids do
     end
   end
 end
-for i = 4 + n, #ARGV, 1000 do
+for i = 4, #ARGV, 1000 do
   local last = math.min(i + 999, #ARGV)
   redis.call('XACK', KEYS[1], group, unpack(ARGV, i, last))
   redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
 end
-return { ids, extra }
+return { table.concat(ids, ' '), extra }
 `);
 
 /**
@@ -88,12 +90,15 @@ return { ids, extra }
  * entry is delivered when it is added, so older ones are all acknowledged): the stream only
  * holds entries not written yet. XTRIM drops whole nodes cheaply; XDEL is used as well only
  * when an old entry stuck in a retry keeps the trim point back and acknowledged entries pile up.
- * KEYS: stream. ARGV: group, id... Returns the number acknowledged.
+ * KEYS: stream. ARGV: group, the ids joined by spaces (one argument, however many). Returns the
+ * number acknowledged.
  */
 export const ACK_SCRIPT = new LuaScript(`
+local ids = {}
+for id in string.gmatch(ARGV[2], '%S+') do ids[#ids + 1] = id end
 local n = 0
-for i = 2, #ARGV, 1000 do
-  n = n + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+for i = 1, #ids, 1000 do
+  n = n + redis.call('XACK', KEYS[1], ARGV[1], unpack(ids, i, math.min(i + 999, #ids)))
 end
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1])
 if pending[1] == 0 then
@@ -101,7 +106,7 @@ if pending[1] == 0 then
 else
   redis.call('XTRIM', KEYS[1], 'MINID', pending[2])
   if redis.call('XLEN', KEYS[1]) > 2 * pending[1] + 10000 then
-    for i = 2, #ARGV, 1000 do redis.call('XDEL', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+    for i = 1, #ids, 1000 do redis.call('XDEL', KEYS[1], unpack(ids, i, math.min(i + 999, #ids))) end
   end
 end
 return n

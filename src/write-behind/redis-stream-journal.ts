@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SerializationError, StoreError } from '../errors.js';
+import { packFrames } from '../stores/packed-frames.js';
 import type { Serializer } from '../serializer.js';
 import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
 import {
@@ -238,12 +239,10 @@ export class RedisStreamJournal {
     this.appendBuffer = batch === this.appendBuffer ? [] : this.appendBuffer.slice(MAX_APPEND_BATCH);
     try {
       const replaced = batch.flatMap((a) => a.replaces ?? []);
-      const args = [this.o.group, this.consumer, batch.length, ...batch.map((a) => a.payload), ...replaced];
-      const reply = (await APPEND_SCRIPT.runInOrder(this.o.client, [this.o.stream], args)) as [
-        Buffer[],
-        Buffer[],
-      ];
-      const [ids, extra] = reply;
+      const args = [this.o.group, this.consumer, packFrames(batch.map((a) => a.payload)), ...replaced];
+      const reply = (await APPEND_SCRIPT.runInOrder(this.o.client, [this.o.stream], args)) as [Buffer, Buffer[]];
+      const ids = reply[0].toString().split(' ');
+      const extra = reply[1];
       if (extra.length) {
         // entries nobody had delivered (the group was missing): replay them before our own
         const entries: JournalEntry[] = [];
@@ -257,7 +256,7 @@ export class RedisStreamJournal {
       }
       for (const id of replaced) this.owned.delete(id);
       for (let i = 0; i < batch.length; i++) {
-        const id = ids[i]!.toString();
+        const id = ids[i]!;
         this.owned.add(id);
         batch[i]!.resolve(id);
       }
@@ -277,7 +276,7 @@ export class RedisStreamJournal {
     this.retryAcks.clear();
     for (const id of ids) this.ackInFlight.add(id);
     if (ids.length === 0) return Promise.resolve();
-    this.acking = ACK_SCRIPT.run(this.o.client, [this.o.stream], [this.o.group, ...ids])
+    this.acking = ACK_SCRIPT.run(this.o.client, [this.o.stream], [this.o.group, ids.join(' ')])
       .then(
         () => undefined,
         (error) => {
