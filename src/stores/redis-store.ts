@@ -94,8 +94,8 @@ const RELEASE = new LuaScript(RELEASE_SCRIPT);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
-/** The Redis command behind each batched client method. */
-const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget', set: 'set' } as const;
+/** The Redis command behind each batched read method. */
+const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
 const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name', 'trackVersions'];
 
 /** Defaults of a connection the store opens itself: fail fast instead of queueing, never replay stale commands. */
@@ -253,9 +253,8 @@ export class RedisStore implements CacheStore {
   /** Whether the client is a Cluster (multi-key commands are split by key). */
   readonly isCluster: boolean;
   private readonly cmd: Redis;
-  /** Options of a command sent directly (as ioredis's own methods build them: the client's key prefix, a reply encoding). */
+  /** Options of a read sent directly (as ioredis's own methods build them: the client's key prefix, replies as bytes). */
   private readonly bufferReply: { keyPrefix?: string; replyEncoding: null };
-  private readonly utf8Reply: { keyPrefix?: string; replyEncoding: 'utf8' };
   /** Copies of the version counters (none on a Cluster or with `trackVersions: false`). */
   private readonly mirror: VersionMirror | undefined;
   private readonly owned: boolean;
@@ -348,7 +347,6 @@ export class RedisStore implements CacheStore {
     this.client.on('ready', this.onReady);
     const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     this.bufferReply = { keyPrefix, replyEncoding: null };
-    this.utf8Reply = { keyPrefix, replyEncoding: 'utf8' };
     if (!this.isCluster && options.trackVersions !== false) {
       const base = this.cmd;
       this.mirror = new VersionMirror({
@@ -600,11 +598,12 @@ export class RedisStore implements CacheStore {
 
   /**
    * Runs a plain command (`GET`, `MGET`, `SET`) like {@link exec}, batching concurrent ones: a
-   * command issued while nothing else is in flight is sent at once (a sequential caller pays
-   * nothing more); one issued while other operations are in flight is queued with the others
-   * of the same tick and sent with them from a microtask: the burst's SETs as one script, then
-   * its reads as one MGET. 100 calls started by one `Promise.all` thus cost 2 commands instead
-   * of 100. Never used on a Cluster, where one command must stay within one hash slot.
+   * read issued while nothing else is in flight is sent at once (a sequential caller pays
+   * nothing more); a write, or a read issued while other operations are in flight, is queued
+   * with the others of the same turn and sent with them from a microtask: the burst's SETs as
+   * one script, then its reads as one MGET. 100 calls started by one `Promise.all` thus cost 2
+   * commands instead of 100. Never used on a Cluster, where one command must stay within one
+   * hash slot.
    */
   private batched<T, R>(name: 'getBuffer' | 'mgetBuffer' | 'set', args: Array<string | Buffer>, map: (value: T) => R): Promise<R> {
     const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<T>>;
@@ -612,11 +611,12 @@ export class RedisStore implements CacheStore {
     if (!this.breaker.admit()) {
       return Promise.reject(new CircuitOpenError(`${this.name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
     }
-    if (this.deadlines.size === 0) {
-      // Nothing else in flight: send at once, on ioredis's own promise.
-      return new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[name], args, name === 'set' ? this.utf8Reply : this.bufferReply), map).send(this.cmd);
+    if (this.deadlines.size === 0 && name !== 'set') {
+      // A read with nothing else in flight: send at once, on ioredis's own promise. Writes always
+      // wait for the end of the turn, so the writes of a wave of calls leave as one script.
+      return new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[name], args, this.bufferReply), map).send(this.cmd);
     }
-    // Other operations are in flight: more may follow in this tick; send them together.
+    // A write, or other operations are in flight: more may follow in this turn; send them together.
     return new Promise<R>((resolve, reject) => {
       const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.deadlines.add(command);
