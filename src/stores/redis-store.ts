@@ -138,8 +138,8 @@ function commandFailure(context: CommandContext, error: unknown): StoreError {
 class PendingCommand<T, R> implements Deadline {
   at = 0;
   settled = false;
-  prev: Deadline | undefined = undefined;
-  next: Deadline | undefined = undefined;
+  prev: Deadline | null = null;
+  next: Deadline | null = null;
   constructor(
     private readonly context: CommandContext,
     private readonly resolve: (value: R) => void,
@@ -189,8 +189,8 @@ class PendingCommand<T, R> implements Deadline {
  */
 class DirectCommand<R> implements Deadline {
   at = 0;
-  prev: Deadline | undefined = undefined;
-  next: Deadline | undefined = undefined;
+  prev: Deadline | null = null;
+  next: Deadline | null = null;
   constructor(
     private readonly context: CommandContext,
     private readonly command: Command,

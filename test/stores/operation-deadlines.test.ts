@@ -2,7 +2,7 @@ import { OperationDeadlines, type Deadline } from '../../src/stores/operation-de
 
 /** A deadline that records when it expired (fake time). */
 function operation(expired: Array<[string, number]>, name: string): Deadline {
-  return { at: 0, prev: undefined, next: undefined, expire: () => expired.push([name, Date.now()]) };
+  return { at: 0, prev: null, next: null, expire: () => expired.push([name, Date.now()]) };
 }
 
 describe('OperationDeadlines', () => {

@@ -12,7 +12,8 @@ export interface ListNode<N> {
 
 /**
  * An intrusive doubly linked list with O(1) append, insert-after, removal and move-to-tail.
- * The eviction policies keep recency order in it: head = least recent, tail = most recent.
+ * The eviction policies keep recency order in it (head = least recent, tail = most recent);
+ * RedisStore's operation deadlines keep start order.
  */
 export class LinkedList<N extends ListNode<N>> {
   /** The first (least recent) element, or null when empty. */
