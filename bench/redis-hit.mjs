@@ -73,6 +73,7 @@ async function main() {
     if (missing.length === 0) {
       const stores = {
         redis: new RedisStore({ client: plain }),
+        redisTracked: new RedisStore({ client: plain, trackVersions: true }),
         redisPipelined: new RedisStore({ client: pipelined }),
         // Every read misses L1 (it holds one entry) and hits L2, then refills L1.
         tieredL2: new TieredStore({ l1: new MemoryStore({ maxEntries: 1 }), l2: new RedisStore({ client: plain }), bus: false }),
@@ -81,12 +82,14 @@ async function main() {
       configureCache({ store: new MemoryStore(), stores, ttl: TTL_MS });
       closers.unshift(() => getCacheRuntime().close());
       const onRedis = repository('OnRedis', Cacheable({ store: 'redis' }));
+      const onTracked = repository('OnTrackedRedis', Cacheable({ store: 'redisTracked' }));
       const onPipelined = repository('OnPipelinedRedis', Cacheable({ store: 'redisPipelined' }));
       const onTieredL2 = repository('OnTieredL2', Cacheable({ store: 'tieredL2' }));
       const onTiered = repository('OnTiered', Cacheable({ store: 'tiered' }));
       tiered = stores.tiered;
       add('cachekit @Cacheable, RedisStore', 1, (id) => onRedis.get(id), { cachekit: true });
       add('cachekit @Cacheable, RedisStore', IN_FLIGHT, (id) => onRedis.get(id), { cachekit: true });
+      add('cachekit @Cacheable, RedisStore, trackVersions: true', 1, (id) => onTracked.get(id), { cachekit: true });
       add('cachekit @Cacheable, RedisStore (auto-pipelining client)', IN_FLIGHT, (id) => onPipelined.get(id), { cachekit: true });
       add('cachekit @Cacheable, TieredStore, L1 miss + L2 hit', 1, (id) => onTieredL2.get(id), { cachekit: true });
       add('cachekit @Cacheable, TieredStore, L1 hit', 1, (id) => onTiered.get(id), { cachekit: true });
@@ -136,33 +139,31 @@ async function main() {
 }
 
 /**
- * Sequential hits with their round trip's noise cancelled: a cachekit call and a raw GET
- * alternate call by call (which goes first alternates too), each timed on its own, so both see
- * the same moments of the machine. @returns the throughput ratio, or undefined without both rows
+ * Sequential hits with their round trip's noise cancelled: raw GET and each sequential
+ * RedisStore row alternate call by call (the order rotates), each call timed on its own, so all
+ * see the same moments of the machine. @returns per row its mean and its throughput relative
+ * to raw, or undefined without the rows
  */
-async function pairedSequential(suite, pairs) {
+async function pairedSequential(suite, rounds) {
   const raw = suite.find((r) => r.raw && r.concurrency === 1 && r.skip === undefined);
-  const ck = suite.find((r) => r.name === 'cachekit @Cacheable, RedisStore' && r.concurrency === 1 && r.skip === undefined);
-  if (!raw || !ck) return undefined;
-  let rawNs = 0;
-  let ckNs = 0;
-  for (let i = 0; i < pairs; i++) {
+  const rows = suite.filter((r) => r.name.startsWith('cachekit @Cacheable, RedisStore') && r.concurrency === 1 && r.skip === undefined);
+  if (!raw || rows.length === 0) return undefined;
+  const all = [raw, ...rows];
+  const ns = all.map(() => 0);
+  for (let i = 0; i < rounds; i++) {
     const id = ids[i % ids.length];
-    const [first, second] = i % 2 === 0 ? [raw, ck] : [ck, raw];
-    const t0 = process.hrtime.bigint();
-    await first.call(id);
-    const t1 = process.hrtime.bigint();
-    await second.call(id);
-    const t2 = process.hrtime.bigint();
-    if (first === raw) {
-      rawNs += Number(t1 - t0);
-      ckNs += Number(t2 - t1);
-    } else {
-      ckNs += Number(t1 - t0);
-      rawNs += Number(t2 - t1);
+    for (let j = 0; j < all.length; j++) {
+      const k = (i + j) % all.length;
+      const t0 = process.hrtime.bigint();
+      await all[k].call(id);
+      ns[k] += Number(process.hrtime.bigint() - t0);
     }
   }
-  return { pairs, rawUs: rawNs / pairs / 1000, ckUs: ckNs / pairs / 1000, ratio: rawNs / ckNs };
+  return {
+    rounds,
+    rawUs: ns[0] / rounds / 1000,
+    rows: rows.map((row, j) => ({ name: row.name, us: ns[j + 1] / rounds / 1000, ratio: ns[0] / ns[j + 1] })),
+  };
 }
 
 /** L1 serves only while the invalidation bus is subscribed: wait for it, then fill L1. */
@@ -189,7 +190,7 @@ function report(suite, paired) {
     '',
     ...(paired
       ? [
-          `Paired sequential (${paired.pairs.toLocaleString('en-US')} cachekit @Cacheable/RedisStore hits and raw GETs alternating call by call, so both see the same machine noise): raw ${formatNumber(paired.rawUs, 2)} µs, cachekit ${formatNumber(paired.ckUs, 2)} µs, **${formatRatio(paired.ratio)}** raw's throughput.`,
+          `Paired sequential (${paired.rounds.toLocaleString('en-US')} rounds of one raw GET and one hit of each sequential RedisStore row, alternating call by call, so all see the same machine noise): raw ${formatNumber(paired.rawUs, 2)} µs; ${paired.rows.map((r) => `${r.name.replace('cachekit @Cacheable, ', '')} ${formatNumber(r.us, 2)} µs, **${formatRatio(r.ratio)}**`).join('; ')} raw's throughput.`,
           '',
         ]
       : []),

@@ -40,9 +40,12 @@ export interface RedisStoreOptions {
   /** A name for stats and errors. @default 'redis' */
   name?: string;
   /**
-   * Keep namespace and tag versions in memory, kept exact by Redis's client-side caching
+   * Keep namespace and tag versions in memory, kept current by Redis's client-side caching
    * (`CLIENT TRACKING`, Redis >= 6, over one extra unref'd connection), so a hit is one `GET`.
-   * `false`: every read also reads its versions (`MGET`). Ignored on a Cluster. @default true
+   * A namespace or tag invalidation by another instance is then seen once Redis's announcement
+   * arrives (it travels on its own connection, so it can trail a reply sent after it by
+   * microseconds), not strictly at once. `false`: every read also reads its versions (`MGET`),
+   * so every invalidation is seen by the next read anywhere. Ignored on a Cluster. @default false
    */
   trackVersions?: boolean;
 }
@@ -225,9 +228,9 @@ class DirectCommand<R> implements Deadline {
 /**
  * A {@link CacheStore} on Redis through ioredis (a single connection or a Cluster).
  *
- * - A read is one command: `GET key` while the namespace and tag versions it needs are
- *   tracked (see `trackVersions` and `version-mirror.ts`), else `MGET key versionKey...` (on a
- *   Cluster, parallel `GET`s, since the keys may live in different hash slots). An entry is one
+ * - A read is one command: `MGET key versionKey...` (on a Cluster, parallel `GET`s, since the
+ *   keys may live in different hash slots), or `GET key` while the versions it needs are
+ *   tracked (opt-in `trackVersions`, see `version-mirror.ts`). An entry is one
  *   string value: a fixed header (generation, flags, expiry, versions; see
  *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
@@ -347,7 +350,7 @@ export class RedisStore implements CacheStore {
     this.client.on('ready', this.onReady);
     const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     this.bufferReply = { keyPrefix, replyEncoding: null };
-    if (!this.isCluster && options.trackVersions !== false) {
+    if (!this.isCluster && options.trackVersions === true) {
       const base = this.cmd;
       this.mirror = new VersionMirror({
         connect: () => base.duplicate({ ...MIRROR_CONNECTION, connectionName: `cachekit-versions:${this.name.replace(/[^\w.-]/g, '_')}` }),
@@ -369,7 +372,7 @@ export class RedisStore implements CacheStore {
   /**
    * Whether namespace and tag versions are tracked right now (see `trackVersions`): a hit is
    * then one `GET`. False until the tracking connection is set up, while it is down, on a
-   * Cluster, and with `trackVersions: false`.
+   * Cluster, and without `trackVersions: true`.
    */
   get versionsTracked(): boolean {
     return this.mirror?.live ?? false;
@@ -398,8 +401,21 @@ export class RedisStore implements CacheStore {
     const mirror = this.mirror;
     if (mirror !== undefined) {
       const versions = mirror.lookup(versionKeys);
-      if (versions !== undefined) return this.batched('getBuffer', [key], (data: Buffer | null) => this.toReadResult(key, data, versions));
+      if (versions !== undefined) {
+        const seen = mirror.epoch;
+        // A change announced while the GET was out may predate its answer: read the versions too.
+        // (a map may return a promise: the command's promise adopts it)
+        return this.batched<Buffer | null, RedisReadResult | Promise<RedisReadResult>>('getBuffer', [key], (data) =>
+          mirror.epoch === seen ? this.toReadResult(key, data, versions) : this.readWithVersions(key, versionKeys),
+        ) as Promise<RedisReadResult>;
+      }
     }
+    return this.readWithVersions(key, versionKeys);
+  }
+
+  /** A read of the entry and its versions in one `MGET` (the versions are copied when tracked). */
+  private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+    const mirror = this.mirror;
     const epoch = mirror?.epoch ?? 0;
     return this.batched('mgetBuffer', [key, ...versionKeys], (all: Array<Buffer | null>) => {
       const versions = new Array<number>(versionKeys.length);
