@@ -693,17 +693,34 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * Reads of one burst: one MGET of every key, its reply cut back into each read's answer.
+   * Reads of one burst: one MGET of every distinct key, its reply cut back into each read's answer.
    */
   private readTogether(queued: NonNullable<RedisStore['burst']>): void {
+    // Each key once (a burst's reads mostly share their namespace version): where each read's keys sit in the MGET.
     const keys: Array<string | Buffer> = [];
-    for (const q of queued) for (const a of q.args) keys.push(a);
+    const slotOf = new Map<string | Buffer, number>();
+    const slots = new Array<number>();
+    for (const q of queued) {
+      for (const a of q.args) {
+        let slot = slotOf.get(a);
+        if (slot === undefined) {
+          slot = keys.push(a) - 1;
+          slotOf.set(a, slot);
+        }
+        slots.push(slot);
+      }
+    }
     this.cmd.mgetBuffer(...(keys as string[])).then(
       (values) => {
         let at = 0;
         for (const q of queued) {
           const n = q.args.length;
-          q.command.ok(q.name === 'getBuffer' ? values[at] : values.slice(at, at + n));
+          if (q.name === 'getBuffer') q.command.ok(values[slots[at]!]);
+          else {
+            const own = new Array<Buffer | null>(n);
+            for (let i = 0; i < n; i++) own[i] = values[slots[at + i]!]!;
+            q.command.ok(own);
+          }
           at += n;
         }
       },

@@ -92,10 +92,10 @@ describe('RedisStore on one Redis', () => {
       expect(results[100]!.entry).toBeUndefined();
     });
     // the first read goes out at once; the 100 issued while it is in flight share one MGET
-    // (99 reads of an entry and its counter, and the hash's lone key: 199 keys)
+    // (99 entries, their shared counter once, and the hash's lone key: 101 keys)
     expect(sent.map((c) => [c[0], c.length - 1])).toEqual([
       ['mget', 2],
-      ['mget', 199],
+      ['mget', 101],
     ]);
     expect(pipeline).not.toHaveBeenCalled();
     expect(store.circuit).toBe('closed');
@@ -126,6 +126,28 @@ describe('RedisStore on one Redis', () => {
     expect((await store.read(key('m3'), [])).entry).toEqual({ v: 3, g: 4 });
     expect(await client.pttl(key('m2'))).toBe(-1);
     expect(await client.pttl(key('m3'))).toBeGreaterThan(0);
+  });
+
+  it('sends each key of a burst of reads once (reads share their namespace version)', async () => {
+    const v = `${prefix}#n:burst`;
+    await client.set(v, '4');
+    await store.write(key('b1'), { v: 1, g: 1, n: 4 }, 60_000);
+    await store.write(key('b2'), { v: 2, g: 2, n: 4 }, 60_000);
+    let reads: Array<{ entry: unknown; versions: readonly number[] }> = [];
+    const sent = await commandsOf(client, async () => {
+      reads = await Promise.all([
+        store.read(key('b1'), [v]), // nothing in flight: goes out at once
+        store.read(key('b2'), [v]),
+        store.read(key('b3'), [v]),
+        store.read(key('b2'), [v]),
+      ]);
+    });
+    expect(sent).toEqual([
+      ['mget', key('b1'), v],
+      ['mget', key('b2'), v, key('b3')],
+    ]);
+    expect(reads.map((r) => r.versions)).toEqual([[4], [4], [4], [4]]);
+    expect(reads.map((r) => r.entry)).toEqual([{ v: 1, g: 1, n: 4 }, { v: 2, g: 2, n: 4 }, undefined, { v: 2, g: 2, n: 4 }]);
   });
 
   it('writes value and TTL in one SET ... PX (no PX for TTL 0)', async () => {
