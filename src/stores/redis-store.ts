@@ -271,6 +271,8 @@ export class RedisStore implements CacheStore {
   private lastScope = '\u0000';
   /** Reads queued during the current synchronous burst (see {@link batched}); undefined outside a burst. */
   private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any> }> | undefined;
+  /** Single-counter reads queued in the current burst, by counter key (shared by identical requests). */
+  private readonly burstVersionReads = new Map<string, Promise<readonly number[]>>();
   private readyWait: Promise<void> | undefined;
   private readyResolve: (() => void) | undefined;
   private closed = false;
@@ -436,12 +438,18 @@ export class RedisStore implements CacheStore {
       const versions = mirror.lookup(versionKeys);
       if (versions !== undefined) return Promise.resolve(versions);
     }
+    // The same counters asked again within one burst (a wave of write-behind calls of one
+    // namespace) share the first read: it leaves with the burst, after every request of it.
+    const shared = this.burst !== undefined && versionKeys.length === 1 ? this.burstVersionReads.get(versionKeys[0]!) : undefined;
+    if (shared !== undefined) return shared;
     const epoch = mirror?.epoch ?? 0;
-    return this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => {
+    const read = this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => {
       const versions = all.map(parseCounter);
       mirror?.learn(versionKeys, versions, epoch);
       return versions;
     });
+    if (this.burst !== undefined && versionKeys.length === 1) this.burstVersionReads.set(versionKeys[0]!, read);
+    return read;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -648,6 +656,7 @@ export class RedisStore implements CacheStore {
   private readonly flushBurst = (): void => {
     const queued = this.burst!;
     this.burst = undefined;
+    this.burstVersionReads.clear();
     if (this.client.status !== 'ready') {
       for (const q of queued) q.command.fail(new Error(`not connected to Redis (connection ${this.client.status})`));
       return;

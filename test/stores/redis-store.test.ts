@@ -150,6 +150,25 @@ describe('RedisStore on one Redis', () => {
     expect(reads.map((r) => r.entry)).toEqual([{ v: 1, g: 1, n: 4 }, { v: 2, g: 2, n: 4 }, undefined, { v: 2, g: 2, n: 4 }]);
   });
 
+  it('shares one read between identical version reads of one burst', async () => {
+    const v = `${prefix}#n:shared`;
+    await client.set(v, '6');
+    const first = store.read(key('s1'), [v]); // nothing in flight: goes out at once
+    const a = store.readVersions([v]);
+    const b = store.readVersions([v]);
+    const other = store.readVersions([`${prefix}#n:other`]);
+    expect(b).toBe(a);
+    expect(other).not.toBe(a);
+    expect(await Promise.all([a, b, other])).toEqual([[6], [6], [0]]);
+    await first;
+    // a later burst reads the counter again
+    const next = store.read(key('s1'), [v]);
+    const c = store.readVersions([v]);
+    expect(c).not.toBe(a);
+    expect(await c).toEqual([6]);
+    await next;
+  });
+
   it('writes value and TTL in one SET ... PX (no PX for TTL 0)', async () => {
     expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 1500))).toEqual([['set', key('a'), '<bytes>', 'PX', '1500']]);
     expect(await commandsOf(client, () => store.write(key('a'), { v: 1, g: 1 }, 0))).toEqual([['set', key('a'), '<bytes>']]);
