@@ -4,11 +4,12 @@ import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
-import { CircuitOpenError, SerializationError, StoreError, StoreTimeoutError } from '../errors.js';
+import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
 import { quote } from '../duration.js';
 import { escapeSegment } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
-import { OperationDeadlines, type Deadline } from './operation-deadlines.js';
+import { OperationDeadlines } from './operation-deadlines.js';
+import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';
 import { LUA_FRAMES, packFrames } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
@@ -120,110 +121,6 @@ const MIRROR_CONNECTION: RedisOptions = {
   maxRetriesPerRequest: 0,
   retryStrategy: (times: number) => Math.min(100 * times, 2000),
 };
-
-/** What a pending command needs from its store. */
-interface CommandContext {
-  readonly name: string;
-  readonly timeoutMs: number;
-  readonly breaker: CircuitBreaker;
-  readonly deadlines: OperationDeadlines;
-}
-
-/** Counts a failed command in the breaker. @returns the StoreError the caller sees */
-function commandFailure(context: CommandContext, error: unknown): StoreError {
-  // A reply error means Redis answered: the server is alive, the command was wrong.
-  if ((error as Error | null)?.name === 'ReplyError') context.breaker.success();
-  else context.breaker.failure(error);
-  return new StoreError(`${context.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}
-
-/** One command waiting for its answer, with its deadline. */
-class PendingCommand<T, R> implements Deadline {
-  at = 0;
-  settled = false;
-  prev: Deadline | null = null;
-  next: Deadline | null = null;
-  constructor(
-    private readonly context: CommandContext,
-    private readonly resolve: (value: R) => void,
-    private readonly reject: (error: unknown) => void,
-    private readonly map: ((value: T) => R) | undefined,
-  ) {}
-
-  expire(): void {
-    this.settled = true;
-    const error = new StoreTimeoutError(`${this.context.name}: Redis did not answer within ${this.context.timeoutMs} ms`);
-    this.context.breaker.failure(error);
-    this.reject(error);
-  }
-
-  /** Marks the command settled. @returns false if it had already settled (it timed out) */
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.context.deadlines.done(this);
-    return true;
-  }
-
-  ok = (value: T): void => {
-    if (!this.settle()) return;
-    this.context.breaker.success();
-    if (this.map === undefined) {
-      this.resolve(value as unknown as R);
-      return;
-    }
-    try {
-      this.resolve(this.map(value));
-    } catch (error) {
-      this.reject(error);
-    }
-  };
-
-  fail = (error: unknown): void => {
-    if (!this.settle()) return;
-    this.reject(commandFailure(this.context, error));
-  };
-}
-
-/**
- * A lone command handed straight to ioredis: the caller gets ioredis's own promise (mapped),
- * with no promise of ours around it, and a deadline that passes first rejects the ioredis
- * command itself (a late reply then changes nothing). The hit path of a sequential caller.
- */
-class DirectCommand<R> implements Deadline {
-  at = 0;
-  prev: Deadline | null = null;
-  next: Deadline | null = null;
-  constructor(
-    private readonly context: CommandContext,
-    private readonly command: Command,
-    private readonly map: (value: any) => R,
-  ) {}
-
-  expire(): void {
-    const error = new StoreTimeoutError(`${this.context.name}: Redis did not answer within ${this.context.timeoutMs} ms`);
-    this.context.breaker.failure(error);
-    this.command.reject(error);
-  }
-
-  /** Sends the command on `client`. @returns the mapped reply */
-  send(client: Redis): Promise<R> {
-    this.context.deadlines.add(this);
-    client.sendCommand(this.command);
-    return this.command.promise.then(
-      (value) => {
-        this.context.deadlines.done(this);
-        this.context.breaker.success();
-        return this.map(value);
-      },
-      (error: unknown) => {
-        // not pending any more: it expired, and expire() counted the failure
-        if (!this.context.deadlines.done(this)) throw error;
-        throw commandFailure(this.context, error);
-      },
-    );
-  }
-}
 
 /**
  * A {@link CacheStore} on Redis through ioredis (a single connection or a Cluster).
