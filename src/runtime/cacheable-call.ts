@@ -31,15 +31,11 @@ export function createCacheableCall(
   const readSync = store.readSync?.bind(store);
   const unconfirmed = runtime.unconfirmed;
 
-  /** Counts and announces a hit. */
-  const countHit = (key: string): void => {
+  /** Counts and announces a hit on `key`. @returns `value` */
+  const hit = (key: string, value: unknown): unknown => {
     stats.hits++;
     if (events.has('hit')) events.emit('hit', { method, key, store: store.name });
-  };
-
-  const hit = (key: string, value: unknown): Promise<unknown> => {
-    countHit(key);
-    return Promise.resolve(value);
+    return value;
   };
 
   const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));
@@ -94,7 +90,11 @@ export function createCacheableCall(
   const verifyTags = async (key: string, entry: StoredEntry, tagKeys: string[]) =>
     tagsStillCurrent(entry, tagKeys, await store.readVersions(tagKeys));
 
-  const afterRead = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult): Promise<unknown> => {
+  /**
+   * Decides a read: a fresh hit is the value itself (inside a `.then` a promise would cost the
+   * caller two more ticks; the synchronous path wraps it), anything else a promise of the result.
+   */
+  const afterRead = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult): unknown => {
     const entry = read.entry;
     if (entry !== undefined) {
       const fresh = isFresh(entry, versionKeys, read.versions);
@@ -114,15 +114,7 @@ export function createCacheableCall(
 
   const readAsync = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> =>
     store.read(key, versionKeys).then(
-      (read) => {
-        // A fresh hit returns the value itself: returning a promise here would cost the caller two more ticks.
-        const entry = read.entry;
-        if (entry !== undefined && isFresh(entry, versionKeys, read.versions) === true) {
-          countHit(key);
-          return entry.v;
-        }
-        return afterRead(self, args, key, versionKeys, read);
-      },
+      (read) => afterRead(self, args, key, versionKeys, read),
       (error) => {
         runtime.report(error, { operation: 'read', method, key }, stats);
         return miss(self, args, key, versionKeys, undefined);
@@ -149,7 +141,7 @@ export function createCacheableCall(
     const writeBehind = runtime.writeBehind;
     if (writeBehind !== undefined && writeBehind.hasPending) {
       const queued = writeBehind.pending(key);
-      if (queued !== undefined) return hit(key, queued.value);
+      if (queued !== undefined) return Promise.resolve(hit(key, queued.value));
     }
     if (readSync !== undefined) {
       let read: ReadResult | undefined;
@@ -159,7 +151,7 @@ export function createCacheableCall(
         runtime.report(error, { operation: 'read', method, key }, stats);
         return miss(self, args, key, versionKeys, undefined);
       }
-      if (read !== undefined) return afterRead(self, args, key, versionKeys, read);
+      if (read !== undefined) return Promise.resolve(afterRead(self, args, key, versionKeys, read));
     }
     return readAsync(self, args, key, versionKeys);
   };

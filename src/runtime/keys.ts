@@ -43,14 +43,29 @@ export function entryKey(base: string, key: string): string {
   return full.charCodeAt(0) === -1 ? key : full;
 }
 
+/** What follows the escaped prefix in a namespace version key. */
+const NAMESPACE_VERSION = '#n:';
+/** What follows the escaped prefix in a tag version key. */
+const TAG_VERSION = '#t:';
+/** What follows the escaped prefix in version counter keys: namespace versions, then tag versions. */
+export const VERSION_KEY_MARKERS: readonly string[] = [NAMESPACE_VERSION, TAG_VERSION];
+
 /** The counter that versions a namespace. */
 export function namespaceVersionKey(prefix: string, namespace: string): string {
-  return `${escapeSegment(prefix)}#n:${escapeSegment(namespace)}`;
+  return `${escapeSegment(prefix)}${NAMESPACE_VERSION}${escapeSegment(namespace)}`;
 }
 
 /** The counter that versions a tag. */
 export function tagVersionKey(prefix: string, tag: string): string {
-  return `${escapeSegment(prefix)}#t:${tag}`;
+  return `${escapeSegment(prefix)}${TAG_VERSION}${tag}`;
+}
+
+/** The escaped prefix of a version counter key (what precedes its marker), or undefined for any other key. */
+export function versionKeyScope(key: string): string | undefined {
+  const at = key.indexOf('#');
+  // an escaped prefix has no ':', so a '#' after a ':' belongs to an entry's key part
+  if (at <= 0 || key.lastIndexOf(':', at) !== -1) return undefined;
+  return key.startsWith(NAMESPACE_VERSION, at) || key.startsWith(TAG_VERSION, at) ? key.slice(0, at) : undefined;
 }
 
 /** Turns the arguments of a call into the full key(s) of its entry. */

@@ -6,7 +6,7 @@ import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment } from '../runtime/keys.js';
+import { escapeSegment, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
@@ -102,12 +102,15 @@ const EMPTY: number[] = [];
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
 const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name', 'trackVersions'];
 
+/** Reconnect after 0.1 s, 0.2 s, ... at most every 2 s. */
+const reconnectDelay = (times: number) => Math.min(100 * times, 2000);
+
 /** Defaults of a connection the store opens itself: fail fast instead of queueing, never replay stale commands. */
 const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
-  retryStrategy: (times: number) => Math.min(100 * times, 2000),
+  retryStrategy: reconnectDelay,
 };
 
 /** The version mirror's own connection: RESP2 (invalidations arrive as pub/sub messages), resubscribed by the mirror. */
@@ -119,7 +122,7 @@ const MIRROR_CONNECTION: RedisOptions = {
   enableOfflineQueue: false,
   enableAutoPipelining: false,
   maxRetriesPerRequest: 0,
-  retryStrategy: (times: number) => Math.min(100 * times, 2000),
+  retryStrategy: reconnectDelay,
 };
 
 /**
@@ -430,7 +433,7 @@ export class RedisStore implements CacheStore {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
       const prefixBytes = Buffer.byteLength(clientPrefix);
       for (const scope of scopes) {
-        for (const suffix of [':', '#n:', '#t:']) {
+        for (const suffix of [':', ...VERSION_KEY_MARKERS]) {
           const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
           let cursor = '0';
           do {

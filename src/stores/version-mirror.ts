@@ -25,6 +25,7 @@
  */
 
 import type { Redis } from 'ioredis';
+import { VERSION_KEY_MARKERS, versionKeyScope } from '../runtime/keys.js';
 
 /** Every copy is dropped this often (in ms), so none is trusted much longer without a fresh read. */
 export const MIRROR_MAX_AGE_MS = 1000;
@@ -68,11 +69,6 @@ export class VersionMirror {
   /** Changes whenever a copy may have become wrong; a read copies its counters only if it is unchanged. */
   get epoch(): number {
     return this.epoch_;
-  }
-
-  /** How many counters are copied. */
-  get size(): number {
-    return this.copies.size;
   }
 
   /**
@@ -127,9 +123,8 @@ export class VersionMirror {
    * connection or setting it up again with the new scope. @returns whether it already was
    */
   private track(key: string): boolean {
-    const at = key.indexOf('#');
-    if (at <= 0 || (key[at + 1] !== 'n' && key[at + 1] !== 't') || key[at + 2] !== ':') return false;
-    const scope = key.slice(0, at);
+    const scope = versionKeyScope(key);
+    if (scope === undefined) return false;
     if (this.scopes.has(scope)) return true;
     this.scopes.add(scope);
     if (this.connection === undefined) this.open();
@@ -162,7 +157,7 @@ export class VersionMirror {
     try {
       const id = await connection.client('ID');
       const prefixes: string[] = [];
-      for (const scope of this.scopes) prefixes.push('PREFIX', `${this.options.keyPrefix}${scope}#n:`, 'PREFIX', `${this.options.keyPrefix}${scope}#t:`);
+      for (const scope of this.scopes) for (const marker of VERSION_KEY_MARKERS) prefixes.push('PREFIX', `${this.options.keyPrefix}${scope}${marker}`);
       await connection.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', ...prefixes);
       await connection.subscribe(CHANNEL);
     } catch (error) {

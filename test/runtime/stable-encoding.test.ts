@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { encodeArgs, encodeValue } from '../../src/runtime/stable-encoding.js';
-import { entryKey, escapeSegment, namespaceBase, MAX_KEY_LENGTH, compileKey } from '../../src/runtime/keys.js';
+import { entryKey, escapeSegment, namespaceBase, namespaceVersionKey, tagVersionKey, versionKeyScope, MAX_KEY_LENGTH, compileKey } from '../../src/runtime/keys.js';
 import { KeyBuildError } from '../../src/errors.js';
 
 describe('stable encoding of arguments', () => {
@@ -121,5 +121,15 @@ describe('key builder', () => {
     expect(byArgs(['a', 2])).toBe('p:n:"a",2');
     const byFn = compileKey((id: unknown) => id as string, 'p:n');
     expect([byFn(['x']), byFn(['x']), byFn([7])]).toEqual(['p:n:x', 'p:n:x', 'p:n:7']);
+  });
+});
+
+describe('versionKeyScope', () => {
+  it('returns the escaped prefix of namespace and tag version keys, and nothing for other keys', () => {
+    expect(versionKeyScope(namespaceVersionKey('my:app', 'users'))).toBe('my%3Aapp');
+    expect(versionKeyScope(tagVersionKey('shop', 'user:1'))).toBe('shop');
+    expect(versionKeyScope(entryKey(namespaceBase('shop', 'users'), '#n:x'))).toBeUndefined();
+    expect(versionKeyScope(entryKey(namespaceBase('shop', 'users'), 'x'.repeat(MAX_KEY_LENGTH + 1)))).toBeUndefined();
+    expect(versionKeyScope('#n:users')).toBeUndefined();
   });
 });

@@ -32,3 +32,14 @@ export type EvictionPolicy = 'lru' | 'lfu' | 'tinylfu';
 export function weightOf(size: number, sized: boolean): number {
   return sized && size > 1 ? size : 1;
 }
+
+/**
+ * The weight `set` stores a value with, or undefined when the value alone is heavier than
+ * `maxSize`: it is not cached, and the key's older entry is removed so no stale one stays.
+ */
+export function admittedWeight(map: BoundedMap<unknown>, key: string, size: number, sized: boolean, maxSize: number): number | undefined {
+  const weight = weightOf(size, sized);
+  if (weight <= maxSize) return weight;
+  map.delete(key);
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
+import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { LinkedList, type ListNode } from '../linked-list.js';
 
 /** One entry: its value, size, access count and links within its frequency bucket. */
@@ -61,12 +61,9 @@ export class LfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    const weight = weightOf(size, this.sized);
+    const weight = admittedWeight(this, key, size, this.sized, this.maxSize);
+    if (weight === undefined) return;
     const entry = this.entries.get(key);
-    if (weight > this.maxSize) {
-      if (entry !== undefined) this.delete(key);
-      return;
-    }
     if (entry !== undefined) {
       this.touch(entry);
       entry.value = value;

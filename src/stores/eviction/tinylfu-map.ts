@@ -1,4 +1,4 @@
-import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
+import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
 import { LinkedList, type ListNode } from '../linked-list.js';
 
@@ -105,12 +105,9 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   set(key: string, value: V, size: number): void {
-    const weight = weightOf(size, this.sized);
+    const weight = admittedWeight(this, key, size, this.sized, this.maxSize);
+    if (weight === undefined) return;
     const entry = this.entries.get(key);
-    if (weight > this.maxSize) {
-      if (entry !== undefined) this.delete(key);
-      return;
-    }
     if (entry !== undefined) {
       const delta = weight - entry.size;
       entry.value = value;
