@@ -42,11 +42,12 @@ export interface RedisStoreOptions {
   name?: string;
   /**
    * Keep namespace and tag versions in memory, kept current by Redis's client-side caching
-   * (`CLIENT TRACKING`, Redis >= 6, over one extra unref'd connection), so a hit is one `GET`.
-   * A namespace or tag invalidation by another instance is then seen once Redis's announcement
-   * arrives (it travels on its own connection, so it can trail a reply sent after it by
-   * microseconds), not strictly at once. `false`: every read also reads its versions (`MGET`),
-   * so every invalidation is seen by the next read anywhere. Ignored on a Cluster. @default false
+   * (`CLIENT TRACKING` under RESP3, Redis >= 6), so a warm hit is one `GET` instead of an `MGET`
+   * of the entry and its versions. Reads then go on one extra connection (unref'd, named
+   * `cachekit-versions:<name>`) that also receives Redis's announcements, ahead of any reply
+   * Redis sends after them: every invalidation, from any instance, is still seen by the next
+   * read. `false`: no extra connection; every read also reads its versions. Off by itself on
+   * a Cluster, and on servers without RESP3 or `CLIENT TRACKING`. @default true
    */
   trackVersions?: boolean;
 }
@@ -113,15 +114,19 @@ const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
   retryStrategy: reconnectDelay,
 };
 
-/** The version mirror's own connection: RESP2 (invalidations arrive as pub/sub messages), resubscribed by the mirror. */
+/**
+ * The version mirror's own connection, which also carries the store's reads while it is up:
+ * RESP3 (announcements arrive in the same stream as replies), the client's key prefix, no
+ * offline queue, in-flight commands failed at once when it drops.
+ */
 const MIRROR_CONNECTION: RedisOptions = {
-  protocol: 2,
-  keyPrefix: '',
+  protocol: 3,
   lazyConnect: true,
   autoResubscribe: false,
   enableOfflineQueue: false,
   enableAutoPipelining: false,
   maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
   retryStrategy: reconnectDelay,
 };
 
@@ -170,7 +175,7 @@ export class RedisStore implements CacheStore {
   private readonly seenScopes = new Set<string>();
   private lastScope = '\u0000';
   /** Reads queued during the current synchronous burst (see {@link batched}); undefined outside a burst. */
-  private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any> }> | undefined;
+  private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any>; via: Redis }> | undefined;
   /** Single-counter reads queued in the current burst, by counter key (shared by identical requests). */
   private readonly burstVersionReads = new Map<string, Promise<readonly number[]>>();
   private readyWait: Promise<void> | undefined;
@@ -252,10 +257,11 @@ export class RedisStore implements CacheStore {
     this.client.on('ready', this.onReady);
     const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     this.bufferReply = { keyPrefix, replyEncoding: null };
-    if (!this.isCluster && options.trackVersions === true) {
+    if (!this.isCluster && options.trackVersions !== false) {
       const base = this.cmd;
       this.mirror = new VersionMirror({
-        connect: () => base.duplicate({ ...MIRROR_CONNECTION, connectionName: `cachekit-versions:${this.name.replace(/[^\w.-]/g, '_')}` }),
+        // This package's ioredis (whose RESP3 pushes it hears), with the client's options.
+        connect: () => new Redis({ ...base.options, ...MIRROR_CONNECTION, connectionName: `cachekit-versions:${this.name.replace(/[^\w.-]/g, '_')}` }),
         keyPrefix: keyPrefix ?? '',
         onError: (error) =>
           this.hooks.onError?.(
@@ -301,14 +307,19 @@ export class RedisStore implements CacheStore {
       );
     }
     const mirror = this.mirror;
-    if (mirror !== undefined) {
-      const versions = mirror.lookup(versionKeys);
+    const reader = mirror?.reader;
+    if (reader !== undefined) {
+      const versions = mirror!.lookup(versionKeys);
       if (versions !== undefined) {
-        const seen = mirror.epoch;
-        // A change announced while the GET was out may predate its answer: read the versions too.
+        const seen = mirror!.epoch;
+        // The GET goes on the mirror's connection, behind every announcement of a change Redis
+        // made before running it: if one arrived meanwhile, read the versions too.
         // (a map may return a promise: the command's promise adopts it)
-        return this.batched<Buffer | null, RedisReadResult | Promise<RedisReadResult>>('getBuffer', [key], (data) =>
-          mirror.epoch === seen ? this.toReadResult(key, data, versions) : this.readWithVersions(key, versionKeys),
+        return this.batched<Buffer | null, RedisReadResult | Promise<RedisReadResult>>(
+          'getBuffer',
+          [key],
+          (data) => (mirror!.epoch === seen ? this.toReadResult(key, data, versions) : this.readWithVersions(key, versionKeys)),
+          reader,
         ) as Promise<RedisReadResult>;
       }
     }
@@ -319,12 +330,17 @@ export class RedisStore implements CacheStore {
   private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const mirror = this.mirror;
     const epoch = mirror?.epoch ?? 0;
-    return this.batched('mgetBuffer', [key, ...versionKeys], (all: Array<Buffer | null>) => {
-      const versions = new Array<number>(versionKeys.length);
-      for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
-      mirror?.learn(versionKeys, versions, epoch);
-      return this.toReadResult(key, all[0]!, versions);
-    });
+    return this.batched(
+      'mgetBuffer',
+      [key, ...versionKeys],
+      (all: Array<Buffer | null>) => {
+        const versions = new Array<number>(versionKeys.length);
+        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+        mirror?.learn(versionKeys, versions, epoch);
+        return this.toReadResult(key, all[0]!, versions);
+      },
+      mirror?.reader,
+    );
   }
 
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
@@ -333,21 +349,24 @@ export class RedisStore implements CacheStore {
       const c = this.cmd;
       return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
     }
+    // Always asked of Redis (copies are trusted only by a read of an entry: its reply settles
+    // what the copies held when Redis ran it). On the mirror's connection, they are copied.
     const mirror = this.mirror;
-    if (mirror !== undefined) {
-      const versions = mirror.lookup(versionKeys);
-      if (versions !== undefined) return Promise.resolve(versions);
-    }
     // The same counters asked again within one burst (a wave of write-behind calls of one
     // namespace) share the first read: it leaves with the burst, after every request of it.
     const shared = this.burst !== undefined && versionKeys.length === 1 ? this.burstVersionReads.get(versionKeys[0]!) : undefined;
     if (shared !== undefined) return shared;
     const epoch = mirror?.epoch ?? 0;
-    const read = this.batched('mgetBuffer', [...versionKeys], (all: Array<Buffer | null>) => {
-      const versions = all.map(parseCounter);
-      mirror?.learn(versionKeys, versions, epoch);
-      return versions;
-    });
+    const read = this.batched(
+      'mgetBuffer',
+      [...versionKeys],
+      (all: Array<Buffer | null>) => {
+        const versions = all.map(parseCounter);
+        mirror?.learn(versionKeys, versions, epoch);
+        return versions;
+      },
+      mirror?.reader,
+    );
     if (this.burst !== undefined && versionKeys.length === 1) this.burstVersionReads.set(versionKeys[0]!, read);
     return read;
   }
@@ -527,9 +546,15 @@ export class RedisStore implements CacheStore {
    * with the others of the same turn and sent with them from a microtask: the burst's SETs as
    * one script, then its reads as one MGET. 100 calls started by one `Promise.all` thus cost 2
    * commands instead of 100. Never used on a Cluster, where one command must stay within one
-   * hash slot.
+   * hash slot. A read goes `via` the version mirror's connection while it is live (its replies
+   * ride behind Redis's announcements), else on the store's own.
    */
-  private batched<T, R>(name: 'getBuffer' | 'mgetBuffer' | 'set', args: Array<string | Buffer>, map: (value: T) => R): Promise<R> {
+  private batched<T, R>(
+    name: 'getBuffer' | 'mgetBuffer' | 'set',
+    args: Array<string | Buffer>,
+    map: (value: T) => R,
+    via: Redis = this.cmd,
+  ): Promise<R> {
     const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<T>>;
     if (this.closed || this.client.status !== 'ready' || this.isCluster) return this.exec(() => c[name]!(...args), map);
     if (!this.breaker.admit()) {
@@ -538,16 +563,16 @@ export class RedisStore implements CacheStore {
     if (this.deadlines.size === 0 && name !== 'set') {
       // A read with nothing else in flight: send at once, on ioredis's own promise. Writes always
       // wait for the end of the turn, so the writes of a wave of calls leave as one script.
-      return new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[name], args, this.bufferReply), map).send(this.cmd);
+      return new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[name], args, this.bufferReply), map).send(via);
     }
     // A write, or other operations are in flight: more may follow in this turn; send them together.
     return new Promise<R>((resolve, reject) => {
       const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.deadlines.add(command);
       if (this.burst !== undefined) {
-        this.burst.push({ name, args, command });
+        this.burst.push({ name, args, command, via });
       } else {
-        this.burst = [{ name, args, command }];
+        this.burst = [{ name, args, command, via }];
         queueMicrotask(this.flushBurst);
       }
     });
@@ -562,22 +587,32 @@ export class RedisStore implements CacheStore {
       return;
     }
     if (queued.length === 1) {
-      const { name, args, command } = queued[0]!;
+      const { name, args, command, via } = queued[0]!;
       try {
-        (this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
+        (this.connectionFor(via) as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
       } catch (error) {
         command.fail(error);
       }
       return;
     }
     // Two commands whatever the burst's size (ioredis's cost is per command, not per key): its
-    // writes first, then its reads, so a read sees every write issued in the same turn.
+    // writes, then its reads (a third command when reads go on both connections).
     const reads: typeof queued = [];
+    const mirrorReads: typeof queued = [];
     const writes: typeof queued = [];
-    for (const q of queued) (q.name === 'set' ? writes : reads).push(q);
+    for (const q of queued) (q.name === 'set' ? writes : q.via === this.cmd ? reads : mirrorReads).push(q);
     if (writes.length) this.writeTogether(writes);
-    if (reads.length) this.readTogether(reads);
+    if (reads.length) this.readTogether(reads, this.cmd);
+    if (mirrorReads.length) this.readTogether(mirrorReads, this.connectionFor(mirrorReads[0]!.via));
   };
+
+  /**
+   * `via` if it is still up, else the store's own connection. (A read that trusted copies
+   * then finds the mirror's epoch moved, and reads its versions too.)
+   */
+  private connectionFor(via: Redis): Redis {
+    return via === this.cmd || via.status === 'ready' ? via : this.cmd;
+  }
 
   /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
   private writeTogether(queued: NonNullable<RedisStore['burst']>): void {
@@ -604,7 +639,7 @@ export class RedisStore implements CacheStore {
   /**
    * Reads of one burst: one MGET of every distinct key, its reply cut back into each read's answer.
    */
-  private readTogether(queued: NonNullable<RedisStore['burst']>): void {
+  private readTogether(queued: NonNullable<RedisStore['burst']>, via: Redis): void {
     // Each key once (a burst's reads mostly share their namespace version): where each read's keys sit in the MGET.
     const keys: Array<string | Buffer> = [];
     const slotOf = new Map<string | Buffer, number>();
@@ -619,7 +654,7 @@ export class RedisStore implements CacheStore {
         slots.push(slot);
       }
     }
-    this.cmd.mgetBuffer(...(keys as string[])).then(
+    via.mgetBuffer(...(keys as string[])).then(
       (values) => {
         let at = 0;
         for (const q of queued) {

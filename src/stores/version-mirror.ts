@@ -3,39 +3,42 @@
  * Redis itself, so that a hit needs one `GET` of its entry instead of an `MGET` of the entry
  * and its counters.
  *
- * A connection of the mirror's own turns on server-assisted client-side caching in broadcast
- * mode for the counters' key prefixes (`CLIENT TRACKING ON REDIRECT <own id> BCAST PREFIX
- * <scope>#n: PREFIX <scope>#t:`) and subscribes to `__redis__:invalidate`; Redis then announces
- * every change of a counter (INCR, DEL, UNLINK, expiry, eviction, FLUSHDB), whoever made it.
+ * The mirror owns one connection, under RESP3, on which Redis's server-assisted client-side
+ * caching is on in broadcast mode for the counters' key prefixes (`CLIENT TRACKING ON BCAST
+ * PREFIX <scope>#n: PREFIX <scope>#t:`): Redis announces every change of a counter (INCR, DEL,
+ * UNLINK, expiry, eviction, FLUSHDB), whoever made it, as an `invalidate` push on that
+ * connection (see `invalidation-pushes.ts`). The store sends its reads on this same connection
+ * while the mirror is live ({@link VersionMirror.reader}). In one stream Redis writes the
+ * announcement of a change before the reply to any command it ran after that change, and the
+ * push is handled before that reply: so a read that Redis ran after a counter changed finds
+ * its copy already dropped (or its epoch moved, and the store reads the counters again). That
+ * is as strict as reading the counters with every entry, from any instance.
  *
- * - A counter is copied only from a read that started while the mirror was live and before
- *   any announcement arrived since (an epoch check), so an announcement that overtakes a read
- *   is never undone by its older answer.
- * - Redis writes an announcement before it answers anything sent later, and this process
- *   handles the earlier-ready socket first, so a read issued after a counter changed finds the
- *   copy already dropped.
+ * - A counter is copied only from a read that no announcement overtook (an epoch check), and
+ *   only once its prefix is tracked: turning on a prefix moves the epoch, so no read that may
+ *   have run before it copies anything.
  * - While the connection is down (or being set up) the mirror is not live and holds nothing:
- *   reads fall back to reading their counters. Every {@link MIRROR_MAX_AGE_MS} all copies are
- *   dropped and read again, which bounds staleness if the connection dies without Redis or
- *   the kernel noticing.
- * - Servers without `CLIENT TRACKING` (Redis < 6, or an ACL that forbids it) turn the mirror
- *   off for good; nothing else changes.
+ *   reads go on the store's own connection and read their counters. Every
+ *   {@link MIRROR_MAX_AGE_MS} all copies are dropped and read again, which bounds the harm of
+ *   a connection that dies without Redis or the kernel noticing.
+ * - Servers without RESP3 or `CLIENT TRACKING` (Redis < 6, or an ACL that forbids it), and an
+ *   ioredis whose pushes cannot be heard, turn the mirror off for good; nothing else changes.
  *
  * The connection is unref'd: it never keeps a process alive.
  */
 
 import type { Redis } from 'ioredis';
 import { VERSION_KEY_MARKERS, versionKeyScope } from '../runtime/keys.js';
+import { INVALIDATE_EVENT, listenForInvalidations } from './invalidation-pushes.js';
 
 /** Every copy is dropped this often (in ms), so none is trusted much longer without a fresh read. */
 export const MIRROR_MAX_AGE_MS = 1000;
 /** Most counters the mirror holds; beyond it, it starts over. */
 const MAX_COPIES = 10_000;
-const CHANNEL = '__redis__:invalidate';
 
 /** What the mirror needs from its store. */
 export interface VersionMirrorOptions {
-  /** Opens the mirror's connection (RESP2, no key prefix, no auto-resubscribe, lazy). */
+  /** Opens the mirror's connection (RESP3, the store client's key prefix, lazy). */
   connect: () => Redis;
   /** The key prefix of the store's client: Redis names keys with it; the store without it. */
   keyPrefix: string;
@@ -49,7 +52,10 @@ export class VersionMirror {
   private readonly copies = new Map<string, readonly [number]>();
   private readonly dropAll = () => this.copies.clear();
   private ageTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly scopes = new Set<string>();
+  /** Scopes whose counters should be tracked. */
+  private readonly wanted = new Set<string>();
+  /** Scopes whose tracking Redis confirmed on the current connection. */
+  private readonly tracked = new Set<string>();
   private connection: Redis | undefined;
   private live_ = false;
   private epoch_ = 0;
@@ -61,9 +67,14 @@ export class VersionMirror {
     this.prefixBytes = Buffer.byteLength(options.keyPrefix);
   }
 
-  /** Whether copies are being kept (the tracking connection is up and subscribed). */
+  /** Whether the connection is up and hearing announcements (reads then go on it). */
   get live(): boolean {
     return this.live_;
+  }
+
+  /** The connection reads go on while the mirror is live, else undefined. */
+  get reader(): Redis | undefined {
+    return this.live_ ? this.connection : undefined;
   }
 
   /** Changes whenever a copy may have become wrong; a read copies its counters only if it is unchanged. */
@@ -119,24 +130,25 @@ export class VersionMirror {
   }
 
   /**
-   * Makes sure the prefix of `key` (`<scope>#n:` or `<scope>#t:`) is tracked, opening the
-   * connection or setting it up again with the new scope. @returns whether it already was
+   * Makes sure the prefixes of `key`'s scope (`<scope>#n:`, `<scope>#t:`) are tracked, opening
+   * the connection or asking for them on it. @returns whether they already are
    */
   private track(key: string): boolean {
     const scope = versionKeyScope(key);
     if (scope === undefined) return false;
-    if (this.scopes.has(scope)) return true;
-    this.scopes.add(scope);
+    if (this.tracked.has(scope)) return true;
+    if (this.wanted.has(scope)) return false;
+    this.wanted.add(scope);
     if (this.connection === undefined) this.open();
-    else {
-      // Tracking prefixes are set before subscribing: set up again, with every scope.
-      this.down();
-      this.connection.disconnect(true);
-    }
+    else if (this.live_) this.requestTracking(this.connection, [scope]);
     return false;
   }
 
   private open(): void {
+    if (!listenForInvalidations()) {
+      this.disable(new Error('this ioredis does not expose RESP3 pushes'));
+      return;
+    }
     let connection: Redis;
     try {
       connection = this.options.connect();
@@ -146,46 +158,61 @@ export class VersionMirror {
     }
     this.connection = connection;
     connection.on('connect', () => (connection as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
-    connection.on('ready', () => void this.setUp(connection));
+    connection.on('ready', () => this.setUp(connection));
     connection.on('close', () => this.down());
     connection.on('error', () => undefined); // the store's own client reports connection trouble
-    connection.on('messageBuffer', (channel: Buffer, message: Buffer[] | null) => this.announced(channel, message));
+    connection.on(INVALIDATE_EVENT, (keys: Array<Buffer | string> | null) => this.announced(keys));
     connection.connect().catch(() => undefined);
   }
 
-  private async setUp(connection: Redis): Promise<void> {
-    try {
-      const id = await connection.client('ID');
-      const prefixes: string[] = [];
-      for (const scope of this.scopes) for (const marker of VERSION_KEY_MARKERS) prefixes.push('PREFIX', `${this.options.keyPrefix}${scope}${marker}`);
-      await connection.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', ...prefixes);
-      await connection.subscribe(CHANNEL);
-    } catch (error) {
-      if (this.connection !== connection || connection.status !== 'ready') return; // lost meanwhile; the next 'ready' retries
-      if ((error as Error | null)?.name === 'ReplyError') this.disable(error);
+  private setUp(connection: Redis): void {
+    if (this.connection !== connection || this.off) return;
+    if ((connection as unknown as { condition?: { protocol?: number } }).condition?.protocol !== 3) {
+      this.disable(new Error('the server does not speak RESP3 (Redis 6 or later is needed)'));
       return;
     }
-    if (this.connection !== connection || connection.status !== 'ready' || this.off) return;
     this.copies.clear();
+    this.tracked.clear();
     this.epoch_++;
     this.live_ = true;
     this.ageTimer ??= setInterval(this.dropAll, MIRROR_MAX_AGE_MS);
     this.ageTimer.unref?.();
+    if (this.wanted.size) this.requestTracking(connection, [...this.wanted]);
   }
 
-  private announced(channel: Buffer, message: Buffer[] | null): void {
-    if (channel.toString() !== CHANNEL) return;
+  /** Turns tracking on for `scopes` (adding prefixes to those already tracked on this connection). */
+  private requestTracking(connection: Redis, scopes: string[]): void {
+    const prefixes: string[] = [];
+    for (const scope of scopes) for (const marker of VERSION_KEY_MARKERS) prefixes.push('PREFIX', `${this.options.keyPrefix}${scope}${marker}`);
+    connection.call('CLIENT', 'TRACKING', 'ON', 'BCAST', ...prefixes).then(
+      () => {
+        if (this.connection !== connection || !this.live_) return; // lost meanwhile; the next 'ready' asks again
+        for (const scope of scopes) this.tracked.add(scope);
+        // A read that ran before this reply was not covered: it must not copy.
+        this.epoch_++;
+      },
+      (error: unknown) => {
+        if (this.connection === connection && connection.status === 'ready' && (error as Error | null)?.name === 'ReplyError') this.disable(error);
+      },
+    );
+  }
+
+  private announced(keys: Array<Buffer | string> | null): void {
     this.epoch_++;
-    if (!Array.isArray(message)) {
+    if (!Array.isArray(keys)) {
       this.copies.clear(); // FLUSHDB / FLUSHALL
       return;
     }
     const prefixBytes = this.prefixBytes;
-    for (const key of message) this.copies.delete(prefixBytes ? key.subarray(prefixBytes).toString() : key.toString());
+    for (const key of keys) {
+      const name = typeof key === 'string' ? key : key.toString('utf8', prefixBytes);
+      this.copies.delete(typeof key === 'string' && prefixBytes ? name.slice(this.options.keyPrefix.length) : name);
+    }
   }
 
   private down(): void {
     this.live_ = false;
+    this.tracked.clear();
     this.epoch_++;
     this.copies.clear();
     if (this.ageTimer !== undefined) {

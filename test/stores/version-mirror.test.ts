@@ -5,12 +5,21 @@ import { redisUrl } from './store-suite.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { MIRROR_MAX_AGE_MS } from '../../src/stores/version-mirror.js';
 
-/** Names of the commands `client` sends while `run` runs. */
-async function commandNames(client: Redis, run: () => Promise<unknown>): Promise<string[]> {
-  const spy = jest.spyOn(client, 'sendCommand');
+/**
+ * The commands sent while `run` runs, each as `<connection>:<name>`: `mirror` for a version
+ * mirror's connection (named `cachekit-versions:...`), `client` for any other.
+ */
+async function commandsSent(run: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const original = Redis.prototype.sendCommand;
+  const spy = jest.spyOn(Redis.prototype, 'sendCommand').mockImplementation(function (this: Redis, command, stream) {
+    const where = String(this.options.connectionName ?? '').startsWith('cachekit-versions:') ? 'mirror' : 'client';
+    sent.push(`${where}:${(command as unknown as { name: string }).name}`);
+    return original.call(this, command, stream);
+  });
   try {
     await run();
-    return spy.mock.calls.map(([command]) => (command as unknown as { name: string }).name);
+    return sent;
   } finally {
     spy.mockRestore();
   }
@@ -25,7 +34,7 @@ async function connectionsNamed(raw: Redis, name: string): Promise<string[]> {
     .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]!);
 }
 
-describe('RedisStore version tracking (trackVersions: true, CLIENT TRACKING)', () => {
+describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP3)', () => {
   let raw: Redis;
   let client: Redis;
   let scope: string;
@@ -52,38 +61,35 @@ describe('RedisStore version tracking (trackVersions: true, CLIENT TRACKING)', (
     await raw.quit();
   });
 
-  /** Reads until the mirror is live and holds the version key, then once more. */
-  async function warm(): Promise<void> {
-    await until(async () => {
-      await store.read(entryKey, [versionKey]);
-      return store.versionsTracked;
-    }, 'the store tracks versions');
-    await store.read(entryKey, [versionKey]);
+  /** Reads until a read of the entry is one GET on the mirror's connection (its version copied). */
+  async function warm(target = store, key = entryKey, versions = [versionKey]): Promise<void> {
+    await until(async () => (await commandsSent(() => target.read(key, versions))).join() === 'mirror:get', 'a hit is one GET on the tracking connection');
   }
 
-  it('serves a warm hit with one GET of the entry, and reads the versions it does not hold', async () => {
+  it('serves a warm hit with one GET of the entry on its connection, and reads the versions it does not hold', async () => {
     await warm();
-    expect(await commandNames(client, () => store.read(entryKey, [versionKey]))).toEqual(['get']);
+    expect(store.versionsTracked).toBe(true);
+    expect(await commandsSent(() => store.read(entryKey, [versionKey]))).toEqual(['mirror:get']);
     const other = `${scope}#t:other`;
-    expect(await commandNames(client, () => store.read(entryKey, [versionKey, other]))).toEqual(['mget']);
-    expect(await commandNames(client, () => store.readVersions([versionKey, other]))).toEqual([]);
+    expect(await commandsSent(() => store.read(entryKey, [versionKey, other]))).toEqual(['mirror:mget']);
+    // Asked for versions alone, the store always asks Redis (copies serve only reads of entries).
+    expect(await commandsSent(() => store.readVersions([versionKey, other]))).toEqual(['mirror:mget']);
     expect(await store.readVersions([versionKey, other])).toEqual([0, 0]);
   });
 
-  it('sees a change another connection made as soon as its announcement arrives (300 rounds)', async () => {
+  it('sees a change another connection made by the very next read, with no wait (300 rounds)', async () => {
     await warm();
-    let viaGet = 0;
+    let fromCopy = 0;
     for (let round = 1; round <= 300; round++) {
-      const names = await commandNames(client, () => store.read(entryKey, [versionKey]));
-      if (names.join() === 'get') viaGet++;
+      const sent = await commandsSent(() => store.read(entryKey, [versionKey]));
+      if (sent.join() === 'mirror:get') fromCopy++;
       expect(await raw.incr(versionKey)).toBe(round);
-      // The announcement travels on the tracking connection: it may trail the INCR's reply by
-      // microseconds. Well below the 1 s refresh, so only the announcement can bring it.
-      await until(async () => (await store.read(entryKey, [versionKey])).versions[0] === round, `round ${round} is seen`, 200, 1);
-      expect(await store.readVersions([versionKey])).toEqual([round]);
+      // Redis announced the change on the mirror's connection before it answered the next
+      // read there: that read must see it, not a copy.
+      expect((await store.read(entryKey, [versionKey])).versions).toEqual([round]);
     }
     // The rounds began on the copy, so each change had to come through its announcement.
-    expect(viaGet).toBeGreaterThan(150);
+    expect(fromCopy).toBeGreaterThan(150);
   });
 
   it('sees counters deleted or expired by anyone', async () => {
@@ -116,20 +122,21 @@ describe('RedisStore version tracking (trackVersions: true, CLIENT TRACKING)', (
     expect(id).toBeDefined();
     await raw.client('KILL', 'ID', id!);
     await until(() => !store.versionsTracked, 'the mirror notices its connection is gone', 5_000, 1);
-    // Down (it reconnects after 100 ms at the soonest): reads fetch their versions.
-    expect(await commandNames(client, () => store.read(entryKey, [versionKey]))).toEqual(['mget']);
+    // Down (it reconnects after 100 ms at the soonest): reads fetch their versions on the client.
+    expect(await commandsSent(() => store.read(entryKey, [versionKey]))).toEqual(['client:mget']);
     await raw.incr(versionKey);
     expect((await store.read(entryKey, [versionKey])).versions).toEqual([1]);
     // Whatever the mirror does meanwhile (down, setting up, live again), changes are seen.
     for (let round = 2; round <= 20; round++) {
       await raw.incr(versionKey);
-      await until(async () => (await store.read(entryKey, [versionKey])).versions[0] === round, `round ${round} is seen`, 200, 1);
+      expect((await store.read(entryKey, [versionKey])).versions).toEqual([round]);
+      await sleep(10);
     }
     await warm();
     expect(await connectionsNamed(raw, `cachekit-versions:${name}`)).toHaveLength(1);
-    expect(await commandNames(client, () => store.read(entryKey, [versionKey]))).toEqual(['get']);
+    expect(await commandsSent(() => store.read(entryKey, [versionKey]))).toEqual(['mirror:get']);
     await raw.incr(versionKey);
-    await until(async () => (await store.read(entryKey, [versionKey])).versions[0] === 21, 'the change after tracking resumed is seen', 200, 1);
+    expect((await store.read(entryKey, [versionKey])).versions).toEqual([21]);
   });
 
   it('closes its tracking connection with the store', async () => {
@@ -139,16 +146,18 @@ describe('RedisStore version tracking (trackVersions: true, CLIENT TRACKING)', (
     await until(async () => (await connectionsNamed(raw, `cachekit-versions:${name}`)).length === 0, 'the tracking connection is closed');
   });
 
-  it('by default (and with trackVersions: false) reads versions on every read and opens no connection', async () => {
-    for (const [suffix, options] of [['default', {}], ['off', { trackVersions: false }]] as const) {
-      const plain = new RedisStore({ client, name: `${name}-${suffix}`, ...options });
-      for (let i = 0; i < 3; i++) await plain.read(entryKey, [versionKey]);
-      await sleep(100);
-      expect(plain.versionsTracked).toBe(false);
-      expect(await commandNames(client, () => plain.read(entryKey, [versionKey]))).toEqual(['mget']);
-      expect(await connectionsNamed(raw, `cachekit-versions:${name}-${suffix}`)).toHaveLength(0);
-      await plain.close();
-    }
+  it('tracks by default; with trackVersions: false it reads versions on every read and opens no connection', async () => {
+    const tracking = new RedisStore({ client, name: `${name}-default` });
+    await warm(tracking);
+    expect(await connectionsNamed(raw, `cachekit-versions:${name}-default`)).toHaveLength(1);
+    await tracking.close();
+    const plain = new RedisStore({ client, name: `${name}-off`, trackVersions: false });
+    for (let i = 0; i < 3; i++) await plain.read(entryKey, [versionKey]);
+    await sleep(100);
+    expect(plain.versionsTracked).toBe(false);
+    expect(await commandsSent(() => plain.read(entryKey, [versionKey]))).toEqual(['client:mget']);
+    expect(await connectionsNamed(raw, `cachekit-versions:${name}-off`)).toHaveLength(0);
+    await plain.close();
   });
 
   it('refuses a trackVersions that is not a boolean, naming it', () => {
@@ -163,12 +172,9 @@ describe('RedisStore version tracking (trackVersions: true, CLIENT TRACKING)', (
     const inner = new RedisStore({ client: prefixed, name: `${name}-prefixed`, trackVersions: true });
     try {
       await inner.write(entryKey, { v: 'a', g: 1, n: 0 }, 60_000);
-      await until(async () => {
-        await inner.read(entryKey, [versionKey]);
-        return inner.versionsTracked;
-      }, 'the prefixed store tracks versions');
-      await inner.read(entryKey, [versionKey]);
-      expect(await commandNames(prefixed, () => inner.read(entryKey, [versionKey]))).toEqual(['get']);
+      await warm(inner);
+      const hit = await inner.read(entryKey, [versionKey]);
+      expect(hit.entry).toEqual({ v: 'a', g: 1, n: 0 });
       await raw.incr(`${keyPrefix}${versionKey}`);
       expect((await inner.read(entryKey, [versionKey])).versions).toEqual([1]);
     } finally {
