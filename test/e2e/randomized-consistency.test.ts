@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Runs the race worker in a child process and returns its JSON summary. */
-function runWorker(prefix: string, seed: number, ops: number): Promise<{ ops: number; reads: number; violations: string[] }> {
+function runWorker(prefix: string, seed: number, ops: number): Promise<{ ops: number; reads: number; violations: string[]; tracked: boolean }> {
   const worker = join(__dirname, 'fixtures', 'race-worker.ts');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', worker, process.env.REDIS_URL!, prefix, String(seed), String(ops)], {
@@ -25,5 +25,7 @@ describe('randomized reads, writes and invalidations across 2 processes on one R
     expect(b.violations).toEqual([]);
     expect(a.ops + b.ops).toBe(6000);
     expect(a.reads + b.reads).toBeGreaterThan(3000);
+    // Both ran with version copies kept by Redis's announcements (RedisStore's default).
+    expect([a.tracked, b.tracked]).toEqual([true, true]);
   }, 120_000);
 });
