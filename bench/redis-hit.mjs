@@ -73,7 +73,7 @@ async function main() {
     if (missing.length === 0) {
       const stores = {
         redis: new RedisStore({ client: plain }),
-        redisTracked: new RedisStore({ client: plain, trackVersions: true }),
+        redisUntracked: new RedisStore({ client: plain, trackVersions: false }),
         redisPipelined: new RedisStore({ client: pipelined }),
         // Every read misses L1 (it holds one entry) and hits L2, then refills L1.
         tieredL2: new TieredStore({ l1: new MemoryStore({ maxEntries: 1 }), l2: new RedisStore({ client: plain }), bus: false }),
@@ -82,14 +82,14 @@ async function main() {
       configureCache({ store: new MemoryStore(), stores, ttl: TTL_MS });
       closers.unshift(() => getCacheRuntime().close());
       const onRedis = repository('OnRedis', Cacheable({ store: 'redis' }));
-      const onTracked = repository('OnTrackedRedis', Cacheable({ store: 'redisTracked' }));
+      const onUntracked = repository('OnUntrackedRedis', Cacheable({ store: 'redisUntracked' }));
       const onPipelined = repository('OnPipelinedRedis', Cacheable({ store: 'redisPipelined' }));
       const onTieredL2 = repository('OnTieredL2', Cacheable({ store: 'tieredL2' }));
       const onTiered = repository('OnTiered', Cacheable({ store: 'tiered' }));
       tiered = stores.tiered;
       add('cachekit @Cacheable, RedisStore', 1, (id) => onRedis.get(id), { cachekit: true });
       add('cachekit @Cacheable, RedisStore', IN_FLIGHT, (id) => onRedis.get(id), { cachekit: true });
-      add('cachekit @Cacheable, RedisStore, trackVersions: true', 1, (id) => onTracked.get(id), { cachekit: true });
+      add('cachekit @Cacheable, RedisStore, trackVersions: false', 1, (id) => onUntracked.get(id), { cachekit: true });
       add('cachekit @Cacheable, RedisStore (auto-pipelining client)', IN_FLIGHT, (id) => onPipelined.get(id), { cachekit: true });
       add('cachekit @Cacheable, TieredStore, L1 miss + L2 hit', 1, (id) => onTieredL2.get(id), { cachekit: true });
       add('cachekit @Cacheable, TieredStore, L1 hit', 1, (id) => onTiered.get(id), { cachekit: true });

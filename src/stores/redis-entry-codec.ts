@@ -173,7 +173,7 @@ export function decodeEntry(data: Buffer, serializer: Serializer): DecodedEntry 
   }
   if (flags & TOMBSTONE) entry.d = 1;
   if (flags & WRITE_PENDING) entry.w = 1;
-  if (flags & HAS_V) entry.v = serializer.deserialize(data.subarray(at));
+  if (flags & HAS_V) entry.v = serializer.deserializeFrom !== undefined ? serializer.deserializeFrom(data, at) : serializer.deserialize(data.subarray(at));
   else if (at !== data.length) throw new SerializationError('trailing bytes after a cachekit entry without a value');
   return { entry, expiresAt };
 }

@@ -11,6 +11,7 @@ import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '.
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';
+import { RecentEntries, type DecodeGuess } from './recent-entries.js';
 import { LUA_FRAMES, packFrames } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 
@@ -170,6 +171,8 @@ export class RedisStore implements CacheStore {
   private serializer: Serializer;
   private hooks: StoreHooks = {};
   private readonly deadlines: OperationDeadlines;
+  /** The bytes last read per key, decoded again while the next lone read of the key is out. */
+  private readonly recent = new RecentEntries((data) => decodeEntry(data, this.serializer));
   private readonly context: CommandContext;
   private readonly scopeOption: string | undefined;
   private readonly seenScopes = new Set<string>();
@@ -315,12 +318,16 @@ export class RedisStore implements CacheStore {
         // The GET goes on the mirror's connection, behind every announcement of a change Redis
         // made before running it: if one arrived meanwhile, read the versions too.
         // (a map may return a promise: the command's promise adopts it)
-        return this.batched<Buffer | null, RedisReadResult | Promise<RedisReadResult>>(
+        // eslint-disable-next-line prefer-const -- set once the command is sent, read when it answers
+        let guess: DecodeGuess | null | undefined;
+        const read = this.batched<Buffer | null, RedisReadResult | Promise<RedisReadResult>>(
           'getBuffer',
           [key],
-          (data) => (mirror!.epoch === seen ? this.toReadResult(key, data, versions) : this.readWithVersions(key, versionKeys)),
+          (data) => (mirror!.epoch === seen ? this.toReadResult(key, data, versions, guess) : this.readWithVersions(key, versionKeys)),
           reader,
         ) as Promise<RedisReadResult>;
+        guess = this.guessWhileSent(key);
+        return read;
       }
     }
     return this.readWithVersions(key, versionKeys);
@@ -330,17 +337,32 @@ export class RedisStore implements CacheStore {
   private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const mirror = this.mirror;
     const epoch = mirror?.epoch ?? 0;
-    return this.batched(
+    // eslint-disable-next-line prefer-const -- set once the command is sent, read when it answers
+    let guess: DecodeGuess | null | undefined;
+    const read = this.batched(
       'mgetBuffer',
       [key, ...versionKeys],
       (all: Array<Buffer | null>) => {
         const versions = new Array<number>(versionKeys.length);
         for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
         mirror?.learn(versionKeys, versions, epoch);
-        return this.toReadResult(key, all[0]!, versions);
+        return this.toReadResult(key, all[0]!, versions, guess);
       },
       mirror?.reader,
     );
+    guess = this.guessWhileSent(key);
+    return read;
+  }
+
+  /**
+   * For a read just handed to {@link batched}: when it left at once (a lone read: no burst is
+   * gathering), decodes the bytes last read under `key` while the command is on the wire (see
+   * `recent-entries.ts`). @returns the guess, null for a lone read with nothing to guess from,
+   * undefined for a read queued in a burst (a burst of guesses would only delay it; its
+   * replies are decoded and not remembered)
+   */
+  private guessWhileSent(key: string): DecodeGuess | null | undefined {
+    return this.burst === undefined ? this.recent.guess(key) : undefined;
   }
 
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
@@ -687,10 +709,11 @@ export class RedisStore implements CacheStore {
     return encodeEntry(entry, ttlMs > 0 ? Date.now() + ttlMs : 0, this.serializer);
   }
 
-  private toReadResult(key: string, data: Buffer | null, versions: readonly number[]): RedisReadResult {
+  /** @param guess for a lone read, what {@link guessWhileSent} decoded (null: nothing); undefined for any other read */
+  private toReadResult(key: string, data: Buffer | null, versions: readonly number[], guess?: DecodeGuess | null): RedisReadResult {
     if (data === null) return { entry: undefined, versions, expiresAt: 0 };
     try {
-      const decoded = decodeEntry(data, this.serializer);
+      const decoded = guess === undefined ? decodeEntry(data, this.serializer) : this.recent.settle(key, data, guess);
       return { entry: decoded.entry, versions, expiresAt: decoded.expiresAt };
     } catch (error) {
       this.hooks.onError?.(

@@ -4,7 +4,7 @@ import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../e
 import type { CacheRuntime } from '../runtime/cache-runtime.js';
 import type { StatsCounter } from '../runtime/stats.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
-import { RecentWrites } from './recent-writes.js';
+import { RecentMap } from '../stores/recent-map.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
@@ -81,7 +81,7 @@ export class WriteBehindFlusher implements JournalHost {
   /** Every item not settled yet, in creation order (so the first key is the oldest). */
   private readonly unsettled = new Map<number, WriteItem>();
   /** Durable, last-wins: the newest entry id written per key, so an older replayed entry is not written over it. */
-  private readonly recentlyWritten: RecentWrites;
+  private readonly recentlyWritten: RecentMap<string>;
   private readonly roomWaiters: RoomWaiter[] = [];
   /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
   private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
@@ -99,7 +99,7 @@ export class WriteBehindFlusher implements JournalHost {
 
   constructor(settings: FlusherSettings) {
     this.s = settings;
-    this.recentlyWritten = new RecentWrites(settings.maxPending);
+    this.recentlyWritten = new RecentMap<string>(settings.maxPending);
     this.instance = settings.replaySelf;
     this.queue = new PQueue({ concurrency: settings.concurrency });
     this.queue.on('next', () => this.pump());

@@ -65,13 +65,42 @@ describe('RedisStore on one Redis', () => {
   beforeEach(async () => {
     prefix = `rs${randomBytes(4).toString('hex')}`;
     client = new Redis(redisUrl());
-    store = new RedisStore({ client });
+    // Commands are counted on the client: version tracking (whose reads go on a connection of
+    // its own) has its own tests in version-mirror.test.ts.
+    store = new RedisStore({ client, trackVersions: false });
     await client.ping();
   });
 
   afterEach(async () => {
     await store.close();
     await client.quit();
+  });
+
+  it('hands each lone hit a value of its own, decoded from the bytes Redis returned this time', async () => {
+    for (const trackVersions of [false, true]) {
+      const reader = new RedisStore({ client, trackVersions, name: `own-${trackVersions}` });
+      const writer = new RedisStore({ client, trackVersions: false, name: 'writer' });
+      try {
+        const k = key(`own-${trackVersions}`);
+        const versions = [`${prefix}#n:ns`];
+        await writer.write(k, { v: { n: 1, list: [1] }, g: 1, n: 0 }, 60_000);
+        const first = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
+        // the second read decodes the first one's bytes while it is out, and those bytes match
+        const second = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
+        expect(second).toEqual({ n: 1, list: [1] });
+        expect(second).not.toBe(first);
+        second.list.push(2);
+        expect((await reader.read(k, versions)).entry!.v).toEqual({ n: 1, list: [1] });
+        // another instance replaces the entry: the next read's guess is the old bytes, the reply wins
+        await writer.write(k, { v: { n: 2, list: [] }, g: 2, n: 0 }, 60_000);
+        expect((await reader.read(k, versions)).entry).toEqual({ v: { n: 2, list: [] }, g: 2, n: 0 });
+        await writer.delete([k]);
+        expect((await reader.read(k, versions)).entry).toBeUndefined();
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    }
   });
 
   it('reads an entry and its counters with one MGET', async () => {

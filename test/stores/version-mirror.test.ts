@@ -77,6 +77,19 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     expect(await store.readVersions([versionKey, other])).toEqual([0, 0]);
   });
 
+  it('sends a burst of reads as one MGET of their entries on its connection, and sees a change made before it', async () => {
+    const keys = ['b', 'c', 'd'].map((k) => `${scope}:ns:${k}`);
+    for (const [i, k] of keys.entries()) await store.write(k, { v: k, g: 10 + i, n: 0 }, 60_000);
+    await warm();
+    const burst = () => Promise.all([entryKey, ...keys].map((k) => store.read(k, [versionKey])));
+    let results: Awaited<ReturnType<typeof burst>> = [];
+    expect(await commandsSent(async () => (results = await burst()))).toEqual(['mirror:get', 'mirror:mget']);
+    expect(results.map((r) => r.entry?.v)).toEqual(['a', ...keys]);
+    expect(results.every((r) => r.versions[0] === 0)).toBe(true);
+    await raw.incr(versionKey);
+    expect((await burst()).map((r) => r.versions[0])).toEqual([1, 1, 1, 1]);
+  });
+
   it('sees a change another connection made by the very next read, with no wait (300 rounds)', async () => {
     await warm();
     let fromCopy = 0;

@@ -1,8 +1,8 @@
-import { RecentWrites } from '../../src/write-behind/recent-writes.js';
+import { RecentMap } from '../../src/stores/recent-map.js';
 
-describe('RecentWrites', () => {
-  it('remembers the last id of each key, for at least the last `capacity` keys and at most twice that', () => {
-    const recent = new RecentWrites(3);
+describe('RecentMap', () => {
+  it('remembers the last value of each key, for at least the last `capacity` keys and at most twice that', () => {
+    const recent = new RecentMap<string>(3);
     recent.set('a', '1-0');
     recent.set('a', '2-0');
     expect(recent.get('a')).toBe('2-0');
