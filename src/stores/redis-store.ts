@@ -136,7 +136,9 @@ const MIRROR_CONNECTION: RedisOptions = {
  *
  * - A read is one command: `MGET key versionKey...` (on a Cluster, parallel `GET`s, since the
  *   keys may live in different hash slots), or `GET key` while the versions it needs are
- *   tracked (opt-in `trackVersions`, see `version-mirror.ts`). An entry is one
+ *   tracked (`trackVersions`, the default: see `version-mirror.ts`; reads then go on the
+ *   mirror's connection, and a lone read decodes its key's last bytes while it is out, see
+ *   `recent-entries.ts`). An entry is one
  *   string value: a fixed header (generation, flags, expiry, versions; see
  *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
@@ -281,9 +283,9 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * Whether namespace and tag versions are tracked right now (see `trackVersions`): a hit is
-   * then one `GET`. False until the tracking connection is set up, while it is down, on a
-   * Cluster, and without `trackVersions: true`.
+   * Whether namespace and tag versions are tracked right now (see `trackVersions`): reads then
+   * go on the tracking connection, and a warm hit is one `GET`. False until the tracking
+   * connection is set up, while it is down, on a Cluster, and with `trackVersions: false`.
    */
   get versionsTracked(): boolean {
     return this.mirror?.live ?? false;
