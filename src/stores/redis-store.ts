@@ -180,7 +180,7 @@ export class RedisStore implements CacheStore {
   private readonly seenScopes = new Set<string>();
   private lastScope = '\u0000';
   /** Reads queued during the current synchronous burst (see {@link batched}); undefined outside a burst. */
-  private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any>; via: Redis }> | undefined;
+  private burst: Array<{ name: string; args: Array<string | Buffer>; command: PendingCommand<any, any> }> | undefined;
   /** Single-counter reads queued in the current burst, by counter key (shared by identical requests). */
   private readonly burstVersionReads = new Map<string, Promise<readonly number[]>>();
   private readyWait: Promise<void> | undefined;
@@ -570,8 +570,9 @@ export class RedisStore implements CacheStore {
    * with the others of the same turn and sent with them from a microtask: the burst's SETs as
    * one script, then its reads as one MGET. 100 calls started by one `Promise.all` thus cost 2
    * commands instead of 100. Never used on a Cluster, where one command must stay within one
-   * hash slot. A read goes `via` the version mirror's connection while it is live (its replies
-   * ride behind Redis's announcements), else on the store's own.
+   * hash slot. A lone read goes `via` the version mirror's connection while it is live (its
+   * replies ride behind Redis's announcements), else on the store's own; a burst goes whole on
+   * one of them (see {@link flushBurst}).
    */
   private batched<T, R>(
     name: 'getBuffer' | 'mgetBuffer' | 'set',
@@ -594,9 +595,9 @@ export class RedisStore implements CacheStore {
       const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.deadlines.add(command);
       if (this.burst !== undefined) {
-        this.burst.push({ name, args, command, via });
+        this.burst.push({ name, args, command });
       } else {
-        this.burst = [{ name, args, command, via }];
+        this.burst = [{ name, args, command }];
         queueMicrotask(this.flushBurst);
       }
     });
@@ -610,45 +611,40 @@ export class RedisStore implements CacheStore {
       for (const q of queued) q.command.fail(new Error(`not connected to Redis (connection ${this.client.status})`));
       return;
     }
+    // The whole burst goes on one connection, in order: the mirror's while it is up (so its
+    // reads ride behind Redis's announcements), else the store's own. (A read that trusted
+    // copies and lands on the store's own connection finds the mirror's epoch moved, and reads
+    // its versions too.)
+    const via = this.mirror?.reader ?? this.cmd;
     if (queued.length === 1) {
-      const { name, args, command, via } = queued[0]!;
+      const { name, args, command } = queued[0]!;
       try {
-        (this.connectionFor(via) as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
+        (via as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>)[name]!(...args).then(command.ok, command.fail);
       } catch (error) {
         command.fail(error);
       }
       return;
     }
     // Two commands whatever the burst's size (ioredis's cost is per command, not per key): its
-    // writes, then its reads (a third command when reads go on both connections).
+    // writes first, then its reads, so a read sees every write issued in the same turn.
     const reads: typeof queued = [];
-    const mirrorReads: typeof queued = [];
     const writes: typeof queued = [];
-    for (const q of queued) (q.name === 'set' ? writes : q.via === this.cmd ? reads : mirrorReads).push(q);
-    if (writes.length) this.writeTogether(writes);
-    if (reads.length) this.readTogether(reads, this.cmd);
-    if (mirrorReads.length) this.readTogether(mirrorReads, this.connectionFor(mirrorReads[0]!.via));
+    for (const q of queued) (q.name === 'set' ? writes : reads).push(q);
+    if (writes.length) this.writeTogether(writes, via);
+    if (reads.length) this.readTogether(reads, via);
   };
 
-  /**
-   * `via` if it is still up, else the store's own connection. (A read that trusted copies
-   * then finds the mirror's epoch moved, and reads its versions too.)
-   */
-  private connectionFor(via: Redis): Redis {
-    return via === this.cmd || via.status === 'ready' ? via : this.cmd;
-  }
-
   /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
-  private writeTogether(queued: NonNullable<RedisStore['burst']>): void {
+  private writeTogether(queued: NonNullable<RedisStore['burst']>, via: Redis): void {
     let sent: Promise<unknown>;
     if (queued.length === 1) {
-      const c = this.cmd as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
+      const c = via as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
       sent = c.set!(...queued[0]!.args);
     } else {
       const prefix = this.bufferReply.keyPrefix;
       const fields: Array<string | Buffer> = [];
       for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
-      sent = SET_MANY.run(this.scripts, [], [packFrames(fields)]);
+      sent = SET_MANY.run(via as unknown as ScriptClient, [], [packFrames(fields)]);
     }
     sent.then(
       () => {

@@ -72,9 +72,9 @@ export class VersionMirror {
     return this.live_;
   }
 
-  /** The connection reads go on while the mirror is live, else undefined. */
+  /** The connection reads go on while the mirror is live (and the connection ready), else undefined. */
   get reader(): Redis | undefined {
-    return this.live_ ? this.connection : undefined;
+    return this.live_ && this.connection!.status === 'ready' ? this.connection : undefined;
   }
 
   /** Changes whenever a copy may have become wrong; a read copies its counters only if it is unchanged. */

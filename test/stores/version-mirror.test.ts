@@ -90,6 +90,16 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     expect((await burst()).map((r) => r.versions[0])).toEqual([1, 1, 1, 1]);
   });
 
+  it('sends the writes and reads of one turn together on its connection, writes first: a read sees the writes of its turn', async () => {
+    await warm();
+    let read: Awaited<ReturnType<typeof store.read>> | undefined;
+    const sent = await commandsSent(async () => {
+      [, read] = await Promise.all([store.write(entryKey, { v: 'b', g: 2, n: 0 }, 60_000), store.read(entryKey, [versionKey])]);
+    });
+    expect(sent).toEqual(['mirror:set', 'mirror:mget']);
+    expect(read!.entry).toEqual({ v: 'b', g: 2, n: 0 });
+  });
+
   it('sees a change another connection made by the very next read, with no wait (300 rounds)', async () => {
     await warm();
     let fromCopy = 0;
