@@ -12,8 +12,6 @@
  * this one included, still goes to ioredis as before.
  */
 
-import * as dataHandlerModule from 'ioredis/built/DataHandler.js';
-
 /** The event a connection emits for each `invalidate` push: `(keys: Buffer[] | null)`. */
 export const INVALIDATE_EVENT = 'cachekit:invalidate';
 
@@ -22,26 +20,31 @@ interface PushHandler {
   returnPush(reply: unknown): void;
 }
 
-let installed: boolean | undefined;
+let installed: Promise<boolean> | undefined;
 
 /**
  * Makes every ioredis connection (of the ioredis this package loads) emit
- * {@link INVALIDATE_EVENT}. Idempotent. @returns false when this ioredis has no push handler to
- * wrap (tracking then stays off)
+ * {@link INVALIDATE_EVENT}. Idempotent. The handler is loaded from ioredis's own files
+ * (`ioredis/built/DataHandler.js`; ioredis exports no such hook), so it is imported here, not
+ * when the package loads: an ioredis laid out otherwise only turns tracking off.
+ * @returns false when this ioredis has no push handler to wrap (tracking then stays off)
  */
-export function listenForInvalidations(): boolean {
-  if (installed !== undefined) return installed;
-  const loaded = dataHandlerModule as unknown as { default?: { prototype?: PushHandler; default?: { prototype?: PushHandler } } };
+export function listenForInvalidations(): Promise<boolean> {
+  return (installed ??= import('ioredis/built/DataHandler.js').then(wrapPushHandler, () => false));
+}
+
+function wrapPushHandler(module: unknown): boolean {
+  const loaded = module as { default?: { prototype?: PushHandler; default?: { prototype?: PushHandler } } };
   const handler = loaded.default?.default ?? loaded.default;
   const proto = handler?.prototype;
   const original = proto?.returnPush;
-  if (proto === undefined || typeof original !== 'function') return (installed = false);
+  if (proto === undefined || typeof original !== 'function') return false;
   proto.returnPush = function returnPush(this: PushHandler, reply: unknown): void {
     if (Array.isArray(reply) && reply.length === 2 && isInvalidate(reply[0])) this.redis.emit(INVALIDATE_EVENT, reply[1] ?? null);
     // ioredis still sees every push (today it ignores `invalidate`; a later version may not)
     original.call(this, reply);
   };
-  return (installed = true);
+  return true;
 }
 
 function isInvalidate(kind: unknown): boolean {

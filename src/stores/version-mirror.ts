@@ -57,6 +57,7 @@ export class VersionMirror {
   /** Scopes whose tracking Redis confirmed on the current connection. */
   private readonly tracked = new Set<string>();
   private connection: Redis | undefined;
+  private opened = false;
   private live_ = false;
   private epoch_ = 0;
   private off = false;
@@ -139,16 +140,21 @@ export class VersionMirror {
     if (this.tracked.has(scope)) return true;
     if (this.wanted.has(scope)) return false;
     this.wanted.add(scope);
-    if (this.connection === undefined) this.open();
-    else if (this.live_) this.requestTracking(this.connection, [scope]);
+    if (!this.opened) this.open();
+    else if (this.live_) this.requestTracking(this.connection!, [scope]);
     return false;
   }
 
   private open(): void {
-    if (!listenForInvalidations()) {
-      this.disable(new Error('this ioredis does not expose RESP3 pushes'));
-      return;
-    }
+    this.opened = true;
+    void listenForInvalidations().then((heard) => {
+      if (this.off) return;
+      if (heard) this.connect();
+      else this.disable(new Error('this ioredis does not expose RESP3 pushes'));
+    });
+  }
+
+  private connect(): void {
     let connection: Redis;
     try {
       connection = this.options.connect();

@@ -10,7 +10,7 @@ describe('invalidate pushes (RESP3 CLIENT TRACKING) as an event on their ioredis
   let prefix: string;
 
   beforeEach(async () => {
-    expect(listenForInvalidations()).toBe(true);
+    expect(await listenForInvalidations()).toBe(true);
     prefix = `push${randomBytes(4).toString('hex')}:`;
     tracking = new Redis(redisUrl(), { protocol: 3 });
     other = new Redis(redisUrl());
