@@ -73,11 +73,7 @@ export class MsgpackSerializer implements Serializer {
   }
 
   deserialize(data: Buffer): unknown {
-    try {
-      return this.packr.unpack(data);
-    } catch (error) {
-      throw new SerializationError('cannot decode cached bytes as MessagePack', { cause: error });
-    }
+    return this.deserializeFrom(data, 0);
   }
 
   /**

@@ -121,14 +121,11 @@ const OWNED_CONNECTION_DEFAULTS: RedisOptions = {
  * offline queue, in-flight commands failed at once when it drops.
  */
 const MIRROR_CONNECTION: RedisOptions = {
+  ...OWNED_CONNECTION_DEFAULTS,
   protocol: 3,
   lazyConnect: true,
   autoResubscribe: false,
-  enableOfflineQueue: false,
   enableAutoPipelining: false,
-  maxRetriesPerRequest: 0,
-  autoResendUnfulfilledCommands: false,
-  retryStrategy: reconnectDelay,
 };
 
 /**
@@ -288,7 +285,7 @@ export class RedisStore implements CacheStore {
    * connection is set up, while it is down, on a Cluster, and with `trackVersions: false`.
    */
   get versionsTracked(): boolean {
-    return this.mirror?.live ?? false;
+    return this.mirror?.reader !== undefined;
   }
 
   /** Operations waiting for Redis right now (bounded: the breaker stops new ones while Redis is unreachable). */

@@ -58,7 +58,8 @@ export class VersionMirror {
   private readonly tracked = new Set<string>();
   private connection: Redis | undefined;
   private opened = false;
-  private live_ = false;
+  /** The connection is up, speaks RESP3 and hears announcements (reads may go on it). */
+  private live = false;
   private epoch_ = 0;
   private off = false;
 
@@ -68,14 +69,9 @@ export class VersionMirror {
     this.prefixBytes = Buffer.byteLength(options.keyPrefix);
   }
 
-  /** Whether the connection is up and hearing announcements (reads then go on it). */
-  get live(): boolean {
-    return this.live_;
-  }
-
   /** The connection reads go on while the mirror is live (and the connection ready), else undefined. */
   get reader(): Redis | undefined {
-    return this.live_ && this.connection!.status === 'ready' ? this.connection : undefined;
+    return this.live && this.connection!.status === 'ready' ? this.connection : undefined;
   }
 
   /** Changes whenever a copy may have become wrong; a read copies its counters only if it is unchanged. */
@@ -88,7 +84,7 @@ export class VersionMirror {
    * recent (the caller then reads them and hands them to {@link learn})
    */
   lookup(keys: readonly string[]): readonly number[] | undefined {
-    if (!this.live_) return undefined;
+    if (!this.live) return undefined;
     if (keys.length === 1) return this.copies.get(keys[0]!);
     const values = new Array<number>(keys.length);
     for (let i = 0; i < keys.length; i++) {
@@ -104,7 +100,7 @@ export class VersionMirror {
     if (this.off) return;
     let covered = true;
     for (const key of keys) covered = this.track(key) && covered;
-    if (!covered || !this.live_ || epoch !== this.epoch_) return;
+    if (!covered || !this.live || epoch !== this.epoch_) return;
     if (this.copies.size + keys.length > MAX_COPIES) this.copies.clear();
     for (let i = 0; i < keys.length; i++) this.copies.set(keys[i]!, [values[i]!]);
   }
@@ -141,7 +137,7 @@ export class VersionMirror {
     if (this.wanted.has(scope)) return false;
     this.wanted.add(scope);
     if (!this.opened) this.open();
-    else if (this.live_) this.requestTracking(this.connection!, [scope]);
+    else if (this.live) this.requestTracking(this.connection!, [scope]);
     return false;
   }
 
@@ -180,7 +176,7 @@ export class VersionMirror {
     this.copies.clear();
     this.tracked.clear();
     this.epoch_++;
-    this.live_ = true;
+    this.live = true;
     this.ageTimer ??= setInterval(this.dropAll, MIRROR_MAX_AGE_MS);
     this.ageTimer.unref?.();
     if (this.wanted.size) this.requestTracking(connection, [...this.wanted]);
@@ -192,7 +188,7 @@ export class VersionMirror {
     for (const scope of scopes) for (const marker of VERSION_KEY_MARKERS) prefixes.push('PREFIX', `${this.options.keyPrefix}${scope}${marker}`);
     connection.call('CLIENT', 'TRACKING', 'ON', 'BCAST', ...prefixes).then(
       () => {
-        if (this.connection !== connection || !this.live_) return; // lost meanwhile; the next 'ready' asks again
+        if (this.connection !== connection || !this.live) return; // lost meanwhile; the next 'ready' asks again
         for (const scope of scopes) this.tracked.add(scope);
         // A read that ran before this reply was not covered: it must not copy.
         this.epoch_++;
@@ -217,7 +213,7 @@ export class VersionMirror {
   }
 
   private down(): void {
-    this.live_ = false;
+    this.live = false;
     this.tracked.clear();
     this.epoch_++;
     this.copies.clear();
