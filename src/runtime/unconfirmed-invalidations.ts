@@ -1,5 +1,5 @@
 import type { CacheStore } from '../stores/store.js';
-import { newGeneration } from './generation.js';
+import { writeTombstone } from './tombstones.js';
 
 /**
  * Invalidations that a store failed to take (it was down or timed out). Until a retry gets
@@ -47,7 +47,7 @@ export class UnconfirmedInvalidations {
   /** Tries every waiting invalidation once; the ones that get through are forgotten. */
   async retry(): Promise<void> {
     const keyJobs = [...this.keys].map(async ([key, store]) => {
-      await store.write(key, { g: newGeneration(), d: 1 }, this.leaseMs);
+      await writeTombstone(store, key, this.leaseMs);
       if (this.keys.get(key) === store) this.keys.delete(key);
     });
     const versionJobs = [...this.versions].map(async ([key, store]) => {

@@ -169,10 +169,12 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     expect(runtime.writeBehind?.size).toBe(1);
     expect(runtime.writeBehind?.pending(`${prefix}:Repo.save:b`)).toBeUndefined();
     expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 1 });
-    // the queued write still reaches the method; its ack fails and is reported, never thrown
+    // the queued write still reaches the method; the release of its cache entry and its ack fail
+    // and are reported (both retried), never thrown
     await runtime.flush();
     expect(rows.get('a')).toBe(1);
     expect(reported.map((r) => [(r.error as Error).message, (r.error as { code: string }).code, r.context])).toEqual([
+      ["redis: Stream isn't writeable and enableOfflineQueue options is false", 'E_STORE', { operation: 'invalidate', method: 'Repo.save', key: `${prefix}:Repo.save:a` }],
       ['write-behind journal: ack of 1 entries failed (kept for a retry)', 'E_STORE', { operation: 'journal-ack', method: 'Repo.save', key: undefined }],
     ]);
   });
