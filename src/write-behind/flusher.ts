@@ -430,6 +430,9 @@ export class WriteBehindFlusher implements JournalHost {
   /** Runs the method for a unit. Never throws: every outcome is handled here. */
   private async run(unit: WriteUnit): Promise<void> {
     const { items } = unit;
+    // runtime replacement (configureCache): the replaced runtime's queued writes run first
+    const predecessor = this.s.runtime.predecessorDone;
+    if (predecessor !== undefined) await predecessor;
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;

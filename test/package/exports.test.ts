@@ -15,8 +15,8 @@ const expected = 'configureCache:function,getCacheRuntime:function,MemoryStore:f
 
 describe('the built package', () => {
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist', 'index.js'))) {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+    if (!existsSync(join(root, 'dist', 'index.cjs')) || !existsSync(join(root, 'dist', 'index.mjs'))) {
+      execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root });
     }
   }, 120_000);
 
