@@ -447,6 +447,9 @@ export class WriteBehindFlusher implements JournalHost {
       for (const item of items) if (item.running === running) item.running = undefined;
       endRun();
     };
+    // runtime replacement (configureCache): the replaced runtime's queued writes run first
+    const predecessor = this.s.runtime.predecessorDone;
+    if (predecessor !== undefined) await predecessor;
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;

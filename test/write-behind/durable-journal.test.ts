@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   Cacheable, configureCache, errors, ManualScheduler, MemoryStore, MsgpackSerializer, recoverWriteBehind, RedisStore, TieredStore, WriteBehind,
-  type CacheRuntime, type ErrorContext,
+  type CacheRuntime, type ErrorContext, type WriteBehindRegistry,
 } from '../../src/index.js';
 
 const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,21 +26,33 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     clients.push(c);
     return c;
   };
-  /** A runtime of its own (another "process"), sharing Redis and the prefix. */
+  /**
+   * A runtime of its own (another "process"), sharing Redis and the prefix. The runtime it
+   * replaces stands for a process that lives on or died: its queue is detached first, so the
+   * replacement does not flush it (configureCache would), and closed only after the test.
+   */
   const runtimeOn = (c: Redis) => {
+    const previous = runtimes.at(-1);
+    if (previous?.writeBehind !== undefined) {
+      detached.push(previous.writeBehind);
+      previous.writeBehind = undefined;
+    }
     const r = configureCache({ store: new RedisStore({ client: c }), prefix, onError: (error, context) => reported.push({ error, context }) });
     runtimes.push(r);
     return r;
   };
+  let detached: WriteBehindRegistry[];
 
   beforeEach(() => {
     clients = [];
     runtimes = [];
+    detached = [];
     reported = [];
     prefix = `wb-${randomBytes(4).toString('hex')}`;
   });
   afterEach(async () => {
     for (const r of runtimes) await r.close().catch(() => undefined);
+    for (const registry of detached) await registry.close().catch(() => undefined);
     for (const c of clients) c.disconnect();
   });
 
