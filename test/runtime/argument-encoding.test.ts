@@ -155,6 +155,52 @@ describe('default keys never collide (stable encoding)', () => {
     );
   });
 
+  /** Values that look alike (some are equal, most are not), to be put at the same place of a random structure. */
+  const lookalikes: Array<[unknown, unknown]> = [
+    [0, -0], [NaN, NaN], [1, '1'], [1, 1n], [1, 1.0000000000000002], [null, undefined], [null, 'null'], [undefined, 'undefined'],
+    [[, 1], [undefined, 1]], [[, 1], [1]], [[], [,]], [true, 'true'], ['', []], ['a:b', ['a', 'b']], ['a,b', ['a', 'b']], // eslint-disable-line no-sparse-arrays
+    [['a', 'b'], [['a', 'b']]], [[], {}], [{}, new Map()], [[], new Set()],
+    [new Date(0), new Date(0)], [new Date(0), new Date(0).toISOString()], [new Date(0), 0], [new Date(NaN), new Date(NaN)], [new Date(NaN), 'Date(NaN)'],
+    [new URL('https://a.example/'), new URL('https://A.EXAMPLE')], [new URL('https://a.example/'), 'https://a.example/'], [new URL('https://a.example/a'), new URL('https://a.example/b')],
+    [Buffer.from([1]), new Uint8Array([1])], [new Uint8Array([1]), new Int8Array([1])], [new Uint8Array([1]), new DataView(new Uint8Array([1]).buffer)],
+    [new Uint8Array([1]).buffer, new Uint8Array([1])], [Buffer.from([1]), Buffer.from([1])], [Buffer.from([1]), Buffer.from([2])], [Buffer.from([]), ''],
+    [/a/g, /a/], [/a/, /a/], [/a/, 'a'], [/a/, '/a/'], [Object('a'), 'a'], [Object(1), 1],
+    [new Point(1, 2), new Vec(1, 2)], [new Point(1, 2), { x: 1, y: 2 }], [new Point(1, 2), new Point(1, 2)], [new Point(1, 2), new Point(2, 1)],
+    [new Map([['a', 1]]), { a: 1 }], [new Map([['a', 1]]), [['a', 1]]], [new Map([['a', 1], ['b', 2]]), new Map([['b', 2], ['a', 1]])], [new Map([[1, 'a']]), new Map([['1', 'a']])],
+    [new Set([1]), [1]], [new Set([1, 2]), new Set([2, 1])], [new Set([{ a: 1 }]), new Set([{ a: 1 }])],
+    [new Money('1'), '1'], [new Money('1'), new Money('1')], [new Money('1'), { toJSON: () => '1' }], [{ a: 1, b: 2 }, { b: 2, a: 1 }], [{ a: undefined }, {}],
+  ];
+
+  type Context = (leaf: unknown) => unknown;
+  /** A random structure with one slot: a leaf put there sits inside arrays, objects, Map keys and values, Sets and class instances. */
+  const context: fc.Arbitrary<Context> = fc.letrec((tie) => ({
+    ctx: fc.oneof(
+      { depthSize: 'small' },
+      fc.constant<Context>((leaf) => leaf),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, fc.array(value, { maxLength: 2 }), fc.nat(2)).map(([c, others, at]): Context => (leaf) => {
+        const items = [...others];
+        items.splice(at, 0, c(leaf));
+        return items;
+      }),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, value).map(([c, other]): Context => (leaf) => ({ slot: c(leaf), other })),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, value).map(([c, other]): Context => (leaf) => new Map([['slot', c(leaf)], ['other', other]])),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, value).map(([c, other]): Context => (leaf) => new Map([[c(leaf), 1], [other, 2]])),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, value).map(([c, other]): Context => (leaf) => new Set([c(leaf), other])),
+      fc.tuple(tie('ctx') as fc.Arbitrary<Context>, value).map(([c, other]): Context => (leaf) => new Point(c(leaf), other)),
+    ),
+  })).ctx as fc.Arbitrary<Context>;
+
+  it('keeps look-alike values apart (and equal ones together) wherever they sit in the arguments (property)', () => {
+    fc.assert(
+      fc.property(context, fc.array(value, { maxLength: 2 }), fc.constantFrom(...lookalikes), (ctx, others, [x, y]) => {
+        const a = [...others, ctx(x)];
+        const b = [...others, ctx(y)];
+        expect(encodeArgs(a) === encodeArgs(b)).toBe(userEqual(a, b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('encodes URL by href, Date by time, typed arrays by type and bytes, toJSON() objects by class and JSON', () => {
     expect(encodeArgs([new URL('https://A.example')])).toBe('URL("https://a.example/")');
     expect(encodeArgs([new URL('https://a.example/x')])).not.toBe(encodeArgs([new URL('https://a.example/y')]));
