@@ -6,7 +6,7 @@ import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment, VERSION_KEY_MARKERS } from '../runtime/keys.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
@@ -518,7 +518,7 @@ export class RedisStore implements CacheStore {
 
   /**
    * Deletes every entry, lock and version counter under the runtime prefix (see `scope`):
-   * keys matching `prefix:*`, `prefix#n:*` and `prefix#t:*`, found with `SCAN` (on every master
+   * keys matching `prefix:*`, `prefix#n:*`, `prefix#t:*` and `prefix#l:*`, found with `SCAN` (on every master
    * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
    */
   async clear(): Promise<void> {
@@ -529,7 +529,7 @@ export class RedisStore implements CacheStore {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
       const prefixBytes = Buffer.byteLength(clientPrefix);
       for (const scope of scopes) {
-        for (const suffix of [':', ...VERSION_KEY_MARKERS]) {
+        for (const suffix of [':', ...VERSION_KEY_MARKERS, LOCK_KEY_MARKER]) {
           const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
           let cursor = '0';
           do {
