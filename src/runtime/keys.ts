@@ -68,6 +68,21 @@ export function namespaceVersionKey(prefix: string, namespace: string): string {
   return `${escapeSegment(prefix)}${NAMESPACE_VERSION}${escapeSegment(namespace)}`;
 }
 
+/**
+ * The counter that versions the namespace of an entry key (`prefix:namespace:key` or
+ * `prefix:namespace#hash`): bumping it invalidates that entry with the rest of its namespace.
+ * The escaped prefix and namespace contain no `:` nor `#`, so the first `:` and the next `:`
+ * or `#` bound them. @returns undefined for a key that is not an entry key
+ */
+export function namespaceVersionKeyOf(entryKey: string): string | undefined {
+  const start = entryKey.indexOf(':');
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < entryKey.length && entryKey[end] !== ':' && entryKey[end] !== '#') end++;
+  if (end === entryKey.length) return undefined;
+  return `${entryKey.slice(0, start)}${NAMESPACE_VERSION}${entryKey.slice(start + 1, end)}`;
+}
+
 /** The counter that versions a tag. */
 export function tagVersionKey(prefix: string, tag: string): string {
   return `${escapeSegment(prefix)}${TAG_VERSION}${tag}`;
