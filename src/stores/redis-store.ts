@@ -6,7 +6,7 @@ import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment, VERSION_KEY_MARKERS } from '../runtime/keys.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
@@ -115,6 +115,25 @@ for i = 1, #f, 3 do
 end
 return #f / 3`);
 const RELEASE = new LuaScript(RELEASE_SCRIPT);
+/**
+ * Creates each missing counter KEYS[i] at its random base ARGV[i] (`SET NX`: a counter that
+ * exists keeps its value) and returns every counter's value.
+ */
+const START_COUNTERS = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('GET', k)
+end
+return out`);
+/** Increments each counter KEYS[i], creating a missing one at its random base ARGV[i] first. */
+const BUMP = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('INCR', k)
+end
+return out`);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
@@ -323,8 +342,12 @@ export class RedisStore implements CacheStore {
       const c = this.cmd;
       return this.exec(
         () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
-        (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
-      );
+        (all): RedisReadResult | Promise<RedisReadResult> => {
+          const counters = all.slice(1);
+          if (counters.includes(null)) return this.startCounters(versionKeys, counters).then((v) => this.toReadResult(key, all[0]!, v));
+          return this.toReadResult(key, all[0]!, counters.map(parseCounter));
+        },
+      ) as Promise<RedisReadResult>;
     }
     const mirror = this.mirror;
     const reader = mirror?.reader;
@@ -359,16 +382,40 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [key, ...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): RedisReadResult | Promise<RedisReadResult> => {
         const versions = new Array<number>(versionKeys.length);
-        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+        let missing = false;
+        for (let i = 0; i < versions.length; i++) {
+          const data = all[i + 1]!;
+          if (data === null) missing = true;
+          else versions[i] = parseCounter(data);
+        }
+        if (missing) return this.startCounters(versionKeys, all.slice(1)).then((started) => this.toReadResult(key, all[0]!, started, guess));
         mirror?.learn(versionKeys, versions, epoch);
         return this.toReadResult(key, all[0]!, versions, guess);
       },
       mirror?.reader,
     );
     guess = this.guessWhileSent(key);
-    return read;
+    return read as Promise<RedisReadResult>;
+  }
+
+  /**
+   * Values for counters a read found missing (`read[i]` null): never bumped, deleted, or
+   * evicted by Redis. A missing counter must not read as any value it had before (entries
+   * written under that value would be fresh again), so it is created at a random base (see
+   * {@link counterBase}) by a script that leaves a counter another instance created meanwhile.
+   */
+  private startCounters(versionKeys: readonly string[], read: ReadonlyArray<Buffer | null>): Promise<number[]> {
+    const missing: string[] = [];
+    for (let i = 0; i < versionKeys.length; i++) if (read[i] === null) missing.push(versionKeys[i]!);
+    const send = this.isCluster
+      ? () => Promise.all(missing.map((k) => START_COUNTERS.run(this.scripts, [k], [String(counterBase())]).then((r) => (r as Buffer[])[0]!)))
+      : () => START_COUNTERS.run(this.scripts, missing, missing.map(() => String(counterBase()))) as Promise<Buffer[]>;
+    return this.exec(send, (values: Buffer[]) => {
+      let at = 0;
+      return versionKeys.map((_, i) => (read[i] === null ? parseCounter(values[at++]!) : parseCounter(read[i]!)));
+    });
   }
 
   /**
@@ -386,7 +433,10 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     if (this.isCluster) {
       const c = this.cmd;
-      return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
+      return this.exec(
+        () => Promise.all(versionKeys.map((k) => c.getBuffer(k))),
+        (all): readonly number[] | Promise<readonly number[]> => (all.includes(null) ? this.startCounters(versionKeys, all) : all.map(parseCounter)),
+      ) as Promise<readonly number[]>;
     }
     // Always asked of Redis (copies are trusted only by a read of an entry: its reply settles
     // what the copies held when Redis ran it). On the mirror's connection, they are copied.
@@ -399,13 +449,14 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): readonly number[] | Promise<readonly number[]> => {
+        if (all.includes(null)) return this.startCounters(versionKeys, all);
         const versions = all.map(parseCounter);
         mirror?.learn(versionKeys, versions, epoch);
         return versions;
       },
       mirror?.reader,
-    );
+    ) as Promise<readonly number[]>;
     if (this.burst !== undefined && versionKeys.length === 1) this.burstVersionReads.set(versionKeys[0]!, read);
     return read;
   }
@@ -460,10 +511,15 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     for (const key of versionKeys) this.noteKey(key);
     this.mirror?.forget(versionKeys);
-    const c = this.cmd;
-    if (versionKeys.length === 1) return this.exec(() => c.incr(versionKeys[0]!), (n) => [n]);
-    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.incr(k))));
-    return this.exec(() => c.pipeline(versionKeys.map((k) => ['incr', k])).exec(), pipelineResults as (r: unknown) => number[]);
+    const scripts = this.scripts;
+    // One script per key on a Cluster (the keys may live in different hash slots).
+    if (this.isCluster) {
+      return this.exec(() => Promise.all(versionKeys.map((k) => BUMP.run(scripts, [k], [String(counterBase())]).then((r) => (r as number[])[0]!))));
+    }
+    return this.exec(
+      () => BUMP.run(scripts, versionKeys, versionKeys.map(() => String(counterBase()))),
+      (values) => values as number[],
+    );
   }
 
   acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
@@ -490,7 +546,7 @@ export class RedisStore implements CacheStore {
 
   /**
    * Deletes every entry, lock and version counter under the runtime prefix (see `scope`):
-   * keys matching `prefix:*`, `prefix#n:*` and `prefix#t:*`, found with `SCAN` (on every master
+   * keys matching `prefix:*`, `prefix#n:*`, `prefix#t:*` and `prefix#l:*`, found with `SCAN` (on every master
    * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
    */
   async clear(): Promise<void> {
@@ -501,7 +557,7 @@ export class RedisStore implements CacheStore {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
       const prefixBytes = Buffer.byteLength(clientPrefix);
       for (const scope of scopes) {
-        for (const suffix of [':', ...VERSION_KEY_MARKERS]) {
+        for (const suffix of [':', ...VERSION_KEY_MARKERS, LOCK_KEY_MARKER]) {
           const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
           let cursor = '0';
           do {
@@ -762,6 +818,15 @@ export class RedisStore implements CacheStore {
     this.lastScope = key.slice(0, end);
     this.seenScopes.add(this.lastScope);
   }
+}
+
+/**
+ * Where a counter starts when it is created (first read or bump, or after Redis lost it): a
+ * random integer in [2^51, 2^52), so a counter that starts again never repeats a value it had
+ * before (the chance is the number of its bumps in 2^51), and 2^52 bumps fit below 2^53.
+ */
+export function counterBase(): number {
+  return 0x8000000000000 + Math.floor(Math.random() * 0x8000000000000);
 }
 
 /** Parses a counter value (ASCII digits) read as bytes; 0 when absent. */

@@ -44,7 +44,12 @@ export function pendingWriterOf(g: number): number {
 
 /** What {@link CacheStore.read} returns. */
 export interface ReadResult {
-  /** The entry under the key, or undefined when there is none (or it expired). */
+  /**
+   * The entry under the key, or undefined when there is none (or it expired). A MemoryStore
+   * answers a key that lost its record without a write (evicted, expired, deleted, too big,
+   * cleared) with a tombstone (`d: 1`) whose generation a lease must expect, so a miss that
+   * read before cannot populate it (see `absent-generations.ts`).
+   */
   entry: StoredEntry | undefined;
   /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
   versions: readonly number[];
@@ -77,7 +82,8 @@ export interface CacheStore {
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
 
   /**
-   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no entry).
+   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no
+   * entry): pass the generation of the entry {@link read} returned, tombstones included.
    * @returns true if the entry was written, false if the key changed since the lease was taken.
    */
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;
