@@ -3,6 +3,7 @@ import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
+import { checkKnownOptions } from '../known-options.js';
 import { coarseClock } from './coarse-clock.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
@@ -26,6 +27,8 @@ export interface MemoryStoreOptions {
   name?: string;
 }
 
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name'];
+
 interface MemoryRecord {
   entry: StoredEntry;
   /** Absolute expiry time (clock ms), 0 for none. */
@@ -47,23 +50,24 @@ export class MemoryStore implements CacheStore {
   private hooks: StoreHooks = {};
 
   constructor(options: MemoryStoreOptions = {}) {
+    options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new TypeError(`maxEntries: expected an integer >= 1; got ${quote(options.maxEntries)}`);
+      throw new TypeError(`MemoryStore: maxEntries must be an integer >= 1; got ${quote(options.maxEntries)}`);
     }
     const maxBytes = options.maxBytes ?? Infinity;
     if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
-      throw new TypeError(`maxBytes: expected an integer >= 1; got ${quote(options.maxBytes)}`);
+      throw new TypeError(`MemoryStore: maxBytes must be an integer >= 1; got ${quote(options.maxBytes)}`);
     }
     const policy = options.policy ?? 'lru';
     if (!EVICTION_POLICIES.includes(policy)) {
-      throw new TypeError(`policy: expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
+      throw new TypeError(`MemoryStore: policy must be one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
     }
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf: expected a function; got ${quote(options.sizeOf)}`);
+      throw new TypeError(`MemoryStore: sizeOf must be a function; got ${quote(options.sizeOf)}`);
     }
     if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-      throw new TypeError(`clock: expected an object with a now() method; got ${quote(options.clock)}`);
+      throw new TypeError(`MemoryStore: clock must be an object with a now() method; got ${quote(options.clock)}`);
     }
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
