@@ -4,6 +4,7 @@ import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-m
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
+import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
@@ -25,9 +26,15 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** A name for stats and errors. @default 'memory' */
   name?: string;
+  /**
+   * Deep-copy values when they are written and on every read, so no two callers share (or
+   * mutate) one cached object; class instances keep their class. Without it a hit returns the
+   * very object the miss returned, to every caller. @default false
+   */
+  copyOnRead?: boolean;
 }
 
-const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name'];
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
 
 interface MemoryRecord {
   entry: StoredEntry;
@@ -48,6 +55,8 @@ export class MemoryStore implements CacheStore {
   private readonly clock: Clock;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
   private hooks: StoreHooks = {};
+  /** Whether values are copied on write and read (`copyOnRead`). */
+  private readonly copyOnRead: boolean;
 
   constructor(options: MemoryStoreOptions = {}) {
     options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
@@ -69,6 +78,10 @@ export class MemoryStore implements CacheStore {
     if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
       throw new TypeError(`MemoryStore: clock must be an object with a now() method; got ${quote(options.clock)}`);
     }
+    if (options.copyOnRead !== undefined && typeof options.copyOnRead !== 'boolean') {
+      throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
+    }
+    this.copyOnRead = options.copyOnRead === true;
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
@@ -91,7 +104,8 @@ export class MemoryStore implements CacheStore {
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
     const n = versionKeys.length;
     const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
-    return { entry: this.live(key)?.entry, versions };
+    const entry = this.live(key)?.entry;
+    return { entry: this.copyOnRead && entry !== undefined && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -104,6 +118,7 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous {@link write}. */
   writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
     this.records.set(key, { entry, expiresAt }, size);
