@@ -25,9 +25,9 @@ export interface DeadLetter {
 }
 
 /** Options of {@link WriteBehind}. */
-export interface WriteBehindOptions {
+export interface WriteBehindOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable). @default a stable encoding of all arguments */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /**
@@ -111,7 +111,7 @@ const OPTIONS = [
  * flusher, with retries, backpressure and, with `durable: true`, a Redis Stream journal
  * that survives a crash. The method must be idempotent (an upsert): delivery is at least once.
  */
-export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
+export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOptions<A>): DualMethodDecorator<A> {
   const d = 'WriteBehind';
   const o = checkOptionNames(d, options, OPTIONS);
   checkKeyOption(d, o.key);
@@ -121,14 +121,14 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
   checkNumber(d, 'valueArg', o.valueArg, 0, Infinity, true);
   checkFunction(d, 'merge', o.merge);
   if (o.batch !== undefined) {
-    const batch = checkOptionNames(d, o.batch, ['size', 'intervalMs']);
+    const batch = checkOptionNames(d, o.batch, ['size', 'intervalMs'], 'batch');
     checkNumber(d, 'batch.size', batch.size, 1, Infinity, true);
     checkDuration(d, 'batch.intervalMs', batch.intervalMs);
   }
   checkName(d, 'batchWith', o.batchWith);
   checkNumber(d, 'concurrency', o.concurrency, 1, Infinity, true);
   if (o.retry !== undefined) {
-    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs']);
+    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs'], 'retry');
     checkNumber(d, 'retry.attempts', retry.attempts, 1, Infinity, true);
     checkDuration(d, 'retry.backoffMs', retry.backoffMs);
     checkDuration(d, 'retry.maxBackoffMs', retry.maxBackoffMs);
@@ -138,7 +138,7 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
   checkChoice(d, 'backpressure', o.backpressure, ['wait', 'flush', 'reject']);
   checkBoolean(d, 'durable', o.durable);
   if (o.journal !== undefined) {
-    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs']);
+    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs'], 'journal');
     checkName(d, 'journal.stream', journal.stream);
     checkName(d, 'journal.group', journal.group);
     if (checkDuration(d, 'journal.claimIdleMs', journal.claimIdleMs) === 0) {
@@ -169,7 +169,7 @@ function checkDrainOnSignal(d: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`@${d}: drainOnSignal must be a boolean or { signals, timeoutMs }; got ${quote(value)}`);
   }
-  const o = checkOptionNames(d, value, ['signals', 'timeoutMs']);
+  const o = checkOptionNames(d, value, ['signals', 'timeoutMs'], 'drainOnSignal');
   if (o.signals !== undefined && (!Array.isArray(o.signals) || o.signals.length === 0 || !o.signals.every((s) => typeof s === 'string' && /^SIG[A-Z0-9]+$/.test(s)))) {
     throw new TypeError(`@${d}: drainOnSignal.signals must be a non-empty array of signal names like 'SIGTERM'; got ${quote(o.signals)}`);
   }

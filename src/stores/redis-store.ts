@@ -267,7 +267,8 @@ export class RedisStore implements CacheStore {
     this.deadlines = new OperationDeadlines(timeoutMs);
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
-    this.breaker = new CircuitBreaker({
+    if (typeof options.breaker === 'object') checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+    this.breaker = newBreaker({
       ...breakerOptions,
       onStateChange: (state, cause) => {
         if (state === 'open') {
@@ -861,4 +862,13 @@ function pxOf(ttlMs: number): number {
 /** Escapes glob metacharacters for `SCAN MATCH`. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** A circuit breaker whose option errors start with `RedisStore:` like the store's own. */
+function newBreaker(options: ConstructorParameters<typeof CircuitBreaker>[0]): CircuitBreaker {
+  try {
+    return new CircuitBreaker(options);
+  } catch (error) {
+    throw error instanceof TypeError ? new TypeError(`RedisStore: ${error.message}`, { cause: error }) : error;
+  }
 }
