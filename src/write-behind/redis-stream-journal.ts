@@ -405,6 +405,8 @@ export class RedisStreamJournal {
   }
 
   private lateAppend(reply: [Buffer, Buffer[]], batch: readonly PendingAppend[], replaced: readonly string[]): void {
+    // closed meanwhile: the entries stay in Redis under this (now dead) consumer, and another process replays them
+    if (this.closed) return;
     try {
       const ids = this.takeAppended(reply, replaced);
       if (batch.some((a) => a.replaces !== undefined)) return; // a compaction: the entries it replaced are gone, the item keeps its own ids
