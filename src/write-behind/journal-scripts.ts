@@ -220,13 +220,15 @@ return removed
 `);
 
 /**
- * Takes (or extends, if already ours) the recovery lease: one process at a time claims idle
- * entries, so two claimers never replay old and new writes of one key side by side.
- * KEYS: lock. ARGV: owner, ttlMs. Returns 1 if held.
+ * Takes (or extends, if already ours) the recovery lease: one process at a time claims
+ * entries, so two claimers never replay old and new writes of one key side by side. A lease
+ * held by ARGV[3] (a holder the caller found dead) is taken over.
+ * KEYS: lock, alive hash. ARGV: owner, ttlMs, dead holder ('' for none). Returns 1 if held, else
+ * { holder, holder's liveness (server time, '0' if none), server time }.
  */
 export const ACQUIRE_LEASE_SCRIPT = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
-if not cur then
+if not cur or cur == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -234,7 +236,8 @@ if cur == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-return 0
+local t = redis.call('TIME')
+return { cur, redis.call('HGET', KEYS[2], cur) or '0', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) }
 `);
 
 /** Releases the recovery lease if it is still ours. KEYS: lock. ARGV: owner. */

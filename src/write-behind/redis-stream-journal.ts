@@ -466,9 +466,7 @@ export class RedisStreamJournal {
     if (this.claimsStopped || this.o.host.room() <= 0) return 0;
     const { stream, group, claimIdleMs } = this.o;
     const run = this.o.commands.run.bind(this.o.commands);
-    const held = await run('take the recovery lease', (c) => ACQUIRE_LEASE_SCRIPT.run(c, [this.leaseKey], [this.consumer, Math.max(1, Math.round(claimIdleMs))]));
-    if (Number(held) !== 1) return 0;
-    this.leaseHeld = true;
+    if (!(await this.takeLease())) return 0;
     let total = await this.takeOverDead(pass);
     let cursor = '0-0';
     for (;;) {
@@ -540,6 +538,24 @@ export class RedisStreamJournal {
     return entries;
   }
 
+  /**
+   * Takes (or extends) the recovery lease, for `leaseMs`; a lease whose holder is dead (a
+   * process killed in the middle of a pass) is taken over at once rather than waited out.
+   * @returns whether this process holds it
+   */
+  private async takeLease(): Promise<boolean> {
+    const ttl = Math.max(1, Math.round(this.o.leaseMs));
+    const acquire = (deadHolder: string) =>
+      this.o.commands.run('take the recovery lease', (c) => ACQUIRE_LEASE_SCRIPT.run(c, [this.leaseKey, this.aliveKey], [this.consumer, ttl, deadHolder]));
+    let reply = await acquire('');
+    if (Array.isArray(reply)) {
+      const [holder, aliveUntil, now] = (reply as Buffer[]).map(String) as [string, string, string];
+      if (isDeadConsumer(holder, Number(aliveUntil), Number(now), this.o.leaseMs)) reply = await acquire(holder);
+    }
+    this.leaseHeld = Number(reply) === 1;
+    return this.leaseHeld;
+  }
+
   private isBeingAcknowledged(id: string): boolean {
     return this.retryAcks.has(id) || this.ackInFlight.has(id) || this.ackBuffer.some((a) => a.id === id);
   }
@@ -602,17 +618,16 @@ export class RedisStreamJournal {
     );
   }
 
+  /** Records this process alive for `leaseMs`, and extends the recovery lease while it replays. */
   private async refreshAlive(): Promise<void> {
     await this.o.commands.run('refresh liveness', (c) => ALIVE_SCRIPT.run(c, [this.aliveKey], [this.consumer, Math.max(1, Math.round(this.o.leaseMs))]));
+    if (this.leaseHeld && !this.recovering) await this.takeLease();
   }
 
   private async heartbeat(): Promise<void> {
     const run = this.o.commands.run.bind(this.o.commands);
     if (this.retryAcks.size) await this.sendAcks();
     if (this.heldEntries > 0) await run('refresh held entries', (c) => HEARTBEAT_SCRIPT.run(c, [this.o.stream], [this.o.group, this.consumer]));
-    if (this.leaseHeld) {
-      await run('extend the recovery lease', (c) => ACQUIRE_LEASE_SCRIPT.run(c, [this.leaseKey], [this.consumer, Math.max(1, Math.round(this.o.claimIdleMs))]));
-    }
   }
 }
 
