@@ -4,6 +4,7 @@ import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-m
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
 import { coarseClock } from './coarse-clock.js';
+import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
@@ -15,7 +16,11 @@ export interface Clock {
 export interface MemoryStoreOptions {
   /** Most entries held; the policy evicts beyond it. @default 10_000 */
   maxEntries?: number;
-  /** Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. @default Infinity */
+  /**
+   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
+   * than this on its own is not cached (the key's older entry goes too): reported once as a
+   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
+   */
   maxBytes?: number;
   /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
   policy?: EvictionPolicy;
@@ -49,6 +54,8 @@ export class MemoryStore implements CacheStore {
   /** What keys without a record read as (see `absent-generations.ts`). */
   private readonly absent: AbsentGenerations;
   private hooks: StoreHooks = {};
+  /** Values not cached because they were bigger than `maxBytes` on their own. */
+  oversizedValues = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
@@ -108,17 +115,25 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
   }
 
-  /** Synchronous {@link write}. */
-  writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+  /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
+  writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
     if (size > this.maxBytes) {
       // Too big to hold: not stored, and the older entry goes (it would be stale).
       this.records.delete(key);
       this.absent.removed(key);
-      return;
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of about ${size} bytes under '${key}' is bigger than maxBytes (${this.maxBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return false;
     }
     this.records.set(key, { entry, expiresAt }, size);
+    return true;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -129,8 +144,7 @@ export class MemoryStore implements CacheStore {
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     const record = this.live(key);
     if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
-    this.writeSync(key, entry, ttlMs);
-    return Promise.resolve(true);
+    return Promise.resolve(this.writeSync(key, entry, ttlMs));
   }
 
   delete(keys: readonly string[]): Promise<number> {

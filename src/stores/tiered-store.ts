@@ -153,8 +153,9 @@ export class TieredStore implements CacheStore {
     this.touch(keys);
     const start = this.begin();
     try {
-      await this.l2.write(key, entry, ttlMs);
-      this.keepLocal(start, key, entry, ttlMs);
+      const stored = await this.l2.writeChecked(key, entry, ttlMs);
+      // too big for L2 (a tombstone went there instead): L1 keeps nothing either
+      this.keepLocal(start, key, stored ? entry : { g: entry.g, d: 1 }, ttlMs);
       // Reads of L2 still in flight may have read the entry this write replaced: none may fill L1.
       this.touch(keys);
     } catch (error) {

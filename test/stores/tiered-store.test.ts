@@ -301,7 +301,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     const entry: StoredEntry = { v: 'kept', g: 1 };
     await store.write(key('lw'), entry, 60_000);
     expect(store.readSync(key('lw'), [])!.entry).toBe(entry);
-    const failing = jest.spyOn(store.l2, 'write').mockRejectedValueOnce(new Error('redis write failed'));
+    const failing = jest.spyOn(store.l2, 'writeChecked').mockRejectedValueOnce(new Error('redis write failed'));
     await expect(store.write(key('lw'), { v: 'lost', g: 2 }, 60_000)).rejects.toThrow('redis write failed');
     failing.mockRestore();
     expect(store.readSync(key('lw'), [])).toBeUndefined();
