@@ -273,6 +273,42 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     }
   });
 
+  it("publishes again a message Redis did not take (the writer's connection killed at publish time): the other instance drops its copy once it is back", async () => {
+    /** A RedisStore whose connection is killed right after its next write went through, before the bus message. */
+    class KilledAfterWrite extends RedisStore {
+      killNext = false;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const stored = await super.writeChecked(key, entry, ttlMs);
+        if (this.killNext) {
+          this.killNext = false;
+          const admin = new Redis(redisUrl());
+          const port = (this.client as unknown as { stream: { localPort: number } }).stream.localPort;
+          await admin.client('KILL', 'ADDR', `127.0.0.1:${port}`);
+          await admin.quit();
+          await until(() => this.client.status !== 'ready', 'the writer sees its connection gone', 5_000, 1);
+        }
+        return stored;
+      }
+    }
+    const l2 = new KilledAfterWrite({ connection: redisUrl(), trackVersions: false });
+    const a = await open({ l2 });
+    const b = await open();
+    let received = nextMessage(b.store);
+    await a.store.write(key('p'), { v: 'v1', g: 1 }, 60_000);
+    await received;
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v1', g: 1 });
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // b's L1 copy
+    received = nextMessage(b.store);
+    l2.killNext = true;
+    await a.store.write(key('p'), { v: 'v2', g: 2 }, 60_000); // resolves: Redis has v2, the message is not out
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // stale until the retry
+    await until(() => b.store.readSync(key('p'), []) === undefined, "b drops its copy once a's retry got through", 10_000, 5);
+    expect(await received).toStrictEqual({ from: a.store.bus!.instanceId, keys: [key('p')] }); // a reconnected and published
+    expect(a.store.bus!.unsentMessages).toBe(0);
+    expect(a.errors).toHaveLength(1); // the failed publish, reported once
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
+  });
+
   it('works as a single instance with bus: false, and exposes the L2 client', async () => {
     const l2 = new RedisStore({ connection: redisUrl() });
     const store = new TieredStore({ l1: new MemoryStore(), l2, bus: false });
