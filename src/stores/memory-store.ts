@@ -41,6 +41,9 @@ interface MemoryRecord {
 /**
  * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
  * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
+ * cleared) reads as a tombstone of its absent generation, so a lease taken before the loss
+ * cannot populate it (see `absent-generations.ts`).
  */
 export class MemoryStore implements CacheStore {
   readonly name: string;

@@ -167,12 +167,16 @@ const MIRROR_CONNECTION: RedisOptions = {
  *   string value: a fixed header (generation, flags, expiry, versions; see
  *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
- *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` pipelined `INCR`s; locks
+ *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` one script of `INCR`s; locks
  *   `SET NX PX` and a compare-and-delete script; `clear` `SCAN` + `UNLINK` over the runtime
  *   prefix only (on every master of a Cluster), never `KEYS` or `FLUSHDB`.
  * - Every operation has a timeout (`timeoutMs`) and passes a circuit breaker. No command is
  *   ever put in ioredis's offline queue: while the connection is being (re)established an
  *   operation waits for it at most its timeout; while it is down, operations fail at once.
+ * - Version counters are opaque integers: a counter a read finds missing (never bumped,
+ *   deleted, evicted) is created at a random base ({@link counterBase}), so a lost counter
+ *   never reads as a value it had before, and entries written under it stay stale.
+ * - An entry bigger than `maxValueBytes` is not stored (see that option).
  * - Bytes under a key that do not decode are a miss, reported through the runtime's error
  *   hook as a `SerializationError`; decoded values never carry a polluted prototype.
  */
