@@ -233,6 +233,46 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect((await store.read(key('own'), [])).entry).toStrictEqual(next);
   });
 
+  it('does not let an L2 read that began while its own write was on the way, and read the older entry, fill L1 after the write resolved', async () => {
+    /** Holds its next write before sending it, and its next read after Redis answered. */
+    class SlowRedisStore extends RedisStore {
+      writeGate: Promise<void> | undefined;
+      readGate: Promise<void> | undefined;
+      onAnswered: (() => void) | undefined;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const gate = this.writeGate;
+        this.writeGate = undefined;
+        await gate;
+        return super.writeChecked(key, entry, ttlMs);
+      }
+      override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+        const result = await super.read(key, versionKeys);
+        const gate = this.readGate;
+        this.readGate = undefined;
+        this.onAnswered?.();
+        await gate;
+        return result;
+      }
+    }
+    const l2 = new SlowRedisStore({ connection: redisUrl() });
+    const { store } = await open({ l2 });
+    await l2.write(key('mid'), { v: 'old', g: 1 }, 60_000); // in Redis only: L1 has no copy
+    const writeGate = new Gate();
+    const readGate = new Gate();
+    l2.writeGate = writeGate.opened;
+    const write = store.write(key('mid'), { v: 'new', g: 2 }, 60_000); // begun, not sent yet
+    l2.readGate = readGate.opened;
+    const answered = new Promise<void>((resolve) => (l2.onAnswered = resolve));
+    const read = store.read(key('mid'), []); // begins after the write did; Redis answers 'old'
+    await answered;
+    writeGate.open();
+    await write;
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 });
+    readGate.open();
+    expect((await read).entry).toStrictEqual({ v: 'old', g: 1 }); // it began before the write resolved
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 }); // L1 kept the new entry
+  });
+
   it('never keeps an L1 copy longer than l1Ttl, nor longer than the entry lives in Redis', async () => {
     const { store, tick } = await open({ l1Ttl: 1_000 });
     await store.write(key('a'), { v: 'a', g: 1 }, 60_000);
