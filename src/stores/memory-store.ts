@@ -6,6 +6,7 @@ import { quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
+import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
@@ -17,7 +18,11 @@ export interface Clock {
 export interface MemoryStoreOptions {
   /** Most entries held; the policy evicts beyond it. @default 10_000 */
   maxEntries?: number;
-  /** Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. @default Infinity */
+  /**
+   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
+   * than this on its own is not cached (the key's older entry goes too): reported once as a
+   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
+   */
   maxBytes?: number;
   /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
   policy?: EvictionPolicy;
@@ -46,6 +51,9 @@ interface MemoryRecord {
 /**
  * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
  * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
+ * cleared) reads as a tombstone of its absent generation, so a lease taken before the loss
+ * cannot populate it (see `absent-generations.ts`).
  */
 export class MemoryStore implements CacheStore {
   readonly name: string;
@@ -61,6 +69,8 @@ export class MemoryStore implements CacheStore {
   private hooks: StoreHooks = {};
   /** Whether values are copied on write and read (`copyOnRead`). */
   private readonly copyOnRead: boolean;
+  /** Values not cached because they were bigger than `maxBytes` on their own. */
+  oversizedValues = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
@@ -127,8 +137,8 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
   }
 
-  /** Synchronous {@link write}. */
-  writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+  /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
+  writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
     if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
@@ -136,9 +146,17 @@ export class MemoryStore implements CacheStore {
       // Too big to hold: not stored, and the older entry goes (it would be stale).
       this.records.delete(key);
       this.absent.removed(key);
-      return;
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of about ${size} bytes under '${key}' is bigger than maxBytes (${this.maxBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return false;
     }
     this.records.set(key, { entry, expiresAt }, size);
+    return true;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -149,8 +167,7 @@ export class MemoryStore implements CacheStore {
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     const record = this.live(key);
     if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
-    this.writeSync(key, entry, ttlMs);
-    return Promise.resolve(true);
+    return Promise.resolve(this.writeSync(key, entry, ttlMs));
   }
 
   writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {

@@ -4,7 +4,7 @@ import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
-import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
+import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../errors.js';
 import { quote } from '../duration.js';
 import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
@@ -37,6 +37,15 @@ export interface RedisStoreOptions {
   serializer?: Serializer;
   /** Longest wait for any single Redis operation, in ms; a slower one fails with `StoreTimeoutError`. @default 500 */
   timeoutMs?: number;
+  /**
+   * Largest encoded entry stored, in bytes. A bigger value is not cached: a `write` stores a
+   * tombstone instead (no older value stays behind), a `writeIf` (a populate, a write-through)
+   * returns false; the first one is reported once as a `ValueTooLargeError`, every one counted
+   * in {@link RedisStore.oversizedValues}. The call still returns the method's value. Keep it
+   * below the server's `proto-max-bulk-len` (512 MB) and well within `timeoutMs` of transfer.
+   * @default 8_388_608 (8 MiB)
+   */
+  maxValueBytes?: number;
   /** Circuit breaker settings, or `false` to never fail fast. @default { failureThreshold: 5, cooldownMs: 1000 } */
   breaker?: CircuitBreakerOptions | false;
   /** A name for stats and errors. @default 'redis' */
@@ -139,7 +148,7 @@ const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
 /** The Redis command behind each batched read method. */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
-const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name', 'trackVersions'];
+const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'];
 
 /** Reconnect after 0.1 s, 0.2 s, ... at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(100 * times, 2000);
@@ -176,12 +185,16 @@ const MIRROR_CONNECTION: RedisOptions = {
  *   string value: a fixed header (generation, flags, expiry, versions; see
  *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
- *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` pipelined `INCR`s; locks
+ *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` one script of `INCR`s; locks
  *   `SET NX PX` and a compare-and-delete script; `clear` `SCAN` + `UNLINK` over the runtime
  *   prefix only (on every master of a Cluster), never `KEYS` or `FLUSHDB`.
  * - Every operation has a timeout (`timeoutMs`) and passes a circuit breaker. No command is
  *   ever put in ioredis's offline queue: while the connection is being (re)established an
  *   operation waits for it at most its timeout; while it is down, operations fail at once.
+ * - Version counters are opaque integers: a counter a read finds missing (never bumped,
+ *   deleted, evicted) is created at a random base ({@link counterBase}), so a lost counter
+ *   never reads as a value it had before, and entries written under it stay stale.
+ * - An entry bigger than `maxValueBytes` is not stored (see that option).
  * - Bytes under a key that do not decode are a miss, reported through the runtime's error
  *   hook as a `SerializationError`; decoded values never carry a polluted prototype.
  */
@@ -193,6 +206,10 @@ export class RedisStore implements CacheStore {
   readonly client: RedisClient;
   /** The per-operation timeout, in ms. */
   readonly timeoutMs: number;
+  /** The largest encoded entry stored, in bytes (see `maxValueBytes`). */
+  readonly maxValueBytes: number;
+  /** Values not cached because they were bigger than {@link maxValueBytes}. */
+  oversizedValues = 0;
   /** The store's circuit breaker. */
   readonly breaker: CircuitBreaker;
   /** Whether the client is a Cluster (multi-key commands are split by key). */
@@ -247,6 +264,10 @@ export class RedisStore implements CacheStore {
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`RedisStore: timeoutMs must be a number of milliseconds > 0; got ${quote(options.timeoutMs)}`);
     }
+    const maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
+    if (!(maxValueBytes === Infinity || (Number.isInteger(maxValueBytes) && maxValueBytes >= 1))) {
+      throw new TypeError(`RedisStore: maxValueBytes must be an integer number of bytes >= 1 (or Infinity); got ${quote(options.maxValueBytes)}`);
+    }
     if (options.serializer !== undefined && (typeof options.serializer?.serialize !== 'function' || typeof options.serializer?.deserialize !== 'function')) {
       throw new TypeError(`RedisStore: serializer must have serialize() and deserialize(); got ${quote(options.serializer)}`);
     }
@@ -261,6 +282,7 @@ export class RedisStore implements CacheStore {
     }
     this.name = options.name ?? 'redis';
     this.timeoutMs = timeoutMs;
+    this.maxValueBytes = maxValueBytes;
     this.scopeOption = options.scope;
     this.ownSerializer = options.serializer;
     this.serializer = options.serializer ?? new MsgpackSerializer();
@@ -463,18 +485,36 @@ export class RedisStore implements CacheStore {
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
-    return this.withBytes(key, entry, ttlMs, (bytes) =>
-      this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined),
+    return this.writeChecked(key, entry, ttlMs).then(() => undefined);
+  }
+
+  /**
+   * {@link write}, telling whether the value was stored. @returns false when it was bigger
+   * than `maxValueBytes` and a tombstone of the entry's generation was stored instead
+   */
+  writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+    const set = (bytes: Buffer) => this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined);
+    return this.withBytes(
+      key,
+      entry,
+      ttlMs,
+      (bytes) => set(bytes).then(() => true),
+      () => this.withBytes(key, { g: entry.g, d: 1 }, ttlMs, (bytes) => set(bytes).then(() => false)),
     );
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
-    return this.withBytes(key, entry, ttlMs, (bytes) =>
-      this.exec(
-        () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
-        (reply) => reply === 1,
-      ),
+    return this.withBytes(
+      key,
+      entry,
+      ttlMs,
+      (bytes) =>
+        this.exec(
+          () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+          (reply) => reply === 1,
+        ),
+      () => Promise.resolve(false),
     );
   }
 
@@ -488,8 +528,11 @@ export class RedisStore implements CacheStore {
     );
   }
 
-  /** Encodes an entry for `key` (a failure rejects) and sends it with `send`. */
-  private withBytes<T>(key: string, entry: StoredEntry, ttlMs: number, send: (bytes: Buffer) => Promise<T>): Promise<T> {
+  /**
+   * Encodes an entry for `key` (a failure rejects) and sends it with `send`, or, when it is
+   * bigger than `maxValueBytes`, counts and reports it and runs `tooBig` instead.
+   */
+  private withBytes<T>(key: string, entry: StoredEntry, ttlMs: number, send: (bytes: Buffer) => Promise<T>, tooBig?: () => Promise<T>): Promise<T> {
     let bytes: Buffer;
     try {
       bytes = this.encode(entry, ttlMs);
@@ -497,6 +540,16 @@ export class RedisStore implements CacheStore {
       return Promise.reject(error);
     }
     this.noteKey(key);
+    if (bytes.length > this.maxValueBytes && tooBig !== undefined) {
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of ${bytes.length} bytes under '${key}' is bigger than maxValueBytes (${this.maxValueBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return tooBig();
+    }
     return send(bytes);
   }
 

@@ -2,7 +2,8 @@
  * The store interface every backend implements (memory, Redis, tiered).
  *
  * A store keeps {@link StoredEntry} records under full keys built by the key builder, and
- * integer version counters (namespace and tag versions). The interceptor owns the cache
+ * integer version counters (namespace and tag versions; opaque values, never repeated by a
+ * counter that was lost). The interceptor owns the cache
  * semantics (hits, leases, versions); a store only has to make each operation atomic.
  */
 
@@ -51,7 +52,12 @@ export interface ReadResult {
    * read before cannot populate it (see `absent-generations.ts`).
    */
   entry: StoredEntry | undefined;
-  /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
+  /**
+   * The current value of each requested version counter, in order. Values are opaque: compare
+   * them for equality only. A counter never bumped reads as its starting value (0 in memory;
+   * on Redis a random base, also after Redis lost the counter, so a lost counter never reads
+   * as a value it had before).
+   */
   versions: readonly number[];
 }
 
@@ -75,7 +81,7 @@ export interface CacheStore {
    */
   readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
 
-  /** Reads the counters under `versionKeys` (0 for a counter never bumped). */
+  /** Reads the counters under `versionKeys` (see {@link ReadResult.versions}). */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 
   /** Stores `entry` under `key` for `ttlMs` milliseconds (0 = no expiry), unconditionally. */

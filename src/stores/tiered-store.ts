@@ -37,13 +37,18 @@ const MAX_TRACKED = 10_000;
  * - Reads try L1 (synchronously, through `readSync`, with the namespace and tag counters
  *   mirrored in memory), then L2, filling L1 with the entry and the counters.
  * - Writes (conditional ones once they succeed), tombstones, deletes, version bumps and clears go to L2, then L1, and are published
- *   on the invalidation bus; every other instance drops its L1 copies and moves its mirrored
- *   counters. A write resolves after the message was handed to Redis.
+ *   on the invalidation bus; every other instance drops its L1 copies and its mirrored copies of
+ *   the counters (counters are not monotonic: a lost one starts again at a random base, and two
+ *   instances' messages may arrive in either order). A write resolves after the message was
+ *   handed to Redis; one Redis did not take is reported and published again until it is (see
+ *   `invalidation-bus.ts`); meanwhile other instances' copies live at most `l1Ttl`.
  * - While the bus is not subscribed (starting, connection lost) L1 is emptied and bypassed: every
  *   read goes to L2, so no instance serves a copy it might not hear about. When the bus is back,
  *   L1 is emptied again (messages may have been missed). An L1 copy lives at most `l1Ttl`.
- * - An L2 read that was in flight when the key (or one of its counters) changed does not fill
- *   L1, so a late answer can never put an older value back in front of a newer one.
+ * - An L2 read that was in flight when the key (or one of its counters) changed (a local write,
+ *   conditional or not, touches the key when it starts and again once it resolved; a message
+ *   from another instance when it arrives) does not fill L1, so a late answer can never put an
+ *   older value back in front of a newer one.
  */
 export class TieredStore implements CacheStore {
   readonly name: string;
@@ -153,8 +158,9 @@ export class TieredStore implements CacheStore {
     this.touch(keys);
     const start = this.begin();
     try {
-      await this.l2.write(key, entry, ttlMs);
-      this.keepLocal(start, key, entry, ttlMs);
+      const stored = await this.l2.writeChecked(key, entry, ttlMs);
+      // too big for L2 (a tombstone went there instead): L1 keeps nothing either
+      this.keepLocal(start, key, stored ? entry : { g: entry.g, d: 1 }, ttlMs);
       // Reads of L2 still in flight may have read the entry this write replaced: none may fill L1.
       this.touch(keys);
     } catch (error) {

@@ -233,6 +233,46 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect((await store.read(key('own'), [])).entry).toStrictEqual(next);
   });
 
+  it('does not let an L2 read that began while its own write was on the way, and read the older entry, fill L1 after the write resolved', async () => {
+    /** Holds its next write before sending it, and its next read after Redis answered. */
+    class SlowRedisStore extends RedisStore {
+      writeGate: Promise<void> | undefined;
+      readGate: Promise<void> | undefined;
+      onAnswered: (() => void) | undefined;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const gate = this.writeGate;
+        this.writeGate = undefined;
+        await gate;
+        return super.writeChecked(key, entry, ttlMs);
+      }
+      override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+        const result = await super.read(key, versionKeys);
+        const gate = this.readGate;
+        this.readGate = undefined;
+        this.onAnswered?.();
+        await gate;
+        return result;
+      }
+    }
+    const l2 = new SlowRedisStore({ connection: redisUrl() });
+    const { store } = await open({ l2 });
+    await l2.write(key('mid'), { v: 'old', g: 1 }, 60_000); // in Redis only: L1 has no copy
+    const writeGate = new Gate();
+    const readGate = new Gate();
+    l2.writeGate = writeGate.opened;
+    const write = store.write(key('mid'), { v: 'new', g: 2 }, 60_000); // begun, not sent yet
+    l2.readGate = readGate.opened;
+    const answered = new Promise<void>((resolve) => (l2.onAnswered = resolve));
+    const read = store.read(key('mid'), []); // begins after the write did; Redis answers 'old'
+    await answered;
+    writeGate.open();
+    await write;
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 });
+    readGate.open();
+    expect((await read).entry).toStrictEqual({ v: 'old', g: 1 }); // it began before the write resolved
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 }); // L1 kept the new entry
+  });
+
   it('never keeps an L1 copy longer than l1Ttl, nor longer than the entry lives in Redis', async () => {
     const { store, tick } = await open({ l1Ttl: 1_000 });
     await store.write(key('a'), { v: 'a', g: 1 }, 60_000);
@@ -273,6 +313,42 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     }
   });
 
+  it("publishes again a message Redis did not take (the writer's connection killed at publish time): the other instance drops its copy once it is back", async () => {
+    /** A RedisStore whose connection is killed right after its next write went through, before the bus message. */
+    class KilledAfterWrite extends RedisStore {
+      killNext = false;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const stored = await super.writeChecked(key, entry, ttlMs);
+        if (this.killNext) {
+          this.killNext = false;
+          const admin = new Redis(redisUrl());
+          const port = (this.client as unknown as { stream: { localPort: number } }).stream.localPort;
+          await admin.client('KILL', 'ADDR', `127.0.0.1:${port}`);
+          await admin.quit();
+          await until(() => this.client.status !== 'ready', 'the writer sees its connection gone', 5_000, 1);
+        }
+        return stored;
+      }
+    }
+    const l2 = new KilledAfterWrite({ connection: redisUrl(), trackVersions: false });
+    const a = await open({ l2 });
+    const b = await open();
+    let received = nextMessage(b.store);
+    await a.store.write(key('p'), { v: 'v1', g: 1 }, 60_000);
+    await received;
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v1', g: 1 });
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // b's L1 copy
+    received = nextMessage(b.store);
+    l2.killNext = true;
+    await a.store.write(key('p'), { v: 'v2', g: 2 }, 60_000); // resolves: Redis has v2, the message is not out
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // stale until the retry
+    await until(() => b.store.readSync(key('p'), []) === undefined, "b drops its copy once a's retry got through", 10_000, 5);
+    expect(await received).toStrictEqual({ from: a.store.bus!.instanceId, keys: [key('p')] }); // a reconnected and published
+    expect(a.store.bus!.unsentMessages).toBe(0);
+    expect(a.errors).toHaveLength(1); // the failed publish, reported once
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
+  });
+
   it('works as a single instance with bus: false, and exposes the L2 client', async () => {
     const l2 = new RedisStore({ connection: redisUrl() });
     const store = new TieredStore({ l1: new MemoryStore(), l2, bus: false });
@@ -301,7 +377,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     const entry: StoredEntry = { v: 'kept', g: 1 };
     await store.write(key('lw'), entry, 60_000);
     expect(store.readSync(key('lw'), [])!.entry).toBe(entry);
-    const failing = jest.spyOn(store.l2, 'write').mockRejectedValueOnce(new Error('redis write failed'));
+    const failing = jest.spyOn(store.l2, 'writeChecked').mockRejectedValueOnce(new Error('redis write failed'));
     await expect(store.write(key('lw'), { v: 'lost', g: 2 }, 60_000)).rejects.toThrow('redis write failed');
     failing.mockRestore();
     expect(store.readSync(key('lw'), [])).toBeUndefined();
