@@ -52,16 +52,21 @@ const LENGTH: Record<PlannedFault['kind'], [number, number]> = {
   'writer-kill': [300, 1_200],
 };
 
-/** The plan of history `seed` on `store` (the store is part of the seed: see {@link storeOfSeed}). */
-export function planHistory(seed: number, opsMs: number): HistoryPlan {
+/**
+ * The plan of history `seed` (the store is part of the seed: see {@link storeOfSeed}).
+ * `only` restricts the planned fault kinds (CAMPAIGN_FAULTS; `[]`: no planned faults).
+ */
+export function planHistory(seed: number, opsMs: number, only?: readonly string[]): HistoryPlan {
   const random = new Prng(seed);
   const store = storeOfSeed(seed);
+  const allowed = (kind: string) => only === undefined || only.includes(kind);
   const slots = store === 'memory' ? ['A'] : random.chance(0.5) ? ['A', 'B'] : ['A', 'B', 'C'];
   // each history stresses one to three kinds of fault, several times
-  const kinds = FAULTS[store].filter(() => random.chance(0.45));
-  if (kinds.length === 0) kinds.push(random.pick(FAULTS[store]));
+  const possible = FAULTS[store].filter(allowed);
+  const kinds = possible.filter(() => random.chance(0.45));
+  if (kinds.length === 0 && possible.length) kinds.push(random.pick(possible));
   const faults: PlannedFault[] = [];
-  for (let at = random.int(400, 1_200); ; ) {
+  for (let at = random.int(400, 1_200); kinds.length; ) {
     const kind = random.pick(kinds);
     const [min, max] = LENGTH[kind];
     const length = random.int(min, max);
@@ -78,9 +83,9 @@ export function planHistory(seed: number, opsMs: number): HistoryPlan {
     chains: store === 'memory' ? 8 : 4,
     opsMs,
     faults,
-    l1Tiny: store !== 'redis' && random.chance(0.5),
-    chaosSlots: slots.filter(() => random.chance(0.3)),
-    closeUnderPause: store !== 'memory' && random.chance(0.3),
+    l1Tiny: store !== 'redis' && random.chance(0.5) && allowed('l1-churn'),
+    chaosSlots: slots.filter(() => random.chance(0.3) && allowed('chaos')),
+    closeUnderPause: store !== 'memory' && random.chance(0.3) && allowed('close-under-pause'),
     workerSeeds,
   };
 }
