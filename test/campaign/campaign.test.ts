@@ -5,6 +5,7 @@
  * and G3 (check-history.ts). Runs histories for CAMPAIGN_S seconds (90 by default); the seed of
  * the run and of each history is printed, and CAMPAIGN_SEED=<history seed> replays one history.
  */
+import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { planHistory, storeOfSeed, type StoreKind } from './history-plan.js';
 import { runHistory, type HistoryResult } from './run-history.js';
@@ -26,6 +27,16 @@ function seeds(): number[] {
   return Array.from({ length: 10_000 }, (_, i) => base + i).filter((seed) => ONLY_STORES === undefined || ONLY_STORES.includes(storeOfSeed(seed)));
 }
 
+/** Violations by guarantee and namespace, e.g. `{"G1 row":3,"G3":1}`. */
+function breakdown(r: HistoryResult): string {
+  const counts: Record<string, number> = {};
+  for (const v of r.violations) {
+    const name = `${v.guarantee}${v.key ? ` ${v.key.split(':')[0]}` : ''}`;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return JSON.stringify(counts);
+}
+
 const STORES: Record<StoreKind, string> = { memory: 'MemoryStore', redis: 'RedisStore', tiered: 'TieredStore' };
 
 function describePlan(r: HistoryResult): string {
@@ -34,6 +45,7 @@ function describePlan(r: HistoryResult): string {
   if (plan.chaosSlots.length) faults.push(`chaos(${plan.chaosSlots.join(',')})`);
   if (plan.l1Tiny) faults.push('l1-churn');
   if (plan.closeUnderPause) faults.push('close-under-pause');
+  if (plan.crashAtEnd) faults.push(`crash-at-end(${plan.crashAtEnd})`);
   return `seed ${plan.seed} ${STORES[plan.store]} ${plan.slots.length} process(es), faults: ${faults.join(', ') || 'none'}`;
 }
 
@@ -71,7 +83,7 @@ describe('fault campaign: seeded histories under faults, checked against G1-G3',
       slowest = Math.max(slowest, result.ms);
       results.push(result);
       console.log(
-        `campaign history ${describePlan(result)}: ${result.counts.calls} calls, ${result.faultsInjected} faults, ${result.violations.length} violations (${Math.round(result.ms / 1000)} s: ${JSON.stringify(result.phases)})` +
+        `campaign history ${describePlan(result)}: ${result.counts.calls} calls, ${result.faultsInjected} faults, ${result.violations.length} violations ${breakdown(result)} (${Math.round(result.ms / 1000)} s: ${JSON.stringify(result.phases)})` +
           (result.violations.length && result.stderr ? `\nworker stderr:\n${result.stderr.slice(-2_000)}` : ''),
       );
     }
@@ -79,6 +91,8 @@ describe('fault campaign: seeded histories under faults, checked against G1-G3',
       (t, r) => ({ calls: t.calls + r.counts.calls, faults: t.faults + r.faultsInjected, violations: t.violations + r.violations.length }),
       { calls: 0, faults: 0, violations: 0 },
     );
+    // CAMPAIGN_REPORT=<file>: every violation with its excerpt, as JSON
+    if (process.env.CAMPAIGN_REPORT) writeFileSync(process.env.CAMPAIGN_REPORT, JSON.stringify(results.map(({ stderr: _stderr, ...r }) => r), null, 1));
     console.log(`campaign: ${results.length} histories checked, ${total.calls} calls, ${total.faults} faults injected, ${total.violations} violations`);
   }, BUDGET_MS + 180_000);
 

@@ -100,7 +100,8 @@ export function checkHistory(input: CheckInput): Violation[] {
     if (r.type === 'event') return `${at(r.t)} ${r.p} ${r.what}${r.mode ? ` ${r.mode} until ${at(r.until!)}` : ''}${r.detail ? ` ${r.detail}` : ''}`;
     const floors = r.f?.length ? ` floors [${r.f.map(([v, p, t, kind]) => `${v}${kind} by ${p} ${at(t)}`).join(', ')}]` : '';
     const what = r.op === 'read' ? `-> ${r.v ?? '?'}` : r.v !== undefined ? `${r.durable ? 'durable ' : ''}v=${r.v}` : '';
-    return `${at(r.s)}..${at(r.e)} ${r.p}#${r.i} ${r.op} ${r.ns ? `${r.ns}:${r.k}` : ''} ${what} ${r.ok ? 'ok' : `rejected ${r.err}`}${floors}`;
+    const target = r.op === 'inval-ns' || r.op === 'drop-ns' ? `${r.ns}:*` : r.ns ? `${r.ns}:${r.k}` : '';
+    return `${at(r.s)}..${at(r.e)} ${r.p}#${r.i} ${r.op} ${target} ${what} ${r.ok ? 'ok' : `rejected ${r.err}`}${floors}`;
   };
   const faultLines = (s: number, e: number) =>
     windows.filter((w) => w.s <= e && w.e >= s).map((w) => `${at(w.s)}..${at(w.e)} FAULT ${w.kind}${w.p ? ` (${w.p})` : ''}`);

@@ -34,6 +34,8 @@ export interface HistoryPlan {
   chaosSlots: string[];
   /** Close every process while Redis is paused (then resume it). */
   closeUnderPause: boolean;
+  /** At the end, SIGKILL this slot's process in the middle of a flush (the database stalled), and never restart it. */
+  crashAtEnd?: string;
   workerSeeds: Record<string, number>;
 }
 
@@ -86,6 +88,7 @@ export function planHistory(seed: number, opsMs: number, only?: readonly string[
     l1Tiny: store !== 'redis' && random.chance(0.5) && allowed('l1-churn'),
     chaosSlots: slots.filter(() => random.chance(0.3) && allowed('chaos')),
     closeUnderPause: store !== 'memory' && random.chance(0.3) && allowed('close-under-pause'),
+    ...(store !== 'memory' && random.chance(0.5) && allowed('crash-at-end') ? { crashAtEnd: random.pick(slots) } : {}),
     workerSeeds,
   };
 }

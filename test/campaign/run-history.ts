@@ -196,6 +196,22 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
     }
     await sleep(t0 + plan.opsMs - wallNow());
 
+    // a writer dies in the middle of a flush: the database stalls its method calls, then SIGKILL
+    if (plan.crashAtEnd !== undefined) {
+      const victim = liveOf(plan.crashAtEnd);
+      if (victim !== undefined) {
+        const s = wallNow();
+        await db.setSwitch('stall');
+        await sleep(300);
+        victim.killed = true;
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        ends.push({ p: victim.p, how: 'killed' });
+        await db.setSwitch('ok');
+        faults.push({ kind: 'db-stall', s, e: wallNow() }, { kind: 'writer-kill', s: s + 300, e: wallNow(), p: victim.p });
+      }
+    }
+
     // close every process (maybe with Redis paused): each must close within its bound and exit on its own
     const closing = wallNow();
     const pausedAt = plan.closeUnderPause ? wallNow() : undefined;
