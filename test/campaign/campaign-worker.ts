@@ -238,11 +238,13 @@ async function main(): Promise<void> {
   }
   if (config.role === 'recoverer') {
     const journal = `${config.prefix}#wb:{Rows.writeDurable}`;
-    const client = (store as { client?: { xlen(key: string): Promise<number> } }).client!;
+    const client = (store as { client?: { xlen(key: string): Promise<number>; xpending(key: string, group: string): Promise<unknown> } }).client!;
     const deadline = Date.now() + config.recoverMs;
     while (Date.now() < deadline && ((await client.xlen(journal).catch(() => 1)) > 0 || (runtime.writeBehind?.size ?? 0) > 0)) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const left = `journal: ${await client.xlen(journal).catch(() => '?')} entries, pending ${JSON.stringify(await client.xpending(journal, 'cachekit').catch(() => '?'))}`;
+    record({ type: 'event', p: P, what: 'recovered', t: wallNow(), detail: left });
     await stop();
     return;
   }

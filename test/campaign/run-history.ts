@@ -104,7 +104,7 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
       maxPending: MAX_PENDING,
       claimIdleMs: 1_000,
       recover,
-      recoverMs: 10_000,
+      recoverMs: 4_000,
       hungAfterMs: LIMITS.callBoundMs + 1_000,
       weights: { read: 45, write: 10, 'inval-key': 6, 'inval-ns': 2, 'inval-tag': 4, 'drop-key': 3, 'drop-ns': 1, wb: 22, flush: 1 },
     };
@@ -269,6 +269,8 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
     server?.stop();
     await db.drop().catch(() => undefined);
     await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    // CAMPAIGN_KEEP=1 keeps the history files (one JSON line per record, per process)
+    if (process.env.CAMPAIGN_KEEP) console.log(`history ${plan.seed} kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
