@@ -46,6 +46,7 @@ function describePlan(r: HistoryResult): string {
   if (plan.l1Tiny) faults.push('l1-churn');
   if (plan.closeUnderPause) faults.push('close-under-pause');
   if (plan.crashAtEnd) faults.push(`crash-at-end(${plan.crashAtEnd})`);
+  if (plan.outageAtEnd) faults.push(`outage-at-end(${plan.outageAtEnd} ms)`);
   return `seed ${plan.seed} ${STORES[plan.store]} ${plan.slots.length} process(es), faults: ${faults.join(', ') || 'none'}`;
 }
 

@@ -34,6 +34,8 @@ export interface HistoryPlan {
   chaosSlots: string[];
   /** Close every process while Redis is paused (then resume it). */
   closeUnderPause: boolean;
+  /** The database fails for this long (ms) while every process closes: close() must wait it out and lose nothing. */
+  outageAtEnd?: number;
   /** At the end, SIGKILL this slot's process in the middle of a flush (the database stalled), and never restart it. */
   crashAtEnd?: string;
   workerSeeds: Record<string, number>;
@@ -89,6 +91,7 @@ export function planHistory(seed: number, opsMs: number, only?: readonly string[
     chaosSlots: slots.filter(() => random.chance(0.3) && allowed('chaos')),
     closeUnderPause: store !== 'memory' && random.chance(0.3) && allowed('close-under-pause'),
     ...(store !== 'memory' && random.chance(0.5) && allowed('crash-at-end') ? { crashAtEnd: random.pick(slots) } : {}),
+    ...(random.chance(0.3) && allowed('outage-at-end') ? { outageAtEnd: random.int(1_500, 3_000) } : {}),
     workerSeeds,
   };
 }

@@ -216,6 +216,15 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
     const closing = wallNow();
     const pausedAt = plan.closeUnderPause ? wallNow() : undefined;
     if (pausedAt !== undefined) server!.pause();
+    let outage: Promise<void> | undefined;
+    if (plan.outageAtEnd !== undefined) {
+      const s = wallNow();
+      await db.setSwitch('fail');
+      outage = sleep(plan.outageAtEnd).then(async () => {
+        await db.setSwitch('ok');
+        faults.push({ kind: 'db-fail', s, e: wallNow() });
+      });
+    }
     const live = [...running.values()].filter((r) => !r.killed);
     await Promise.all(
       live.map(async (run) => {
@@ -231,6 +240,7 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
         ends.push({ p: run.p, how: 'exited', ...(close ? { exitAfterCloseMs: Math.round(exitedAt - close.e) } : {}) });
       }),
     );
+    await outage;
     if (pausedAt !== undefined) {
       server!.resume();
       faults.push({ kind: 'redis-pause', s: pausedAt, e: wallNow() });
