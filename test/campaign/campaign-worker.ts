@@ -124,9 +124,13 @@ const runtime = configureCache({
   store,
   prefix: config.prefix,
   ttl: '2m',
-  onError: (error) => {
+  onError: (error, context) => {
     const code = (error as { code?: string }).code ?? (error as Error).name ?? 'other';
     errors.set(code, (errors.get(code) ?? 0) + 1);
+    // a write or invalidation the shared store did not take: other processes may see it late (check-history.ts)
+    if ((context.operation === 'write' || context.operation === 'invalidate') && context.key !== undefined) {
+      record({ type: 'event', p: P, what: 'storeError', t: wallNow(), key: context.key, detail: `${context.operation} ${code}` });
+    }
   },
 });
 runtime.on('deadLetter', ({ method, key, error }) =>

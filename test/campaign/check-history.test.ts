@@ -45,6 +45,15 @@ describe('the campaign checker', () => {
       expect(guarantees([w, read('B', 4, 200, [[5, 'A', 110, 'w']])], { faults: chaos })).toEqual(['G1 row:r0']);
     });
 
+    it('binds other processes only `grace` after a failed cache update of the key that the writer reported during the call', () => {
+      const w = write('A', 5, 100, 110);
+      const failed: HistoryRecord = { type: 'event', p: 'A', what: 'storeError', t: 105, key: 'cmp1:row:r0', detail: 'invalidate CIRCUIT_OPEN' };
+      const otherKey: HistoryRecord = { ...failed, key: 'cmp1:row:r1' };
+      expect(guarantees([w, failed, read('B', 4, 2_000, [[5, 'A', 110, 'w']])])).toEqual([]);
+      expect(guarantees([w, failed, read('B', 4, 2_700, [[5, 'A', 110, 'w']])])).toEqual(['G1 row:r0']);
+      expect(guarantees([w, otherKey, read('B', 4, 2_000, [[5, 'A', 110, 'w']])])).toEqual(['G1 row:r0']);
+    });
+
     it('a pending write-behind value binds its own process only; once it reached the database it binds everyone', () => {
       const wb = call({ p: 'A', op: 'wb', ns: 'wb', k: 'Av0', v: 7, s: 100, e: 105 });
       const r = (p: string, v: number, s: number, f: Floor[]) => call({ p, op: 'read', ns: 'wb', k: 'Av0', v, s, e: s + 1, f });

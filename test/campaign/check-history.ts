@@ -97,7 +97,7 @@ export function checkHistory(input: CheckInput): Violation[] {
   const at = (t: number) => `+${(t - origin).toFixed(1)}`;
   const describe = (r: HistoryRecord): string => {
     if (r.type === 'apply') return `${at(r.t)} ${r.p} apply wb:${r.k} = ${r.v} (write-behind write reached the database)`;
-    if (r.type === 'event') return `${at(r.t)} ${r.p} ${r.what}${r.mode ? ` ${r.mode} until ${at(r.until!)}` : ''}${r.detail ? ` ${r.detail}` : ''}`;
+    if (r.type === 'event') return `${at(r.t)} ${r.p} ${r.what}${r.key ? ` ${r.key}` : ''}${r.mode ? ` ${r.mode} until ${at(r.until!)}` : ''}${r.detail ? ` ${r.detail}` : ''}`;
     const floors = r.f?.length ? ` floors [${r.f.map(([v, p, t, kind]) => `${v}${kind} by ${p} ${at(t)}`).join(', ')}]` : '';
     const what = r.op === 'read' ? `-> ${r.v ?? '?'}` : r.v !== undefined ? `${r.durable ? 'durable ' : ''}v=${r.v}` : '';
     const target = r.op === 'inval-ns' || r.op === 'drop-ns' ? `${r.ns}:*` : r.ns ? `${r.ns}:${r.k}` : '';
@@ -118,12 +118,25 @@ export function checkHistory(input: CheckInput): Violation[] {
   };
 
   const storeFaultsOf = (p: string) => windows.filter((w) => STORE_FAULTS.has(w.kind) && (w.p === undefined || w.p === p));
-  /** When a write's floor binds other processes: after the bus delay (Tiered), after the faults it overlapped (plus grace). */
+  const storeErrors = events.filter((ev) => ev.what === 'storeError');
+  /**
+   * When a write's floor binds other processes: after the bus delay (Tiered); and `grace` after
+   * a store fault of its process that it overlapped (or followed by less than `grace`: the
+   * circuit breaker may still be open), or after a failed cache write or invalidation of its key
+   * that its process reported during the call (documented: retried every second, meanwhile only
+   * the writing process bypasses the cache).
+   */
   const crossProcessTime = (call: CallRecord, floorTime: number): number => {
     let t = Math.max(floorTime, call.e + (input.store === 'tiered' ? limits.busDelayMs : 0));
-    for (const w of storeFaultsOf(call.p)) if (w.s <= call.e && w.e >= call.s) t = Math.max(t, w.e + limits.graceMs);
+    for (const w of storeFaultsOf(call.p)) if (w.s <= call.e && w.e + limits.graceMs >= call.s) t = Math.max(t, call.e + limits.graceMs, w.e + limits.graceMs);
+    for (const ev of storeErrors) {
+      if (ev.p === call.p && ev.t >= call.s && ev.t <= call.e + 1 && ev.key?.endsWith(`:${call.ns}:${call.k}`)) t = Math.max(t, call.e + limits.graceMs);
+    }
     return t;
   };
+  /** Dead letters and failed cache writes of a key in a window. */
+  const keyEvents = (ns: string, k: string, s: number, e: number) =>
+    events.filter((ev) => (ev.what === 'deadLetter' || ev.what === 'storeError') && ev.t >= s && ev.t <= e && (ev.key ?? ev.detail ?? '').includes(`:${ns}:${k}`));
   const writeCalls = new Map<string, CallRecord>();
   for (const c of calls) if (c.ok && c.v !== undefined && (WRITES.has(c.op) || c.op === 'wb')) writeCalls.set(`${c.ns}:${c.k}:${c.v}`, c);
 
@@ -147,7 +160,7 @@ export function checkHistory(input: CheckInput): Violation[] {
         guarantee: 'G1',
         key: `${r.ns}:${r.k}`,
         message: `${r.p}#${r.i} read ${r.ns}:${r.k} = ${r.v} at ${at(r.s)}, but ${required.floor[0]} (${{ w: 'written', a: 'written behind and flushed', l: 'written behind' }[required.floor[3]]} by ${required.floor[1]}, resolved ${at(required.floor[2])}) binds it`,
-        excerpt: excerptOf(r.ns!, r.k!, from - 20, r.e + 5),
+        excerpt: excerptOf(r.ns!, r.k!, from - 20, r.e + 5, keyEvents(r.ns!, r.k!, from - 20, r.e + 5)),
       });
     }
   }

@@ -67,7 +67,9 @@ export interface ApplyRecord {
 export interface EventRecord {
   type: 'event';
   p: string;
-  what: 'start' | 'recovered' | 'deadLetter' | 'unhandled' | 'hung' | 'maxPending' | 'chaos' | 'exit';
+  what: 'start' | 'recovered' | 'deadLetter' | 'unhandled' | 'hung' | 'maxPending' | 'chaos' | 'exit' | 'storeError';
+  /** storeError: the full cache key whose write or invalidation the store failed to take. */
+  key?: string;
   t: number;
   detail?: string;
   /** chaos: the mode and its end; maxPending: the most writes held at once. */

@@ -30,7 +30,7 @@ export const MAX_PENDING = 40;
 export const LIMITS: CheckLimits = {
   // the README's TieredStore promise: another instance applies a resolved write within this
   busDelayMs: 50,
-  graceMs: 2_500,
+  graceMs: 3_000,
   // a call makes at most a handful of store operations in a row, each bounded by timeoutMs
   callBoundMs: 6 * TIMEOUT_MS + 1_500,
   // flush and close also wait for a retry in backoff (maxBackoffMs 1000) after the database is back
