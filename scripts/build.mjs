@@ -41,6 +41,9 @@ const result = await build({
   target: 'node20',
   external,
   keepNames: true,
+  // import() of a dependency becomes require(): a CommonJS loader without ES module support
+  // (Jest's) loads it too (ioredis's push handler, src/stores/invalidation-pushes.ts)
+  supported: { 'dynamic-import': false },
   sourcemap: true,
   sourcesContent: true,
   legalComments: 'eof',

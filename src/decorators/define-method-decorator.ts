@@ -4,17 +4,21 @@ import { PLAN_METADATA, planOf, type CachePlan, type MethodPlan } from '../runti
 import { intercept } from '../runtime/interceptor.js';
 import type { InvalidateOptions } from './invalidate.js';
 
-/** A method cachekit can decorate: it returns a Promise (the decorated call always does). */
-export type AsyncMethod = (...args: any[]) => Promise<unknown>;
+/**
+ * A method cachekit can decorate: it returns a Promise (the decorated call always does), and its
+ * first parameters take the arguments `A` (those of the key function; more may follow).
+ */
+export type AsyncMethod<A extends any[] = any[]> = (...args: [...A, ...any[]]) => Promise<unknown>;
 
 /**
  * A decorator usable in both TypeScript modes: TC39 standard decorators call it with
  * `(method, context)`, legacy `experimentalDecorators` with `(target, key, descriptor)`.
- * Its types accept only methods that return a Promise.
+ * Its types accept only methods that return a Promise and whose parameters accept what the
+ * key function takes (`key: (id: number) => id` on `get(id: string)` is a type error).
  */
-export type DualMethodDecorator = {
-  <T extends AsyncMethod>(method: T, context: ClassMethodDecoratorContext<unknown, T>): T;
-  <T extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T> | void;
+export type DualMethodDecorator<A extends any[] = any[]> = {
+  <T extends AsyncMethod<A>>(method: T, context: ClassMethodDecoratorContext<unknown, T>): T;
+  <T extends AsyncMethod<A>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T> | void;
 };
 
 /** What a decorator adds to a method's plan. */

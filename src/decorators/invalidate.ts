@@ -7,9 +7,9 @@ import { checkBoolean, checkChoice, checkKeyOption, checkName, checkOptionNames,
 export type InvalidateWhen = 'after' | 'before' | 'always';
 
 /** Options of {@link Invalidate}. Without `key`, `allEntries` and `tags`, it drops the default key of its arguments. */
-export interface InvalidateOptions {
+export interface InvalidateOptions<A extends any[] = any[]> {
   /** The key(s) to drop: a function of the arguments returning one key or an array, or a template. @default without `allEntries` and `tags`, the stable encoding of all arguments (the default key of the other decorators) */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the keys, or the namespace to drop with `allEntries`. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Drop the whole namespace (O(1): its version is bumped). @default false */
@@ -31,7 +31,7 @@ const OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as c
  * default key, so `@Cacheable({ namespace })` and `@Invalidate({ namespace })` on methods with the
  * same parameters address the same entry.
  */
-export function Invalidate(options?: InvalidateOptions): DualMethodDecorator {
+export function Invalidate<A extends any[] = any[]>(options?: InvalidateOptions<A>): DualMethodDecorator<A> {
   const o = checkOptionNames('Invalidate', options, OPTIONS);
   checkKeyOption('Invalidate', o.key);
   checkName('Invalidate', 'namespace', o.namespace);

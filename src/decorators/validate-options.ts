@@ -8,9 +8,12 @@ import { checkKnownOptions } from '../known-options.js';
  * decorator and option and quotes the value, at the moment the decorator is applied.
  */
 
-/** Rejects a non-object and any option the decorator does not know (a typo such as `tll`). */
-export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  return checkKnownOptions(`@${decorator}`, options, allowed);
+/**
+ * Rejects a non-object and any option the decorator does not know (a typo such as `tll`).
+ * @param path for a nested options object (`'retry'`), named in its errors (`retry`, `retry.attempt`)
+ */
+export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[], path?: string): Record<string, unknown> {
+  return checkKnownOptions(`@${decorator}`, options, allowed, path);
 }
 
 /** A duration option (ms number or '5m'-style string); returns milliseconds or undefined. */

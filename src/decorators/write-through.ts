@@ -7,9 +7,9 @@ import {
 } from './validate-options.js';
 
 /** Options of {@link WriteThrough}. */
-export interface WriteThroughOptions {
+export interface WriteThroughOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable, so both address one entry). @default a stable encoding of all arguments */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Time to live of the written entry. @default the runtime's `ttl` */
@@ -36,7 +36,7 @@ const OPTIONS = ['key', 'namespace', 'ttl', 'value', 'store', 'tags', 'throwOnCa
  * `value(result, ...args)`) is stored under the key, and the call resolves after both.
  * When the method throws, the cache is untouched and the error propagates unchanged.
  */
-export function WriteThrough(options?: WriteThroughOptions): DualMethodDecorator {
+export function WriteThrough<A extends any[] = any[]>(options?: WriteThroughOptions<A>): DualMethodDecorator<A> {
   const o = checkOptionNames('WriteThrough', options, OPTIONS);
   checkKeyOption('WriteThrough', o.key);
   checkName('WriteThrough', 'namespace', o.namespace);

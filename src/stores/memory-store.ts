@@ -3,6 +3,8 @@ import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
+import { checkKnownOptions } from '../known-options.js';
+import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
 import { AbsentGenerations } from './absent-generations.js';
 
@@ -25,7 +27,15 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** A name for stats and errors. @default 'memory' */
   name?: string;
+  /**
+   * Deep-copy values when they are written and on every read, so no two callers share (or
+   * mutate) one cached object; class instances keep their class. Without it a hit returns the
+   * very object the miss returned, to every caller. @default false
+   */
+  copyOnRead?: boolean;
 }
+
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
 
 interface MemoryRecord {
   entry: StoredEntry;
@@ -49,26 +59,33 @@ export class MemoryStore implements CacheStore {
   /** What keys without a record read as (see `absent-generations.ts`). */
   private readonly absent: AbsentGenerations;
   private hooks: StoreHooks = {};
+  /** Whether values are copied on write and read (`copyOnRead`). */
+  private readonly copyOnRead: boolean;
 
   constructor(options: MemoryStoreOptions = {}) {
+    options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new TypeError(`maxEntries: expected an integer >= 1; got ${quote(options.maxEntries)}`);
+      throw new TypeError(`MemoryStore: maxEntries must be an integer >= 1; got ${quote(options.maxEntries)}`);
     }
     const maxBytes = options.maxBytes ?? Infinity;
     if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
-      throw new TypeError(`maxBytes: expected an integer >= 1; got ${quote(options.maxBytes)}`);
+      throw new TypeError(`MemoryStore: maxBytes must be an integer >= 1; got ${quote(options.maxBytes)}`);
     }
     const policy = options.policy ?? 'lru';
     if (!EVICTION_POLICIES.includes(policy)) {
-      throw new TypeError(`policy: expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
+      throw new TypeError(`MemoryStore: policy must be one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
     }
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf: expected a function; got ${quote(options.sizeOf)}`);
+      throw new TypeError(`MemoryStore: sizeOf must be a function; got ${quote(options.sizeOf)}`);
     }
     if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-      throw new TypeError(`clock: expected an object with a now() method; got ${quote(options.clock)}`);
+      throw new TypeError(`MemoryStore: clock must be an object with a now() method; got ${quote(options.clock)}`);
     }
+    if (options.copyOnRead !== undefined && typeof options.copyOnRead !== 'boolean') {
+      throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
+    }
+    this.copyOnRead = options.copyOnRead === true;
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
@@ -97,7 +114,9 @@ export class MemoryStore implements CacheStore {
     const n = versionKeys.length;
     const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
     const record = this.live(key);
-    return { entry: record !== undefined ? record.entry : this.absentEntry(key), versions };
+    if (record === undefined) return { entry: this.absentEntry(key), versions };
+    const entry = record.entry;
+    return { entry: this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -110,6 +129,7 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous {@link write}. */
   writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
     if (size > this.maxBytes) {

@@ -12,7 +12,7 @@ import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';
 import { RecentEntries, type DecodeGuess } from './recent-entries.js';
-import { LUA_FRAMES, packFrames } from './packed-frames.js';
+import { LUA_FRAMES, packFrameChunks } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
@@ -267,7 +267,8 @@ export class RedisStore implements CacheStore {
     this.deadlines = new OperationDeadlines(timeoutMs);
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
-    this.breaker = new CircuitBreaker({
+    if (typeof options.breaker === 'object') checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+    this.breaker = newBreaker({
       ...breakerOptions,
       onStateChange: (state, cause) => {
         if (state === 'open') {
@@ -715,26 +716,32 @@ export class RedisStore implements CacheStore {
     if (reads.length) this.readTogether(reads, via);
   };
 
-  /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
+  /**
+   * SETs of one burst: one script that runs them all, in the order issued (a lone one as itself).
+   * A burst larger than one frame (`packed-frames.ts`: below any server's `proto-max-bulk-len`)
+   * goes as several scripts, pipelined in order (by EVAL: a NOSCRIPT retry would reorder them);
+   * each fails or succeeds for its own writes only.
+   */
   private writeTogether(queued: NonNullable<RedisStore['burst']>, via: Redis): void {
-    let sent: Promise<unknown>;
     if (queued.length === 1) {
       const c = via as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
-      sent = c.set!(...queued[0]!.args);
-    } else {
-      const prefix = this.bufferReply.keyPrefix;
-      const fields: Array<string | Buffer> = [];
-      for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
-      sent = SET_MANY.run(via as unknown as ScriptClient, [], [packFrames(fields)]);
+      settleWrites(queued, c.set!(...queued[0]!.args));
+      return;
     }
-    sent.then(
-      () => {
-        for (const q of queued) q.command.ok(undefined);
-      },
-      (error: unknown) => {
-        for (const q of queued) q.command.fail(error);
-      },
-    );
+    const prefix = this.bufferReply.keyPrefix;
+    const fields: Array<string | Buffer> = [];
+    for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
+    const chunks = packFrameChunks(fields, 3);
+    const scripts = via as unknown as ScriptClient;
+    if (chunks.length === 1) {
+      settleWrites(queued, SET_MANY.run(scripts, [], [chunks[0]!.frame]));
+      return;
+    }
+    let at = 0;
+    for (const { frame, groups } of chunks) {
+      settleWrites(queued.slice(at, at + groups), SET_MANY.runInOrder(scripts, [], [frame]));
+      at += groups;
+    }
   }
 
   /**
@@ -829,6 +836,18 @@ export function counterBase(): number {
   return 0x8000000000000 + Math.floor(Math.random() * 0x8000000000000);
 }
 
+/** Settles the write commands of a burst with the outcome of the command that carried them. */
+function settleWrites(queued: ReadonlyArray<{ command: PendingCommand<any, any> }>, sent: Promise<unknown>): void {
+  sent.then(
+    () => {
+      for (const q of queued) q.command.ok(undefined);
+    },
+    (error: unknown) => {
+      for (const q of queued) q.command.fail(error);
+    },
+  );
+}
+
 /** Parses a counter value (ASCII digits) read as bytes; 0 when absent. */
 function parseCounter(data: Buffer | null): number {
   if (data === null) return 0;
@@ -861,4 +880,13 @@ function pxOf(ttlMs: number): number {
 /** Escapes glob metacharacters for `SCAN MATCH`. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** A circuit breaker whose option errors start with `RedisStore:` like the store's own. */
+function newBreaker(options: ConstructorParameters<typeof CircuitBreaker>[0]): CircuitBreaker {
+  try {
+    return new CircuitBreaker(options);
+  } catch (error) {
+    throw error instanceof TypeError ? new TypeError(`RedisStore: ${error.message}`, { cause: error }) : error;
+  }
 }

@@ -37,8 +37,8 @@ describe('bootstrap', () => {
     expect(() => configureCache({ store: {} as CacheStore })).toThrow('configureCache: store must be a CacheStore');
     expect(() => configureCache({ prefix: '' })).toThrow("configureCache: prefix must be a non-empty string; got ''");
     expect(() => configureCache({ nope: 1 } as never)).toThrow("configureCache: unknown option 'nope'");
-    expect(() => new MemoryStore({ policy: 'fifo' as never })).toThrow("policy: expected one of 'lru', 'lfu', 'tinylfu'; got 'fifo'");
-    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow('maxEntries: expected an integer >= 1; got 0 (number)');
+    expect(() => new MemoryStore({ policy: 'fifo' as never })).toThrow("MemoryStore: policy must be one of 'lru', 'lfu', 'tinylfu'; got 'fifo'");
+    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow('MemoryStore: maxEntries must be an integer >= 1; got 0 (number)');
   });
 
   it('warns once (code CK_NO_TTL) when a shared store gets no default TTL', () => {
