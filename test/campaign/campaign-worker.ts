@@ -238,7 +238,7 @@ async function stop(): Promise<void> {
 async function main(): Promise<void> {
   record({ type: 'event', p: P, what: 'start', t: wallNow() });
   if (config.role === 'recoverer' || config.recover) {
-    await call('recover', {}, () => recoverWriteBehind(rows));
+    await call('recover', {}, async () => void (await recoverWriteBehind(rows)));
   }
   if (config.role === 'recoverer') {
     const journal = `${config.prefix}#wb:{Rows.writeDurable}`;
