@@ -25,7 +25,7 @@ export default {
       displayName: 'standard',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // *.legacy.test.ts use legacy-only decorators (NestJS's): the legacy project runs them
-      testPathIgnorePatterns: ['/node_modules/', '\\.legacy\\.test\\.ts$'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.legacy\\.test\\.ts$'],
       transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
     },
     {
