@@ -28,7 +28,7 @@ export function workloadKeys(workload: Workload): string[] {
 
 /**
  * Replays a workload against a fresh {@link MemoryStore} of `cacheSize` entries with the given
- * eviction policy, as a cache-aside caller would: read the key; on a miss, write it. The first
+ * eviction policy, as a cache-aside caller would: read the key; on a miss (no entry, or the tombstone an evicted key reads as), write it. The first
  * `warmup` requests fill the cache and are not counted.
  */
 export function replayThroughMemoryStore(workload: Workload, policy: EvictionPolicy, cacheSize: number, warmup: number): ReplayResult {
@@ -42,7 +42,8 @@ export function replayThroughMemoryStore(workload: Workload, policy: EvictionPol
   for (let i = 0; i < requests.length; i++) {
     const id = requests[i]!;
     const key = keys[id]!;
-    if (store.readSync(key, NO_VERSIONS).entry !== undefined) {
+    const entry = store.readSync(key, NO_VERSIONS).entry;
+    if (entry !== undefined && entry.d !== 1) {
       if (i >= start) hits++;
     } else {
       store.writeSync(key, { v: id, g: 0 }, 0);

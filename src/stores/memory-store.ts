@@ -1,9 +1,10 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
 import { coarseClock } from './coarse-clock.js';
+import { AbsentGenerations } from './absent-generations.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
 export interface Clock {
@@ -44,6 +45,9 @@ export class MemoryStore implements CacheStore {
   private readonly counters = new Map<string, number>();
   private readonly clock: Clock;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
+  private readonly maxBytes: number;
+  /** What keys without a record read as (see `absent-generations.ts`). */
+  private readonly absent: AbsentGenerations;
   private hooks: StoreHooks = {};
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -68,10 +72,15 @@ export class MemoryStore implements CacheStore {
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
+    this.maxBytes = maxBytes;
+    this.absent = new AbsentGenerations(maxEntries);
     this.records = createBoundedMap<MemoryRecord>(policy, {
       maxEntries,
       maxSize: maxBytes,
-      onEvict: (key) => this.hooks.onEvict?.(key),
+      onEvict: (key) => {
+        this.absent.removed(key);
+        this.hooks.onEvict?.(key);
+      },
     });
   }
 
@@ -87,7 +96,8 @@ export class MemoryStore implements CacheStore {
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
     const n = versionKeys.length;
     const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
-    return { entry: this.live(key)?.entry, versions };
+    const record = this.live(key);
+    return { entry: record !== undefined ? record.entry : this.absentEntry(key), versions };
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -102,6 +112,12 @@ export class MemoryStore implements CacheStore {
   writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
+    if (size > this.maxBytes) {
+      // Too big to hold: not stored, and the older entry goes (it would be stale).
+      this.records.delete(key);
+      this.absent.removed(key);
+      return;
+    }
     this.records.set(key, { entry, expiresAt }, size);
   }
 
@@ -111,14 +127,28 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    if (this.live(key)?.entry.g !== expected) return Promise.resolve(false);
+    const record = this.live(key);
+    if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
     this.writeSync(key, entry, ttlMs);
+    return Promise.resolve(true);
+  }
+
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const current = this.live(key)?.entry;
+    // a queued write-behind write is the newest accepted value: only its writer replaces it
+    if (current?.w === 1 && (writer === undefined || pendingWriterOf(current.g) !== writer)) return Promise.resolve(false);
+    this.writeSync(key, tombstone, ttlMs);
     return Promise.resolve(true);
   }
 
   delete(keys: readonly string[]): Promise<number> {
     let n = 0;
-    for (const key of keys) if (this.records.delete(key)) n++;
+    for (const key of keys) {
+      if (this.records.delete(key)) {
+        n++;
+        this.absent.removed(key);
+      }
+    }
     return Promise.resolve(n);
   }
 
@@ -142,6 +172,7 @@ export class MemoryStore implements CacheStore {
 
   clear(): Promise<void> {
     this.records.clear();
+    this.absent.clear();
     this.counters.clear();
     return Promise.resolve();
   }
@@ -156,9 +187,19 @@ export class MemoryStore implements CacheStore {
     if (record === undefined) return undefined;
     if (record.expiresAt !== 0 && record.expiresAt <= this.clock.now()) {
       this.records.delete(key);
+      this.absent.removed(key);
       return undefined;
     }
     return record;
+  }
+
+  /**
+   * What a key without a record reads as: no entry, or (once a record of its bucket left
+   * without a write, or after a clear) a tombstone, so a lease taken before cannot populate.
+   */
+  private absentEntry(key: string): StoredEntry | undefined {
+    const g = this.absent.of(key);
+    return g === undefined ? undefined : { g, d: 1 };
   }
 }
 

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
 import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment, VERSION_KEY_MARKERS } from '../runtime/keys.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
@@ -85,6 +85,24 @@ return 0`;
 
 const WRITE_IF = new LuaScript(WRITE_IF_SCRIPT);
 /**
+ * Conditional tombstone (see `CacheStore.writeTombstone`): writes ARGV[1] (PX ARGV[2] unless
+ * '0') unless the key holds a cachekit entry (magic ARGV[4]) with the pending flag (2) whose
+ * writer (generation / 2^21) is not ARGV[3] ('' : any writer's pending entry is kept).
+ */
+const WRITE_TOMBSTONE = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and string.len(cur) >= 11 and string.sub(cur, 1, 2) == ARGV[4] and bit.band(string.byte(cur, 3), 2) == 2 then
+  if ARGV[3] == '' then return 0 end
+  local g = struct.unpack('>d', string.sub(cur, 4, 11))
+  if math.floor(g / ${2 ** PENDING_COUNTER_BITS}) ~= tonumber(ARGV[3]) then return 0 end
+end
+if ARGV[2] == '0' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1`);
+/**
  * Many SETs in one command. ARGV[1]: frames (see `packed-frames.ts`) of key, value and PX (ms,
  * '0' for none) of each, keys with the client's key prefix. The keys travel inside the one
  * argument (the client pays per argument); the script is only used on a single server, never
@@ -97,6 +115,25 @@ for i = 1, #f, 3 do
 end
 return #f / 3`);
 const RELEASE = new LuaScript(RELEASE_SCRIPT);
+/**
+ * Creates each missing counter KEYS[i] at its random base ARGV[i] (`SET NX`: a counter that
+ * exists keeps its value) and returns every counter's value.
+ */
+const START_COUNTERS = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('GET', k)
+end
+return out`);
+/** Increments each counter KEYS[i], creating a missing one at its random base ARGV[i] first. */
+const BUMP = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('INCR', k)
+end
+return out`);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
@@ -305,8 +342,12 @@ export class RedisStore implements CacheStore {
       const c = this.cmd;
       return this.exec(
         () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
-        (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
-      );
+        (all): RedisReadResult | Promise<RedisReadResult> => {
+          const counters = all.slice(1);
+          if (counters.includes(null)) return this.startCounters(versionKeys, counters).then((v) => this.toReadResult(key, all[0]!, v));
+          return this.toReadResult(key, all[0]!, counters.map(parseCounter));
+        },
+      ) as Promise<RedisReadResult>;
     }
     const mirror = this.mirror;
     const reader = mirror?.reader;
@@ -341,16 +382,40 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [key, ...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): RedisReadResult | Promise<RedisReadResult> => {
         const versions = new Array<number>(versionKeys.length);
-        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+        let missing = false;
+        for (let i = 0; i < versions.length; i++) {
+          const data = all[i + 1]!;
+          if (data === null) missing = true;
+          else versions[i] = parseCounter(data);
+        }
+        if (missing) return this.startCounters(versionKeys, all.slice(1)).then((started) => this.toReadResult(key, all[0]!, started, guess));
         mirror?.learn(versionKeys, versions, epoch);
         return this.toReadResult(key, all[0]!, versions, guess);
       },
       mirror?.reader,
     );
     guess = this.guessWhileSent(key);
-    return read;
+    return read as Promise<RedisReadResult>;
+  }
+
+  /**
+   * Values for counters a read found missing (`read[i]` null): never bumped, deleted, or
+   * evicted by Redis. A missing counter must not read as any value it had before (entries
+   * written under that value would be fresh again), so it is created at a random base (see
+   * {@link counterBase}) by a script that leaves a counter another instance created meanwhile.
+   */
+  private startCounters(versionKeys: readonly string[], read: ReadonlyArray<Buffer | null>): Promise<number[]> {
+    const missing: string[] = [];
+    for (let i = 0; i < versionKeys.length; i++) if (read[i] === null) missing.push(versionKeys[i]!);
+    const send = this.isCluster
+      ? () => Promise.all(missing.map((k) => START_COUNTERS.run(this.scripts, [k], [String(counterBase())]).then((r) => (r as Buffer[])[0]!)))
+      : () => START_COUNTERS.run(this.scripts, missing, missing.map(() => String(counterBase()))) as Promise<Buffer[]>;
+    return this.exec(send, (values: Buffer[]) => {
+      let at = 0;
+      return versionKeys.map((_, i) => (read[i] === null ? parseCounter(values[at++]!) : parseCounter(read[i]!)));
+    });
   }
 
   /**
@@ -368,7 +433,10 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     if (this.isCluster) {
       const c = this.cmd;
-      return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
+      return this.exec(
+        () => Promise.all(versionKeys.map((k) => c.getBuffer(k))),
+        (all): readonly number[] | Promise<readonly number[]> => (all.includes(null) ? this.startCounters(versionKeys, all) : all.map(parseCounter)),
+      ) as Promise<readonly number[]>;
     }
     // Always asked of Redis (copies are trusted only by a read of an entry: its reply settles
     // what the copies held when Redis ran it). On the mirror's connection, they are copied.
@@ -381,13 +449,14 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): readonly number[] | Promise<readonly number[]> => {
+        if (all.includes(null)) return this.startCounters(versionKeys, all);
         const versions = all.map(parseCounter);
         mirror?.learn(versionKeys, versions, epoch);
         return versions;
       },
       mirror?.reader,
-    );
+    ) as Promise<readonly number[]>;
     if (this.burst !== undefined && versionKeys.length === 1) this.burstVersionReads.set(versionKeys[0]!, read);
     return read;
   }
@@ -403,6 +472,16 @@ export class RedisStore implements CacheStore {
     return this.withBytes(key, entry, ttlMs, (bytes) =>
       this.exec(
         () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+        (reply) => reply === 1,
+      ),
+    );
+  }
+
+  /** A Lua script (see `WRITE_TOMBSTONE`): a queued write-behind value of another writer is kept. */
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    return this.withBytes(key, tombstone, ttlMs, (bytes) =>
+      this.exec(
+        () => WRITE_TOMBSTONE.run(this.scripts, [key], [bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', writer === undefined ? '' : String(writer), MAGIC]),
         (reply) => reply === 1,
       ),
     );
@@ -432,10 +511,15 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     for (const key of versionKeys) this.noteKey(key);
     this.mirror?.forget(versionKeys);
-    const c = this.cmd;
-    if (versionKeys.length === 1) return this.exec(() => c.incr(versionKeys[0]!), (n) => [n]);
-    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.incr(k))));
-    return this.exec(() => c.pipeline(versionKeys.map((k) => ['incr', k])).exec(), pipelineResults as (r: unknown) => number[]);
+    const scripts = this.scripts;
+    // One script per key on a Cluster (the keys may live in different hash slots).
+    if (this.isCluster) {
+      return this.exec(() => Promise.all(versionKeys.map((k) => BUMP.run(scripts, [k], [String(counterBase())]).then((r) => (r as number[])[0]!))));
+    }
+    return this.exec(
+      () => BUMP.run(scripts, versionKeys, versionKeys.map(() => String(counterBase()))),
+      (values) => values as number[],
+    );
   }
 
   acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
@@ -462,7 +546,7 @@ export class RedisStore implements CacheStore {
 
   /**
    * Deletes every entry, lock and version counter under the runtime prefix (see `scope`):
-   * keys matching `prefix:*`, `prefix#n:*` and `prefix#t:*`, found with `SCAN` (on every master
+   * keys matching `prefix:*`, `prefix#n:*`, `prefix#t:*` and `prefix#l:*`, found with `SCAN` (on every master
    * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
    */
   async clear(): Promise<void> {
@@ -473,7 +557,7 @@ export class RedisStore implements CacheStore {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
       const prefixBytes = Buffer.byteLength(clientPrefix);
       for (const scope of scopes) {
-        for (const suffix of [':', ...VERSION_KEY_MARKERS]) {
+        for (const suffix of [':', ...VERSION_KEY_MARKERS, LOCK_KEY_MARKER]) {
           const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
           let cursor = '0';
           do {
@@ -752,6 +836,15 @@ function settleWrites(queued: ReadonlyArray<{ command: PendingCommand<any, any> 
       for (const q of queued) q.command.fail(error);
     },
   );
+}
+
+/**
+ * Where a counter starts when it is created (first read or bump, or after Redis lost it): a
+ * random integer in [2^51, 2^52), so a counter that starts again never repeats a value it had
+ * before (the chance is the number of its bumps in 2^51), and 2^52 bumps fit below 2^53.
+ */
+export function counterBase(): number {
+  return 0x8000000000000 + Math.floor(Math.random() * 0x8000000000000);
 }
 
 /** Parses a counter value (ASCII digits) read as bytes; 0 when absent. */

@@ -12,6 +12,7 @@ import { JournalCommands, type JournalConnection } from './journal-commands.js';
 import type { JournalClient } from './journal-scripts.js';
 import { RedisStreamJournal } from './redis-stream-journal.js';
 import { realScheduler } from './scheduler.js';
+import { PendingEntries } from '../runtime/pending-entries.js';
 
 /** Defaults of @WriteBehind, in one place (the README quotes them). */
 export const WRITE_BEHIND_DEFAULTS = {
@@ -125,5 +126,6 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     valueOf,
     replaySelf: plan.isStatic ? plan.owner : undefined,
     journal,
+    release: (item, written) => PendingEntries.of(runtime).release(target, item, written),
   };
 }

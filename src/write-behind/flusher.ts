@@ -49,6 +49,12 @@ export interface FlusherSettings {
   replaySelf: unknown;
   /** Builds the journal (durable mode). */
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
+  /**
+   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
+   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
+   * right. Never rejects. See `runtime/pending-entries.ts`.
+   */
+  release?: (item: WriteItem, written: boolean) => Promise<void>;
 }
 
 /** Durable merge: journal entries one item may cover before they are compacted into one. */
@@ -255,6 +261,8 @@ export class WriteBehindFlusher implements JournalHost {
     }
     if (reserved) this.reserved--;
     const item: WriteItem = {
+      merge: this.s.merge,
+      previous: this.inflight.get(key),
       key,
       seq: ++this.seq,
       value,
@@ -509,6 +517,18 @@ export class WriteBehindFlusher implements JournalHost {
     const items = await this.withoutSuperseded(unit.items);
     if (items.length === 0) return;
     if (items.length !== unit.items.length) unit = { items };
+    // From here until the items settle (or the call fails) the database may or may not hold
+    // them: a merged read of their keys waits (see runtime/queued-reads.ts).
+    let endRun!: () => void;
+    const running = new Promise<void>((resolve) => (endRun = resolve));
+    for (const item of items) item.running = running;
+    const ended = () => {
+      for (const item of items) if (item.running === running) item.running = undefined;
+      endRun();
+    };
+    // runtime replacement (configureCache): the replaced runtime's queued writes run first
+    const predecessor = this.s.runtime.predecessorDone;
+    if (predecessor !== undefined) await predecessor;
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;
@@ -522,10 +542,12 @@ export class WriteBehindFlusher implements JournalHost {
         await this.s.original.apply(item.self, item.args);
       }
     } catch (error) {
+      ended();
       await this.failed(unit, error);
       return;
     }
-    this.succeeded(unit);
+    await this.succeeded(unit);
+    ended();
   }
 
   /**
@@ -545,20 +567,28 @@ export class WriteBehindFlusher implements JournalHost {
     }
     if (superseded.size === 0) return items;
     const kept: WriteItem[] = [];
+    const dropped: WriteItem[] = [];
     items.forEach((item, i) => {
       if (!superseded.has(i)) {
         kept.push(item);
         return;
       }
+      dropped.push(item);
+    });
+    // a newer write of the key lands instead: the cache entry is put right as for a write given up
+    for (const item of dropped) {
       this.countReplays(item.ids!, 'superseded');
       this.journal!.ack(item.ids!, item.key);
+      await this.s.release?.(item, false);
       this.settle(item);
-    });
+    }
     return kept;
   }
 
-  private succeeded(unit: WriteUnit): void {
-    const { stats, runtime, method } = this.s;
+  private async succeeded(unit: WriteUnit): Promise<void> {
+    const { stats, runtime, method, release } = this.s;
+    // the cache entries are put right before the queued values stop being served
+    if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
     this.lastSuccess = { at: ++this.outcomes, keys: new Set(unit.items.map((i) => i.key)) };
     this.failedSinceSuccess.clear();
     let calls = 0;
@@ -651,6 +681,7 @@ export class WriteBehindFlusher implements JournalHost {
       return;
     }
     this.countReplays(item.ids, 'left');
+    await this.s.release?.(item, false);
     this.settle(item);
   }
 
@@ -697,11 +728,13 @@ export class WriteBehindFlusher implements JournalHost {
       this.countReplays(item.ids, 'deadLettered');
       this.journal!.ack(item.ids, item.key);
     }
+    await this.s.release?.(item, false);
     this.settle(item);
   }
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
+    item.settled = true;
     this.inflight.delete(item.key);
     this.unsettled.delete(item.seq);
     this.s.index.clearPending(item.key, item);

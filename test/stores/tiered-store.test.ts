@@ -4,6 +4,7 @@ import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type St
 import type { RedisReadResult } from '../../src/stores/redis-store.js';
 import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
 import { sleep, until } from '../helpers/waiting.js';
+import { Gate } from '../helpers/gate.js';
 
 /** A tiered store on the test Redis with a fake L1 clock; resolves once its bus is subscribed. */
 async function tiered(options: { channel?: string; l2?: RedisStore; l1Ttl?: number } = {}) {
@@ -41,8 +42,11 @@ runStoreSuite('TieredStore', async () => {
 /** A RedisStore whose reads wait for a gate after Redis answered (a slow network, on demand). */
 class GatedRedisStore extends RedisStore {
   gate: Promise<void> | undefined;
+  /** Called once Redis answered a read that the gate then holds. */
+  onAnswered: (() => void) | undefined;
   override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const result = await super.read(key, versionKeys);
+    this.onAnswered?.();
     await this.gate;
     return result;
   }
@@ -79,14 +83,14 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
   it('answers a repeated read from L1, synchronously, with mirrored counters', async () => {
     const { store } = await open();
     const ns = `${prefix}#n:ns`;
-    await store.l2.bump([ns]);
-    await store.l2.write(key('a'), { v: 'from redis', g: 1, n: 1 }, 60_000);
+    const [n] = await store.l2.bump([ns]);
+    await store.l2.write(key('a'), { v: 'from redis', g: 1, n }, 60_000);
     expect(store.readSync(key('a'), [ns])).toBeUndefined();
     const first = await store.read(key('a'), [ns]);
-    expect(first.entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    expect(first.entry).toStrictEqual({ v: 'from redis', g: 1, n });
     const spy = jest.spyOn(store.l2, 'read');
-    expect(store.readSync(key('a'), [ns])).toStrictEqual({ entry: { v: 'from redis', g: 1, n: 1 }, versions: [1] });
-    expect((await store.read(key('a'), [ns])).entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    expect(store.readSync(key('a'), [ns])).toStrictEqual({ entry: { v: 'from redis', g: 1, n }, versions: [n] });
+    expect((await store.read(key('a'), [ns])).entry).toStrictEqual({ v: 'from redis', g: 1, n });
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -127,11 +131,12 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     const a = await open();
     const b = await open();
     const ns = `${prefix}#n:ns`;
+    const [n0] = await a.store.readVersions([ns]);
     let received = nextMessage(b.store);
-    await a.store.write(key('x'), { v: 'x', g: 1, n: 0 }, 60_000);
+    await a.store.write(key('x'), { v: 'x', g: 1, n: n0 }, 60_000);
     await received;
     received = nextMessage(b.store);
-    await a.store.write(key('y'), { v: 'y', g: 2, n: 0 }, 60_000);
+    await a.store.write(key('y'), { v: 'y', g: 2, n: n0 }, 60_000);
     await received;
     await b.store.read(key('x'), [ns]);
     await b.store.read(key('y'), [ns]);
@@ -145,12 +150,13 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
 
     received = nextMessage(b.store);
     await a.store.bump([ns]);
-    expect((await received).versions).toEqual([[ns, 1]]);
-    expect(b.store.readSync(key('y'), [ns])).toBeUndefined(); // n: 0 is stale under version 1
-    expect(await b.store.readVersions([ns])).toEqual([1]);
+    expect((await received).versions).toEqual([[ns, n0! + 1]]);
+    expect(b.store.readSync(key('y'), [ns])).toBeUndefined(); // written under n0: stale under n0 + 1
+    expect(await b.store.readVersions([ns])).toEqual([n0! + 1]);
+    const n1 = n0! + 1;
 
     received = nextMessage(b.store);
-    await a.store.write(key('z'), { v: 'z', g: 4, n: 1 }, 60_000);
+    await a.store.write(key('z'), { v: 'z', g: 4, n: n1 }, 60_000);
     await received;
     await b.store.read(key('z'), [ns]);
     expect(b.store.readSync(key('z'), [ns])!.entry!.v).toBe('z');
@@ -160,7 +166,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect(b.store.readSync(key('z'), [ns])).toBeUndefined();
 
     received = nextMessage(b.store);
-    await a.store.write(key('w'), { v: 'w', g: 5, n: 1 }, 60_000);
+    await a.store.write(key('w'), { v: 'w', g: 5, n: n1 }, 60_000);
     await received;
     await b.store.read(key('w'), [ns]);
     expect(b.store.readSync(key('w'), [ns])!.entry!.v).toBe('w');
@@ -200,6 +206,31 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect(b.store.readSync(key('r'), [])).toBeUndefined(); // and did not fill L1
     expect((await b.store.read(key('r'), [])).entry).toStrictEqual({ v: 'new', g: 2 });
     expect(b.store.readSync(key('r'), [])!.entry).toStrictEqual({ v: 'new', g: 2 });
+  });
+
+  it.each([
+    ['a conditional write (write-through under its lease)', 'writeIf'],
+    ['an unconditional write', 'write'],
+    ['a tombstone', 'tombstone'],
+  ] as const)('does not let its own L2 read, answered before %s resolved, fill L1 with the entry it replaced', async (_name, how) => {
+    const gated = new GatedRedisStore({ connection: redisUrl() });
+    const { store } = await open({ l2: gated });
+    await gated.write(key('own'), { v: 'old', g: 1 }, 60_000);
+    const gate = new Gate();
+    gated.gate = gate.opened;
+    const answered = new Promise<void>((resolve) => (gated.onAnswered = resolve));
+    const slowRead = store.read(key('own'), []); // Redis answers 'old'; the answer is held back
+    await answered;
+    gated.onAnswered = undefined;
+    gated.gate = undefined;
+    const next: StoredEntry = how === 'tombstone' ? { g: 2, d: 1 } : { v: 'new', g: 2 };
+    if (how === 'writeIf') expect(await store.writeIf(key('own'), next, 60_000, 1)).toBe(true);
+    else await store.write(key('own'), next, 60_000);
+    gate.open();
+    expect((await slowRead).entry).toStrictEqual({ v: 'old', g: 1 }); // it started before the write
+    // L1 holds the new entry (or nothing, after a tombstone), never the old one
+    expect(store.readSync(key('own'), [])?.entry).toStrictEqual(how === 'tombstone' ? undefined : next);
+    expect((await store.read(key('own'), [])).entry).toStrictEqual(next);
   });
 
   it('never keeps an L1 copy longer than l1Ttl, nor longer than the entry lives in Redis', async () => {
