@@ -354,6 +354,16 @@ export class WriteBehindFlusher implements JournalHost {
     return this.s.keyOf(args);
   }
 
+  compacted(replaced: readonly string[], id: string): void {
+    const first = replaced[0];
+    for (const item of this.unsettled.values()) {
+      if (first === undefined || !item.ids?.includes(first)) continue;
+      this.swapCompacted(item, replaced, id);
+      return;
+    }
+    this.journal!.ack([id]); // the item was written meanwhile: the merged entry is not needed
+  }
+
   /**
    * Queues entries of another process (claimed after its crash), oldest first, with `this` of
    * this process; they are flushed at once (they are old already). An entry that cannot be
@@ -481,17 +491,21 @@ export class WriteBehindFlusher implements JournalHost {
     const replaced = item.ids!.slice();
     item.compacting = true;
     this.journal!.compact(item.args, replaced).then(
-      (id) => {
-        item.ids = [id, ...item.ids!.slice(replaced.length)];
-        const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
-        for (const r of replaced) this.replayPasses.delete(r);
-        if (passes.length) this.replayPasses.set(id, passes);
-      },
+      (id) => this.swapCompacted(item, replaced, id),
       (error) => this.report(error, 'journal-compact', item.key),
     ).finally(() => {
       item.compacting = false;
       if (item.state === 'ready') this.pump();
     });
+  }
+
+  /** The item's entries `replaced` are now one entry `id` (a compaction went through). */
+  private swapCompacted(item: WriteItem, replaced: readonly string[], id: string): void {
+    const gone = new Set(replaced);
+    item.ids = [id, ...item.ids!.filter((x) => !gone.has(x))];
+    const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
+    for (const r of replaced) this.replayPasses.delete(r);
+    if (passes.length) this.replayPasses.set(id, passes);
   }
 
   private take(n: number): WriteItem[] {
