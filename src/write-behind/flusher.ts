@@ -354,6 +354,16 @@ export class WriteBehindFlusher implements JournalHost {
     return this.s.keyOf(args);
   }
 
+  compacted(replaced: readonly string[], id: string): void {
+    const first = replaced[0];
+    for (const item of this.unsettled.values()) {
+      if (first === undefined || !item.ids?.includes(first)) continue;
+      this.swapCompacted(item, replaced, id);
+      return;
+    }
+    this.journal!.ack([id]); // the item was written meanwhile: the merged entry is not needed
+  }
+
   /**
    * Queues entries of another process (claimed after its crash), oldest first, with `this` of
    * this process; they are flushed at once (they are old already). An entry that cannot be
@@ -481,17 +491,21 @@ export class WriteBehindFlusher implements JournalHost {
     const replaced = item.ids!.slice();
     item.compacting = true;
     this.journal!.compact(item.args, replaced).then(
-      (id) => {
-        item.ids = [id, ...item.ids!.slice(replaced.length)];
-        const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
-        for (const r of replaced) this.replayPasses.delete(r);
-        if (passes.length) this.replayPasses.set(id, passes);
-      },
+      (id) => this.swapCompacted(item, replaced, id),
       (error) => this.report(error, 'journal-compact', item.key),
     ).finally(() => {
       item.compacting = false;
       if (item.state === 'ready') this.pump();
     });
+  }
+
+  /** The item's entries `replaced` are now one entry `id` (a compaction went through). */
+  private swapCompacted(item: WriteItem, replaced: readonly string[], id: string): void {
+    const gone = new Set(replaced);
+    item.ids = [id, ...item.ids!.filter((x) => !gone.has(x))];
+    const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
+    for (const r of replaced) this.replayPasses.delete(r);
+    if (passes.length) this.replayPasses.set(id, passes);
   }
 
   private take(n: number): WriteItem[] {
@@ -568,24 +582,29 @@ export class WriteBehindFlusher implements JournalHost {
     if (superseded.size === 0) return items;
     const kept: WriteItem[] = [];
     const dropped: WriteItem[] = [];
-    items.forEach((item, i) => (superseded.has(i) ? dropped : kept).push(item));
-    await Promise.all(
-      dropped.map(async (item) => {
-        this.countReplays(item.ids!, 'superseded');
-        this.journal!.ack(item.ids!, item.key);
-        await this.s.release?.(item, false); // its cache entry: the newer write's pending entry is kept
-        this.settle(item);
-      }),
-    );
+    items.forEach((item, i) => {
+      if (!superseded.has(i)) {
+        kept.push(item);
+        return;
+      }
+      dropped.push(item);
+    });
+    // a newer write of the key lands instead: the cache entry is put right as for a write given up
+    for (const item of dropped) {
+      this.countReplays(item.ids!, 'superseded');
+      this.journal!.ack(item.ids!, item.key);
+      await this.s.release?.(item, false);
+      this.settle(item);
+    }
     return kept;
   }
 
   private async succeeded(unit: WriteUnit): Promise<void> {
     const { stats, runtime, method, release } = this.s;
-    this.lastSuccess = { at: ++this.outcomes, keys: new Set(unit.items.map((i) => i.key)) };
-    this.failedSinceSuccess.clear();
     // the cache entries are put right before the queued values stop being served
     if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
+    this.lastSuccess = { at: ++this.outcomes, keys: new Set(unit.items.map((i) => i.key)) };
+    this.failedSinceSuccess.clear();
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
     stats.flushed += calls;
@@ -676,6 +695,7 @@ export class WriteBehindFlusher implements JournalHost {
       return;
     }
     this.countReplays(item.ids, 'left');
+    await this.s.release?.(item, false);
     this.settle(item);
   }
 

@@ -27,6 +27,12 @@ export interface JournalHost {
   replaysOutstanding(): number;
   /** The full key of a call (last-wins journals record the newest write per key). @throws KeyBuildError */
   keyOf(args: unknown[]): string;
+  /**
+   * A compaction whose call timed out ran after all (a paused Redis continued): entry `id` now
+   * holds what `replaced` held. The host moves its item onto it, or acknowledges it if the item
+   * is gone.
+   */
+  compacted(replaced: readonly string[], id: string): void;
   /** Reports a background failure (heartbeat, ack, claim). */
   report(error: unknown, operation: string): void;
 }
@@ -409,8 +415,12 @@ export class RedisStreamJournal {
     if (this.closed) return;
     try {
       const ids = this.takeAppended(reply, replaced);
-      if (batch.some((a) => a.replaces !== undefined)) return; // a compaction: the entries it replaced are gone, the item keeps its own ids
-      this.o.host.replay(ids.map((id, i) => this.decode(id, typeof batch[i]!.payload === 'string' ? Buffer.from(batch[i]!.payload) : (batch[i]!.payload as Buffer))));
+      const appended: JournalEntry[] = [];
+      batch.forEach((a, i) => {
+        if (a.replaces !== undefined) this.o.host.compacted(a.replaces, ids[i]!);
+        else appended.push(this.decode(ids[i]!, typeof a.payload === 'string' ? Buffer.from(a.payload) : a.payload));
+      });
+      if (appended.length) this.o.host.replay(appended);
     } catch (error) {
       this.o.host.report(error, 'journal-append');
     }

@@ -34,7 +34,8 @@ describe.each(storeFactories())('@WriteBehind pending entries ($name)', ({ creat
     await runtime.close();
   });
 
-  function products(retry: { attempts: number; onOutage?: 'retry' | 'dead-letter' } = { attempts: 1 }) {
+  // 'dead-letter': these tests make the database fail to dead-letter a write (an outage is otherwise waited out)
+  function products(retry: { attempts: number; onOutage?: 'retry' | 'dead-letter' } = { attempts: 1, onOutage: 'dead-letter' }) {
     const database = db;
     class Products {
       loads = 0;
@@ -89,7 +90,7 @@ describe.each(storeFactories())('@WriteBehind pending entries ($name)', ({ creat
   });
 
   it('a dead-lettered write tombstones its pending entry: reads go back to the database', async () => {
-    const p = products({ attempts: 1, onOutage: 'dead-letter' }); // (an outage is otherwise retried until it ends)
+    const p = products();
     db.down = true;
     await p.save('a', 'lost row');
     await scheduler.runAll();
