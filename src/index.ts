@@ -1,7 +1,9 @@
 /**
  * cachekit: method decorators for caching (cache-aside, write-through, write-behind,
- * invalidation) over a pluggable store. This file only exports the public API.
+ * invalidation) over a pluggable store. This file only exports the public API (and loads
+ * reflect-metadata, which the decorators use, so users never import it themselves).
  */
+import 'reflect-metadata';
 export { configureCache, getCacheRuntime, type CacheConfig } from './config.js';
 export { CacheRuntime, type ErrorContext, type Logger, type InvalidateTarget } from './runtime/cache-runtime.js';
 export type { CacheStats, CacheStatsReport } from './runtime/stats.js';

@@ -28,7 +28,7 @@ export function workloadKeys(workload: Workload): string[] {
 
 /**
  * Replays a workload against a fresh {@link MemoryStore} of `cacheSize` entries with the given
- * eviction policy, as a cache-aside caller would: read the key; on a miss, write it. The first
+ * eviction policy, as a cache-aside caller would: read the key; on a miss (no entry, or the tombstone an evicted key reads as), write it. The first
  * `warmup` requests fill the cache and are not counted.
  */
 export function replayThroughMemoryStore(workload: Workload, policy: EvictionPolicy, cacheSize: number, warmup: number): ReplayResult {
@@ -43,7 +43,6 @@ export function replayThroughMemoryStore(workload: Workload, policy: EvictionPol
     const id = requests[i]!;
     const key = keys[id]!;
     const entry = store.readSync(key, NO_VERSIONS).entry;
-    // an evicted key reads as a tombstone (a miss), see MemoryStore
     if (entry !== undefined && entry.d !== 1) {
       if (i >= start) hits++;
     } else {

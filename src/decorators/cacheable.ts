@@ -2,7 +2,7 @@ import type { Duration } from '../duration.js';
 import type { KeyOption } from '../runtime/keys.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
-  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags,
+  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
 
 /** Tags of an entry: fixed, or computed from the call's arguments. */
@@ -66,5 +66,7 @@ export function validateCacheableOptions(decorator: string, options: unknown): C
  */
 export function Cacheable(options?: CacheableOptions): DualMethodDecorator {
   const checked = validateCacheableOptions('Cacheable', options);
-  return defineMethodDecorator('Cacheable', { cache: { kind: 'Cacheable', options: checked } });
+  return defineMethodDecorator('Cacheable', { cache: { kind: 'Cacheable', options: checked } }, (method, name) =>
+    checkTemplateArguments('Cacheable', checked.key, method, name),
+  );
 }

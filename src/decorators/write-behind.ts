@@ -3,7 +3,8 @@ import type { KeyOption } from '../runtime/keys.js';
 import type { WriteBehindScheduler } from '../write-behind/scheduler.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
-  checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
+  checkArgumentIndex, checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
+  checkTemplateArguments,
 } from './validate-options.js';
 
 /** What a full write-behind queue does with one more write. */
@@ -157,7 +158,10 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
     throw new TypeError(`@${d}: scheduler must have now(), setTimer() and clearTimer() methods; got ${quote(scheduler)}`);
   }
   checkDrainOnSignal(d, o.drainOnSignal);
-  return defineMethodDecorator(d, { cache: { kind: 'WriteBehind', options: o as WriteBehindOptions } });
+  return defineMethodDecorator(d, { cache: { kind: 'WriteBehind', options: o as WriteBehindOptions } }, (method, name) => {
+    checkTemplateArguments(d, o.key, method, name);
+    checkArgumentIndex(d, 'valueArg', o.valueArg, method, name);
+  });
 }
 
 function checkDrainOnSignal(d: string, value: unknown): void {

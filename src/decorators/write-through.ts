@@ -3,7 +3,7 @@ import type { KeyOption } from '../runtime/keys.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import type { TagsOption } from './cacheable.js';
 import {
-  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags,
+  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
 
 /** Options of {@link WriteThrough}. */
@@ -45,5 +45,7 @@ export function WriteThrough(options?: WriteThroughOptions): DualMethodDecorator
   checkName('WriteThrough', 'store', o.store);
   checkTags('WriteThrough', 'tags', o.tags);
   checkBoolean('WriteThrough', 'throwOnCacheError', o.throwOnCacheError);
-  return defineMethodDecorator('WriteThrough', { cache: { kind: 'WriteThrough', options: o as WriteThroughOptions } });
+  return defineMethodDecorator('WriteThrough', { cache: { kind: 'WriteThrough', options: o as WriteThroughOptions } }, (method, name) =>
+    checkTemplateArguments('WriteThrough', o.key, method, name),
+  );
 }

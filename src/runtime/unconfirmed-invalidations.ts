@@ -1,5 +1,5 @@
 import type { CacheStore } from '../stores/store.js';
-import { newGeneration } from './generation.js';
+import { writeTombstone } from './tombstones.js';
 import { namespaceVersionKeyOf } from './keys.js';
 
 /**
@@ -63,7 +63,7 @@ export class UnconfirmedInvalidations {
       this.wholeStores.delete(store);
     });
     const keyJobs = [...this.keys].map(async ([key, store]) => {
-      await store.write(key, { g: newGeneration(), d: 1 }, this.leaseMs);
+      await writeTombstone(store, key, this.leaseMs);
       if (this.keys.get(key) === store) this.keys.delete(key);
     });
     const versionJobs = [...this.versions].map(async ([key, store]) => {

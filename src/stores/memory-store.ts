@@ -1,4 +1,4 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
@@ -148,6 +148,14 @@ export class MemoryStore implements CacheStore {
     const record = this.live(key);
     if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
     return Promise.resolve(this.writeSync(key, entry, ttlMs));
+  }
+
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const current = this.live(key)?.entry;
+    // a queued write-behind write is the newest accepted value: only its writer replaces it
+    if (current?.w === 1 && (writer === undefined || pendingWriterOf(current.g) !== writer)) return Promise.resolve(false);
+    this.writeSync(key, tombstone, ttlMs);
+    return Promise.resolve(true);
   }
 
   delete(keys: readonly string[]): Promise<number> {

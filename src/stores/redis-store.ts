@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
 import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../errors.js';
 import { quote } from '../duration.js';
@@ -93,6 +93,24 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 const WRITE_IF = new LuaScript(WRITE_IF_SCRIPT);
+/**
+ * Conditional tombstone (see `CacheStore.writeTombstone`): writes ARGV[1] (PX ARGV[2] unless
+ * '0') unless the key holds a cachekit entry (magic ARGV[4]) with the pending flag (2) whose
+ * writer (generation / 2^21) is not ARGV[3] ('' : any writer's pending entry is kept).
+ */
+const WRITE_TOMBSTONE = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and string.len(cur) >= 11 and string.sub(cur, 1, 2) == ARGV[4] and bit.band(string.byte(cur, 3), 2) == 2 then
+  if ARGV[3] == '' then return 0 end
+  local g = struct.unpack('>d', string.sub(cur, 4, 11))
+  if math.floor(g / ${2 ** PENDING_COUNTER_BITS}) ~= tonumber(ARGV[3]) then return 0 end
+end
+if ARGV[2] == '0' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1`);
 /**
  * Many SETs in one command. ARGV[1]: frames (see `packed-frames.ts`) of key, value and PX (ms,
  * '0' for none) of each, keys with the client's key prefix. The keys travel inside the one
@@ -496,6 +514,16 @@ export class RedisStore implements CacheStore {
           (reply) => reply === 1,
         ),
       () => Promise.resolve(false),
+    );
+  }
+
+  /** A Lua script (see `WRITE_TOMBSTONE`): a queued write-behind value of another writer is kept. */
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    return this.withBytes(key, tombstone, ttlMs, (bytes) =>
+      this.exec(
+        () => WRITE_TOMBSTONE.run(this.scripts, [key], [bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', writer === undefined ? '' : String(writer), MAGIC]),
+        (reply) => reply === 1,
+      ),
     );
   }
 

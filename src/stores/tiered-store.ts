@@ -194,6 +194,23 @@ export class TieredStore implements CacheStore {
     return written;
   }
 
+  /** L2's conditional tombstone, then L1 drops its copy (whatever L2 kept, the next read fills from L2), then the bus. */
+  async writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const keys = [key];
+    this.touch(keys);
+    let written: boolean;
+    try {
+      written = await this.l2.writeTombstone(key, tombstone, ttlMs, writer);
+    } catch (error) {
+      this.announce({ keys }).catch(() => undefined);
+      throw error;
+    } finally {
+      void this.l1.delete(keys);
+    }
+    await this.announceReported({ keys });
+    return written;
+  }
+
   async delete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     this.touch(keys);

@@ -9,6 +9,7 @@ import type { FlusherSettings, PendingIndex } from './flusher.js';
 import type { JournalClient } from './journal-scripts.js';
 import { RedisStreamJournal } from './redis-stream-journal.js';
 import { realScheduler } from './scheduler.js';
+import { PendingEntries } from '../runtime/pending-entries.js';
 
 /** Defaults of @WriteBehind, in one place (the README quotes them). */
 export const WRITE_BEHIND_DEFAULTS = {
@@ -87,5 +88,6 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     valueOf,
     replaySelf: plan.isStatic ? plan.owner : undefined,
     journal,
+    release: (item, written) => PendingEntries.of(runtime).release(target, item, written),
   };
 }

@@ -46,6 +46,12 @@ export interface FlusherSettings {
   replaySelf: unknown;
   /** Builds the journal (durable mode). */
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
+  /**
+   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
+   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
+   * right. Never rejects. See `runtime/pending-entries.ts`.
+   */
+  release?: (item: WriteItem, written: boolean) => Promise<void>;
 }
 
 /** Durable merge: journal entries one item may cover before they are compacted into one. */
@@ -220,6 +226,8 @@ export class WriteBehindFlusher implements JournalHost {
     }
     if (reserved) this.reserved--;
     const item: WriteItem = {
+      merge: this.s.merge,
+      previous: this.inflight.get(key),
       key,
       seq: ++this.seq,
       value,
@@ -430,6 +438,18 @@ export class WriteBehindFlusher implements JournalHost {
   /** Runs the method for a unit. Never throws: every outcome is handled here. */
   private async run(unit: WriteUnit): Promise<void> {
     const { items } = unit;
+    // From here until the items settle (or the call fails) the database may or may not hold
+    // them: a merged read of their keys waits (see runtime/queued-reads.ts).
+    let endRun!: () => void;
+    const running = new Promise<void>((resolve) => (endRun = resolve));
+    for (const item of items) item.running = running;
+    const ended = () => {
+      for (const item of items) if (item.running === running) item.running = undefined;
+      endRun();
+    };
+    // runtime replacement (configureCache): the replaced runtime's queued writes run first
+    const predecessor = this.s.runtime.predecessorDone;
+    if (predecessor !== undefined) await predecessor;
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;
@@ -443,14 +463,18 @@ export class WriteBehindFlusher implements JournalHost {
         await this.s.original.apply(item.self, item.args);
       }
     } catch (error) {
+      ended();
       await this.failed(unit, error);
       return;
     }
-    this.succeeded(unit);
+    await this.succeeded(unit);
+    ended();
   }
 
-  private succeeded(unit: WriteUnit): void {
-    const { stats, runtime, method } = this.s;
+  private async succeeded(unit: WriteUnit): Promise<void> {
+    const { stats, runtime, method, release } = this.s;
+    // the cache entries are put right before the queued values stop being served
+    if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
     stats.flushed += calls;
@@ -512,11 +536,13 @@ export class WriteBehindFlusher implements JournalHost {
       }
     }
     if (item.ids !== undefined) this.journal!.ack(item.ids);
+    await this.s.release?.(item, false);
     this.settle(item);
   }
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
+    item.settled = true;
     this.inflight.delete(item.key);
     this.unsettled.delete(item.seq);
     this.s.index.clearPending(item.key, item);

@@ -29,6 +29,15 @@ export interface WriteItem {
   replayed: boolean;
   /** Durable merge: its entries are being replaced by one compacted entry (it is not written meanwhile). */
   compacting?: boolean;
+  // ---- what reads of the key need to know (see runtime/queued-reads.ts) ----
+  /** The flusher's `merge`, if any: a read combines the stored (database) value with the queued value through it. */
+  readonly merge?: ((previous: any, next: any) => unknown) | undefined;
+  /** The item of the key that was in flight when this one was queued: until it settles, its value may not be in the database yet. */
+  readonly previous?: WriteItem | undefined;
+  /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
+  running?: Promise<void> | undefined;
+  /** Set once the item settled (written or dead-lettered). */
+  settled?: true;
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */

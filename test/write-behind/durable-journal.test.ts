@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   Cacheable, configureCache, errors, ManualScheduler, MemoryStore, MsgpackSerializer, recoverWriteBehind, RedisStore, TieredStore, WriteBehind,
-  type CacheRuntime, type ErrorContext,
+  type CacheRuntime, type ErrorContext, type WriteBehindRegistry,
 } from '../../src/index.js';
 
 const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,21 +26,33 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     clients.push(c);
     return c;
   };
-  /** A runtime of its own (another "process"), sharing Redis and the prefix. */
+  /**
+   * A runtime of its own (another "process"), sharing Redis and the prefix. The runtime it
+   * replaces stands for a process that lives on or died: its queue is detached first, so the
+   * replacement does not flush it (configureCache would), and closed only after the test.
+   */
   const runtimeOn = (c: Redis) => {
+    const previous = runtimes.at(-1);
+    if (previous?.writeBehind !== undefined) {
+      detached.push(previous.writeBehind);
+      previous.writeBehind = undefined;
+    }
     const r = configureCache({ store: new RedisStore({ client: c }), prefix, onError: (error, context) => reported.push({ error, context }) });
     runtimes.push(r);
     return r;
   };
+  let detached: WriteBehindRegistry[];
 
   beforeEach(() => {
     clients = [];
     runtimes = [];
+    detached = [];
     reported = [];
     prefix = `wb-${randomBytes(4).toString('hex')}`;
   });
   afterEach(async () => {
     for (const r of runtimes) await r.close().catch(() => undefined);
+    for (const registry of detached) await registry.close().catch(() => undefined);
     for (const c of clients) c.disconnect();
   });
 
@@ -169,10 +181,12 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     expect(runtime.writeBehind?.size).toBe(1);
     expect(runtime.writeBehind?.pending(`${prefix}:Repo.save:b`)).toBeUndefined();
     expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 1 });
-    // the queued write still reaches the method; its ack fails and is reported, never thrown
+    // the queued write still reaches the method; the release of its cache entry and its ack fail
+    // and are reported (both retried), never thrown
     await runtime.flush();
     expect(rows.get('a')).toBe(1);
     expect(reported.map((r) => [(r.error as Error).message, (r.error as { code: string }).code, r.context])).toEqual([
+      ["redis: Stream isn't writeable and enableOfflineQueue options is false", 'E_STORE', { operation: 'invalidate', method: 'Repo.save', key: `${prefix}:Repo.save:a` }],
       ['write-behind journal: ack of 1 entries failed (kept for a retry)', 'E_STORE', { operation: 'journal-ack', method: 'Repo.save', key: undefined }],
     ]);
   });
