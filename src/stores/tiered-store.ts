@@ -199,13 +199,17 @@ export class TieredStore implements CacheStore {
     const keys = [key];
     this.touch(keys);
     let written: boolean;
+    this.begin();
     try {
       written = await this.l2.writeTombstone(key, tombstone, ttlMs, writer);
+      // as after a write: no L2 read in flight may fill L1 with what the tombstone replaced
+      this.touch(keys);
     } catch (error) {
       this.announce({ keys }).catch(() => undefined);
       throw error;
     } finally {
       void this.l1.delete(keys);
+      this.end();
     }
     await this.announceReported({ keys });
     return written;
