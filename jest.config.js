@@ -8,6 +8,8 @@ const transformIgnorePatterns = ['/node_modules/(?!(p-queue|p-timeout|eventemitt
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^cachekit$': '<rootDir>/src/index.ts' };
 const common = {
   testEnvironment: 'node',
+  // the consumer projects run with their own toolchains, from test/consumers/consumers.test.ts
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/projects/'],
   transformIgnorePatterns,
   moduleNameMapper,
 };

@@ -7,6 +7,13 @@ import {
   checkTemplateArguments,
 } from './validate-options.js';
 
+/**
+ * What failures during a database outage do: `'retry'` retries them (capped backoff) for as long
+ * as the outage lasts, and only poison writes are dead-lettered; `'dead-letter'` counts every
+ * failure toward `retry.attempts`, outage or not.
+ */
+export type OutagePolicy = 'retry' | 'dead-letter';
+
 /** What a full write-behind queue does with one more write. */
 export type BackpressurePolicy = 'wait' | 'flush' | 'reject';
 
@@ -48,8 +55,16 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
   batchWith?: string;
   /** Most batches (or single items) written at once. @default 1 */
   concurrency?: number;
-  /** Retries of a failed write: attempts in all, exponential backoff with full jitter. @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000 } */
-  retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number };
+  /**
+   * Retries of a failed write: exponential backoff with full jitter, `backoffMs` doubling up to
+   * `maxBackoffMs`. Only poison failures count toward `attempts` (a write that fails alone while
+   * writes of other keys queued with or after it succeed); while every recent attempt fails (the
+   * database is down) nothing counts, and writes are retried every `maxBackoffMs` at most for as
+   * long as the outage lasts (`onOutage: 'retry'`). `onOutage: 'dead-letter'` counts every
+   * failure (the old rule: an outage longer than the attempts dead-letters every write).
+   * @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000, onOutage: 'retry' }
+   */
+  retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number; onOutage?: OutagePolicy };
   /** Receives a write that failed every attempt. @default none: it is reported through the error hook */
   deadLetter?: (item: DeadLetter) => void | Promise<void>;
   /** Most writes queued (after coalescing). @default 10000 */
@@ -85,7 +100,11 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
 
 /** Settings of the Redis Stream journal of a durable @WriteBehind method. */
 export interface WriteBehindJournalOptions {
-  /** The stream key. @default `<prefix>#wb:{Class.method}` (one hash slot on Redis Cluster) */
+  /**
+   * The stream key (its liveness, recovery lease and newest-write records use it as a prefix).
+   * @default `<prefix>#wb:{Class.method}`, or `<prefix>#wb:{<namespace>/Class.method}` with an
+   * explicit `namespace` (here or in @CacheDefaults); one hash slot on Redis Cluster
+   */
   stream?: string;
   /** The consumer group every instance joins. @default 'cachekit' */
   group?: string;
@@ -96,8 +115,18 @@ export interface WriteBehindJournalOptions {
    * @default 30000
    */
   claimIdleMs?: number;
-  /** How often idle entries are looked for. @default claimIdleMs / 3 */
+  /**
+   * How often this process looks for entries to claim (those of dead consumers, and those idle
+   * for `claimIdleMs`). @default min(claimIdleMs / 3, leaseMs / 2)
+   */
   claimIntervalMs?: number;
+  /**
+   * Liveness: every process refreshes a record that it is alive for `leaseMs`, every `leaseMs / 4`.
+   * The entries of a consumer whose process is gone are taken over at once, without waiting for
+   * `claimIdleMs`: on the same host when its pid no longer runs; from another host once its
+   * liveness ran out. @default 2000
+   */
+  leaseMs?: number;
 }
 
 const OPTIONS = [
@@ -128,8 +157,9 @@ export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOption
   checkName(d, 'batchWith', o.batchWith);
   checkNumber(d, 'concurrency', o.concurrency, 1, Infinity, true);
   if (o.retry !== undefined) {
-    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs'], 'retry');
+    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs', 'onOutage'], 'retry');
     checkNumber(d, 'retry.attempts', retry.attempts, 1, Infinity, true);
+    checkChoice(d, 'retry.onOutage', retry.onOutage, ['retry', 'dead-letter']);
     checkDuration(d, 'retry.backoffMs', retry.backoffMs);
     checkDuration(d, 'retry.maxBackoffMs', retry.maxBackoffMs);
   }
@@ -138,7 +168,10 @@ export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOption
   checkChoice(d, 'backpressure', o.backpressure, ['wait', 'flush', 'reject']);
   checkBoolean(d, 'durable', o.durable);
   if (o.journal !== undefined) {
-    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs'], 'journal');
+    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs', 'leaseMs'], 'journal');
+    if (checkDuration(d, 'journal.leaseMs', journal.leaseMs) === 0) {
+      throw new TypeError(`@${d}: journal.leaseMs must be more than 0; got 0 (number)`);
+    }
     checkName(d, 'journal.stream', journal.stream);
     checkName(d, 'journal.group', journal.group);
     if (checkDuration(d, 'journal.claimIdleMs', journal.claimIdleMs) === 0) {

@@ -8,8 +8,8 @@ import { InternedKeys } from './interned-keys.js';
  * The one key builder every decorator uses, so that `@Cacheable`, `@WriteThrough`,
  * `@Invalidate` and `@WriteBehind` with the same namespace and key address the same entry.
  *
- * Layout: `prefix:namespace:key` for entries, `prefix#n:namespace` for namespace versions and
- * `prefix#t:tag` for tag versions. `%`, `:`, `#` are percent-escaped in the prefix and the
+ * Layout: `prefix:namespace:key` for entries, `prefix#n:namespace` for namespace versions,
+ * `prefix#t:tag` for tag versions and `prefix#l:namespace:key` for distributed miss locks. `%`, `:`, `#` are percent-escaped in the prefix and the
  * namespace, so no namespace can produce another one's keys. A key longer than
  * {@link MAX_KEY_LENGTH} is replaced by its SHA-256 as `prefix:namespace#<hash>`, which no
  * plain key can equal (plain keys follow a `:`).
@@ -50,9 +50,37 @@ const TAG_VERSION = '#t:';
 /** What follows the escaped prefix in version counter keys: namespace versions, then tag versions. */
 export const VERSION_KEY_MARKERS: readonly string[] = [NAMESPACE_VERSION, TAG_VERSION];
 
+/** What follows the escaped prefix in the key of a distributed miss lock. */
+export const LOCK_KEY_MARKER = '#l:';
+
+/**
+ * The key of the distributed lock of an entry: `prefix#l:` and what follows the prefix in the
+ * entry's key. The escaped prefix has no `:` nor `#`, so the entry's first `:` ends it, and
+ * no entry key (`prefix:...`) or version key (`prefix#n:`, `prefix#t:`) can equal a lock key.
+ */
+export function lockKey(entryKey: string): string {
+  const at = entryKey.indexOf(':');
+  return at < 0 ? `${LOCK_KEY_MARKER}${entryKey}` : `${entryKey.slice(0, at)}${LOCK_KEY_MARKER}${entryKey.slice(at + 1)}`;
+}
+
 /** The counter that versions a namespace. */
 export function namespaceVersionKey(prefix: string, namespace: string): string {
   return `${escapeSegment(prefix)}${NAMESPACE_VERSION}${escapeSegment(namespace)}`;
+}
+
+/**
+ * The counter that versions the namespace of an entry key (`prefix:namespace:key` or
+ * `prefix:namespace#hash`): bumping it invalidates that entry with the rest of its namespace.
+ * The escaped prefix and namespace contain no `:` nor `#`, so the first `:` and the next `:`
+ * or `#` bound them. @returns undefined for a key that is not an entry key
+ */
+export function namespaceVersionKeyOf(entryKey: string): string | undefined {
+  const start = entryKey.indexOf(':');
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < entryKey.length && entryKey[end] !== ':' && entryKey[end] !== '#') end++;
+  if (end === entryKey.length) return undefined;
+  return `${entryKey.slice(0, start)}${NAMESPACE_VERSION}${entryKey.slice(start + 1, end)}`;
 }
 
 /** The counter that versions a tag. */

@@ -1,4 +1,4 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
@@ -6,6 +6,8 @@ import { quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
+import { ValueTooLargeError } from '../errors.js';
+import { AbsentGenerations } from './absent-generations.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
 export interface Clock {
@@ -16,7 +18,11 @@ export interface Clock {
 export interface MemoryStoreOptions {
   /** Most entries held; the policy evicts beyond it. @default 10_000 */
   maxEntries?: number;
-  /** Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. @default Infinity */
+  /**
+   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
+   * than this on its own is not cached (the key's older entry goes too): reported once as a
+   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
+   */
   maxBytes?: number;
   /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
   policy?: EvictionPolicy;
@@ -45,6 +51,9 @@ interface MemoryRecord {
 /**
  * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
  * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
+ * cleared) reads as a tombstone of its absent generation, so a lease taken before the loss
+ * cannot populate it (see `absent-generations.ts`).
  */
 export class MemoryStore implements CacheStore {
   readonly name: string;
@@ -54,9 +63,14 @@ export class MemoryStore implements CacheStore {
   private readonly counters = new Map<string, number>();
   private readonly clock: Clock;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
+  private readonly maxBytes: number;
+  /** What keys without a record read as (see `absent-generations.ts`). */
+  private readonly absent: AbsentGenerations;
   private hooks: StoreHooks = {};
   /** Whether values are copied on write and read (`copyOnRead`). */
   private readonly copyOnRead: boolean;
+  /** Values not cached because they were bigger than `maxBytes` on their own. */
+  oversizedValues = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
@@ -85,10 +99,15 @@ export class MemoryStore implements CacheStore {
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
+    this.maxBytes = maxBytes;
+    this.absent = new AbsentGenerations(maxEntries);
     this.records = createBoundedMap<MemoryRecord>(policy, {
       maxEntries,
       maxSize: maxBytes,
-      onEvict: (key) => this.hooks.onEvict?.(key),
+      onEvict: (key) => {
+        this.absent.removed(key);
+        this.hooks.onEvict?.(key);
+      },
     });
   }
 
@@ -104,8 +123,10 @@ export class MemoryStore implements CacheStore {
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
     const n = versionKeys.length;
     const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
-    const entry = this.live(key)?.entry;
-    return { entry: this.copyOnRead && entry !== undefined && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
+    const record = this.live(key);
+    if (record === undefined) return { entry: this.absentEntry(key), versions };
+    const entry = record.entry;
+    return { entry: this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -116,12 +137,26 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
   }
 
-  /** Synchronous {@link write}. */
-  writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+  /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
+  writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
     if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
+    if (size > this.maxBytes) {
+      // Too big to hold: not stored, and the older entry goes (it would be stale).
+      this.records.delete(key);
+      this.absent.removed(key);
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of about ${size} bytes under '${key}' is bigger than maxBytes (${this.maxBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return false;
+    }
     this.records.set(key, { entry, expiresAt }, size);
+    return true;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -130,14 +165,27 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    if (this.live(key)?.entry.g !== expected) return Promise.resolve(false);
-    this.writeSync(key, entry, ttlMs);
+    const record = this.live(key);
+    if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
+    return Promise.resolve(this.writeSync(key, entry, ttlMs));
+  }
+
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const current = this.live(key)?.entry;
+    // a queued write-behind write is the newest accepted value: only its writer replaces it
+    if (current?.w === 1 && (writer === undefined || pendingWriterOf(current.g) !== writer)) return Promise.resolve(false);
+    this.writeSync(key, tombstone, ttlMs);
     return Promise.resolve(true);
   }
 
   delete(keys: readonly string[]): Promise<number> {
     let n = 0;
-    for (const key of keys) if (this.records.delete(key)) n++;
+    for (const key of keys) {
+      if (this.records.delete(key)) {
+        n++;
+        this.absent.removed(key);
+      }
+    }
     return Promise.resolve(n);
   }
 
@@ -161,6 +209,7 @@ export class MemoryStore implements CacheStore {
 
   clear(): Promise<void> {
     this.records.clear();
+    this.absent.clear();
     this.counters.clear();
     return Promise.resolve();
   }
@@ -175,9 +224,19 @@ export class MemoryStore implements CacheStore {
     if (record === undefined) return undefined;
     if (record.expiresAt !== 0 && record.expiresAt <= this.clock.now()) {
       this.records.delete(key);
+      this.absent.removed(key);
       return undefined;
     }
     return record;
+  }
+
+  /**
+   * What a key without a record reads as: no entry, or (once a record of its bucket left
+   * without a write, or after a clear) a tombstone, so a lease taken before cannot populate.
+   */
+  private absentEntry(key: string): StoredEntry | undefined {
+    const g = this.absent.of(key);
+    return g === undefined ? undefined : { g, d: 1 };
   }
 }
 
