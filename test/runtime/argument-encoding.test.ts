@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { runInNewContext } from 'node:vm';
 import { encodeArgs, MAX_DEPTH } from '../../src/runtime/stable-encoding.js';
 import { KeyBuildError } from '../../src/errors.js';
 import { compileKey } from '../../src/runtime/keys.js';
@@ -298,5 +299,12 @@ describe('default keys never collide (stable encoding)', () => {
     const template = compileKey('u:{0.user.id}', 'p:n');
     expect(() => template([lazy])).toThrow(KeyBuildError);
     expect(() => template([lazy])).toThrow('key template placeholder {0.user.id}: reading argument 0.user threw (not loaded)');
+  });
+
+  it('encodes values from another realm (a vm context) exactly like local ones, and refuses their Errors', () => {
+    const foreign = runInNewContext('({ a: 1, d: new Date(0), m: new Map([[1, [2]]]), u: new Uint8Array([1]), n: Object.create(null) })') as unknown;
+    const local = { a: 1, d: new Date(0), m: new Map([[1, [2]]]), u: new Uint8Array([1]), n: Object.create(null) as object };
+    expect(encodeArgs([foreign])).toBe(encodeArgs([local]));
+    expect(() => encodeArgs([runInNewContext('new Error("x")')])).toThrow('argument 0 is an Error');
   });
 });
