@@ -243,7 +243,11 @@ function placeholderText(placeholder: TemplatePlaceholder, args: readonly unknow
   let where = `argument ${placeholder.index}`;
   for (const p of placeholder.path) {
     if (value === null || value === undefined) break;
-    value = (value as Record<string, unknown>)[p];
+    try {
+      value = (value as Record<string, unknown>)[p];
+    } catch (error) {
+      throw new KeyBuildError(`key template placeholder ${placeholder.text}: reading ${where}.${p} threw (${(error as Error)?.message ?? String(error)})`, { cause: error });
+    }
     where += `.${p}`;
   }
   switch (typeof value) {

@@ -38,7 +38,7 @@ export function encodeAt(value: unknown, where: string): string {
   try {
     return encodeNested(value, []);
   } catch (error) {
-    throw error instanceof UnencodableValueError ? error.at(where) : error;
+    throw keyError(error, where);
   }
 }
 
@@ -51,8 +51,15 @@ export function encodeArgs(args: readonly unknown[]): string {
     for (; i < args.length; i++) out += (i === 0 ? '' : ',') + encodeNested(args[i], []);
     return out;
   } catch (error) {
-    throw error instanceof UnencodableValueError ? error.at(`argument ${i}`) : error;
+    throw keyError(error, `argument ${i}`);
   }
+}
+
+/** The KeyBuildError for a failure while encoding the value at `where` (a getter that threw, say). */
+function keyError(error: unknown, where: string): KeyBuildError {
+  if (error instanceof UnencodableValueError) return error.at(where);
+  if (error instanceof KeyBuildError) return error;
+  return new KeyBuildError(`cannot build a cache key: reading ${where} threw (${(error as Error)?.message ?? String(error)})`, { cause: error });
 }
 
 /** How deeply values may nest; deeper ones raise a KeyBuildError (never a stack overflow). */

@@ -5,11 +5,11 @@ describe('option errors name the option path', () => {
   const writeBehind = (options: unknown) => () => WriteBehind(options as WriteBehindOptions);
 
   it.each([
-    [{ retry: 5 }, '@WriteBehind: retry must be an object like { attempts, backoffMs, maxBackoffMs }; got 5 (number)'],
+    [{ retry: 5 }, '@WriteBehind: retry must be an object like { attempts, backoffMs, maxBackoffMs, onOutage }; got 5 (number)'],
     [{ batch: 100 }, '@WriteBehind: batch must be an object like { size, intervalMs }; got 100 (number)'],
-    [{ journal: 'x' }, "@WriteBehind: journal must be an object like { stream, group, claimIdleMs, claimIntervalMs }; got 'x'"],
+    [{ journal: 'x' }, "@WriteBehind: journal must be an object like { stream, group, claimIdleMs, claimIntervalMs, leaseMs }; got 'x'"],
     [{ batch: { interval: 5 } }, "@WriteBehind: unknown option 'batch.interval' (known: batch.size, batch.intervalMs)"],
-    [{ retry: { attempt: 3 } }, "@WriteBehind: unknown option 'retry.attempt' (known: retry.attempts, retry.backoffMs, retry.maxBackoffMs)"],
+    [{ retry: { attempt: 3 } }, "@WriteBehind: unknown option 'retry.attempt' (known: retry.attempts, retry.backoffMs, retry.maxBackoffMs, retry.onOutage)"],
     [{ drainOnSignal: { signal: 'SIGTERM' } }, "@WriteBehind: unknown option 'drainOnSignal.signal' (known: drainOnSignal.signals, drainOnSignal.timeoutMs)"],
   ])('%j', (options, message) => {
     expect(writeBehind(options)).toThrow(new TypeError(message));

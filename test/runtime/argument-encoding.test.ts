@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { runInNewContext } from 'node:vm';
 import { encodeArgs, MAX_DEPTH } from '../../src/runtime/stable-encoding.js';
 import { KeyBuildError } from '../../src/errors.js';
+import { compileKey } from '../../src/runtime/keys.js';
 
 // What users pass as arguments, and what they call equal: the stable encoding must agree with
 // `userEqual` below on every pair (equal encodings exactly for equal values).
@@ -287,5 +289,22 @@ describe('default keys never collide (stable encoding)', () => {
     }
     expect((error as Error).message).toContain("argument 0 is an object whose toJSON() threw (no json)");
     expect((error as Error).cause).toBe(boom);
+  });
+
+  it('reports a getter that throws while the key is built as a KeyBuildError naming the argument', () => {
+    const boom = new Error('not loaded');
+    const lazy = { get user() { throw boom; } };
+    expect(() => encodeArgs(['x', lazy])).toThrow(KeyBuildError);
+    expect(() => encodeArgs(['x', lazy])).toThrow('cannot build a cache key: reading argument 1 threw (not loaded)');
+    const template = compileKey('u:{0.user.id}', 'p:n');
+    expect(() => template([lazy])).toThrow(KeyBuildError);
+    expect(() => template([lazy])).toThrow('key template placeholder {0.user.id}: reading argument 0.user threw (not loaded)');
+  });
+
+  it('encodes values from another realm (a vm context) exactly like local ones, and refuses their Errors', () => {
+    const foreign = runInNewContext('({ a: 1, d: new Date(0), m: new Map([[1, [2]]]), u: new Uint8Array([1]), n: Object.create(null) })') as unknown;
+    const local = { a: 1, d: new Date(0), m: new Map([[1, [2]]]), u: new Uint8Array([1]), n: Object.create(null) as object };
+    expect(encodeArgs([foreign])).toBe(encodeArgs([local]));
+    expect(() => encodeArgs([runInNewContext('new Error("x")')])).toThrow('argument 0 is an Error');
   });
 });
