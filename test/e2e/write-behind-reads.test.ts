@@ -177,7 +177,7 @@ describe('@WriteBehind and reads in another process (RedisStore, two processes)'
     server.pause();
     open();
     await saving; // accepted although its cache write timed out
-    expect(errors).toContain('read: E_STORE_TIMEOUT');
+    expect(errors.filter((e) => e.endsWith('E_STORE_TIMEOUT')).length).toBeGreaterThan(0);
     server.resume();
     expect(await rows.read('a')).toBe('new row'); // read-your-writes, from the queue
     await flush();
