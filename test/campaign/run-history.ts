@@ -102,7 +102,6 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
       chaos: plan.chaosSlots.includes(slot),
       timeoutMs: TIMEOUT_MS,
       maxPending: MAX_PENDING,
-      claimIdleMs: 1_000,
       recover,
       recoverMs: 4_000,
       hungAfterMs: LIMITS.callBoundMs + 1_000,
