@@ -83,6 +83,11 @@ describe('the campaign checker', () => {
       expect(guarantees([wb('A', 2, false)], { rows: new Map([['Ad0', 1]]), ends: killed })).toEqual([]);
       expect(guarantees([wb('A', 2, false)], { rows: new Map([['Ad0', 1]]) })).toEqual(['G2 wb:Ad0']);
       expect(guarantees([wb('A', 2, true)], { rows: new Map([['Ad0', 1]]), evicting: true })).toEqual([]);
+      // close() during a database outage gives non-durable writes up (documented); durable ones stay in the journal
+      const close = call({ p: 'A', op: 'close', s: 100, e: 200 });
+      const outage: FaultWindow[] = [{ kind: 'db-fail', s: 50, e: 150 }];
+      expect(guarantees([wb('A', 2, false), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual([]);
+      expect(guarantees([wb('A', 2, true), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual(['G2 wb:Ad0']);
     });
   });
 

@@ -14,7 +14,8 @@
  * - G2 (an accepted write is never lost or reverted): the database holds, for every write-behind
  *   key, the value of its last accepted call (or a newer one, from a call whose outcome was not an
  *   acceptance). Durable keys always (unless Redis evicted the journal: maxmemory histories);
- *   non-durable keys when the process that accepted the last write closed normally.
+ *   non-durable keys when the process that accepted the last write closed normally, with the
+ *   database up (close() gives a memory write up after `retry.attempts` failures: documented).
  * - G3 (nothing hangs): every call settled within its bound (database stalls and outages it
  *   overlapped are the method's own time, not the cache's), no call hung, no unhandled rejection,
  *   write-behind writes held never above `maxPending`, every process exited on its own after close().
@@ -173,8 +174,14 @@ export function checkHistory(input: CheckInput): Violation[] {
     if (!last || c.v! > last.v!) accepted.set(c.k!, c);
   }
   const endOf = new Map(input.ends.map((e) => [e.p, e]));
+  const closes = new Map(calls.filter((c) => c.op === 'close').map((c) => [c.p, c]));
+  /** Whether the database was down while `p` closed: close() then gives non-durable writes up after `attempts` (documented). */
+  const closedInOutage = (p: string) => {
+    const close = closes.get(p);
+    return close !== undefined && windows.some((w) => w.kind === 'db-fail' && w.s <= close.e && w.e >= close.s);
+  };
   for (const [k, last] of accepted) {
-    if (last.durable ? input.evicting : endOf.get(last.p)?.how !== 'exited') continue;
+    if (last.durable ? input.evicting : endOf.get(last.p)?.how !== 'exited' || closedInOutage(last.p)) continue;
     const d = input.rows.get(k);
     if (d === undefined || d < last.v!) {
       const deadLetters = events.filter((ev) => ev.what === 'deadLetter' && ev.detail?.includes(`:wb:${k} `));
