@@ -61,6 +61,10 @@ describe('the campaign checker', () => {
       expect(guarantees([wb, r('B', 6, 120, [[7, 'A', 105, 'l']])], flushed)).toEqual([]);
       expect(guarantees([wb, r('A', 6, 120, [[7, 'A', 105, 'l']])], flushed)).toEqual(['G1 wb:Av0']);
       expect(guarantees([wb, r('B', 6, 300, [[7, 'C', 250, 'a']])], flushed)).toEqual(['G1 wb:Av0']);
+      // the method may run before the call resolved: a read racing the call may return either value
+      const racing = call({ p: 'A', op: 'wb', ns: 'wb', k: 'Av0', v: 7, s: 100, e: 400 });
+      expect(guarantees([racing, r('A', 6, 300, [[7, 'A', 250, 'a']])], flushed)).toEqual([]);
+      expect(guarantees([racing, r('A', 6, 401, [[7, 'A', 250, 'a']])], flushed)).toEqual(['G1 wb:Av0']);
       // a flushed value whose call is in no history (its process died before it resolved) binds nobody
       expect(guarantees([r('B', 6, 300, [[9, 'C', 250, 'a']])])).toEqual([]);
     });

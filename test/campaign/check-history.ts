@@ -152,7 +152,8 @@ export function checkHistory(input: CheckInput): Violation[] {
       const call = writeCalls.get(`${r.ns}:${r.k}:${v}`);
       if (kind === 'l') binds = p === r.p;
       else if (kind === 'w') binds = p === r.p || (call !== undefined && crossProcessTime(call, t) <= r.s);
-      else binds = call !== undefined && (call.p === r.p || crossProcessTime(call, t) <= r.s);
+      // a flushed write-behind value binds once its call had resolved (the method may run before that)
+      else binds = call !== undefined && (call.p === r.p ? call.e <= r.s : crossProcessTime(call, t) <= r.s);
       if (binds) required = { floor, call };
     }
     if (required && r.v < required.floor[0]) {

@@ -35,7 +35,7 @@ export const LIMITS: CheckLimits = {
   callBoundMs: 6 * TIMEOUT_MS + 1_500,
   // flush and close also wait for a retry in backoff (maxBackoffMs 1000) after the database is back
   flushBoundMs: 6 * TIMEOUT_MS + 2 * 1_000 + 2_000,
-  exitBoundMs: 2_000,
+  exitBoundMs: 5_000,
   maxHeld: 2 * MAX_PENDING,
 };
 
