@@ -93,6 +93,18 @@ describe('the campaign checker', () => {
       expect(guarantees([wb('A', 2, false), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual([]);
       expect(guarantees([wb('A', 2, true), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual(['G2 wb:Ad0']);
     });
+
+    it('flags every dead letter (there is no poison write), except a memory write given up by close() during an outage', () => {
+      const dead = (t: number, method: string): HistoryRecord => ({ type: 'event', p: 'A', what: 'deadLetter', t, detail: `Rows.${method} cmp1:wb:Ad0 database down` });
+      const history = [wb('A', 1, true), wb('A', 2, true)];
+      const rows = new Map([['Ad0', 2]]);
+      expect(guarantees([...history, dead(15, 'writeDurable')], { rows })).toEqual(['G2 wb:Ad0']);
+      const close = call({ p: 'A', op: 'close', s: 100, e: 200 });
+      const outage: FaultWindow[] = [{ kind: 'db-fail', s: 50, e: 150 }];
+      expect(guarantees([...history, close, dead(120, 'writeVolatile')], { rows, faults: outage })).toEqual([]);
+      expect(guarantees([...history, close, dead(120, 'writeDurable')], { rows, faults: outage })).toEqual(['G2 wb:Ad0']);
+      expect(guarantees([...history, close, dead(40, 'writeVolatile')], { rows, faults: outage })).toEqual(['G2 wb:Ad0']);
+    });
   });
 
   describe('G3', () => {

@@ -16,6 +16,7 @@
  *   acceptance). Durable keys always (unless Redis evicted the journal: maxmemory histories);
  *   non-durable keys when the process that accepted the last write closed normally, with the
  *   database up (close() gives a memory write up after `retry.attempts` failures: documented).
+ *   And no write is dead-lettered (the campaign has no poison writes), except those memory writes.
  * - G3 (nothing hangs): every call settled within its bound (database stalls and outages it
  *   overlapped are the method's own time, not the cache's), no call hung, no unhandled rejection,
  *   write-behind writes held never above `maxPending`, every process exited on its own after close().
@@ -193,6 +194,21 @@ export function checkHistory(input: CheckInput): Violation[] {
         excerpt: excerptOf('wb', k, last.s - 200, Infinity, deadLetters).slice(-40),
       });
     }
+  }
+
+  // G2: the campaign's database never fails one write alone (no poison), so a dead letter is a lost write;
+  // only a memory write given up by close() while the database is down is documented
+  for (const ev of events) {
+    if (ev.what !== 'deadLetter') continue;
+    const close = closes.get(ev.p);
+    if (ev.detail?.startsWith('Rows.writeVolatile') && close && ev.t >= close.s && closedInOutage(ev.p)) continue;
+    const key = /:wb:(\S+)/.exec(ev.detail ?? '')?.[1];
+    violations.push({
+      guarantee: 'G2',
+      key: key === undefined ? undefined : `wb:${key}`,
+      message: `${ev.p} dead-lettered an accepted write (no write fails alone here: an outage must lose nothing): ${ev.detail}`,
+      excerpt: key === undefined ? [describe(ev)] : excerptOf('wb', key, ev.t - 3_000, ev.t + 1, [ev]).slice(-25),
+    });
   }
 
   // G3
