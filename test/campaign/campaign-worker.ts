@@ -89,7 +89,8 @@ class Rows {
   @Invalidate({ namespace: 'wb', allEntries: true })
   async dropWriteBehindNamespace(_k: string): Promise<void> {}
 
-  @WriteBehind({ ...WRITE_BEHIND, durable: true, batch: { size: 10, intervalMs: 40 }, journal: { claimIdleMs: config.claimIdleMs } })
+  // default journal settings: a restarted writer must replay a dead process's writes at once, not after claimIdleMs
+  @WriteBehind({ ...WRITE_BEHIND, durable: true, batch: { size: 10, intervalMs: 40 } })
   async writeDurable(k: string, v: number): Promise<void> {
     await apply(k, v);
   }
@@ -238,7 +239,8 @@ async function stop(): Promise<void> {
 async function main(): Promise<void> {
   record({ type: 'event', p: P, what: 'start', t: wallNow() });
   if (config.role === 'recoverer' || config.recover) {
-    await call('recover', {}, async () => void (await recoverWriteBehind(rows)));
+    // recoverWriteBehind resolves with what it claimed; settled() once those replays reached the method
+    await call('recover', {}, async () => (await recoverWriteBehind(rows)).claimed);
   }
   if (config.role === 'recoverer') {
     const journal = `${config.prefix}#wb:{Rows.writeDurable}`;

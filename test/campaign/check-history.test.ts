@@ -61,6 +61,10 @@ describe('the campaign checker', () => {
       expect(guarantees([wb, r('B', 6, 120, [[7, 'A', 105, 'l']])], flushed)).toEqual([]);
       expect(guarantees([wb, r('A', 6, 120, [[7, 'A', 105, 'l']])], flushed)).toEqual(['G1 wb:Av0']);
       expect(guarantees([wb, r('B', 6, 300, [[7, 'C', 250, 'a']])], flushed)).toEqual(['G1 wb:Av0']);
+      // the method may run before the call resolved: a read racing the call may return either value
+      const racing = call({ p: 'A', op: 'wb', ns: 'wb', k: 'Av0', v: 7, s: 100, e: 400 });
+      expect(guarantees([racing, r('A', 6, 300, [[7, 'A', 250, 'a']])], flushed)).toEqual([]);
+      expect(guarantees([racing, r('A', 6, 401, [[7, 'A', 250, 'a']])], flushed)).toEqual(['G1 wb:Av0']);
       // a flushed value whose call is in no history (its process died before it resolved) binds nobody
       expect(guarantees([r('B', 6, 300, [[9, 'C', 250, 'a']])])).toEqual([]);
     });
@@ -83,6 +87,23 @@ describe('the campaign checker', () => {
       expect(guarantees([wb('A', 2, false)], { rows: new Map([['Ad0', 1]]), ends: killed })).toEqual([]);
       expect(guarantees([wb('A', 2, false)], { rows: new Map([['Ad0', 1]]) })).toEqual(['G2 wb:Ad0']);
       expect(guarantees([wb('A', 2, true)], { rows: new Map([['Ad0', 1]]), evicting: true })).toEqual([]);
+      // close() during a database outage gives non-durable writes up (documented); durable ones stay in the journal
+      const close = call({ p: 'A', op: 'close', s: 100, e: 200 });
+      const outage: FaultWindow[] = [{ kind: 'db-fail', s: 50, e: 150 }];
+      expect(guarantees([wb('A', 2, false), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual([]);
+      expect(guarantees([wb('A', 2, true), close], { rows: new Map([['Ad0', 1]]), faults: outage })).toEqual(['G2 wb:Ad0']);
+    });
+
+    it('flags every dead letter (there is no poison write), except a memory write given up by close() during an outage', () => {
+      const dead = (t: number, method: string): HistoryRecord => ({ type: 'event', p: 'A', what: 'deadLetter', t, detail: `Rows.${method} cmp1:wb:Ad0 database down` });
+      const history = [wb('A', 1, true), wb('A', 2, true)];
+      const rows = new Map([['Ad0', 2]]);
+      expect(guarantees([...history, dead(15, 'writeDurable')], { rows })).toEqual(['G2 wb:Ad0']);
+      const close = call({ p: 'A', op: 'close', s: 100, e: 200 });
+      const outage: FaultWindow[] = [{ kind: 'db-fail', s: 50, e: 150 }];
+      expect(guarantees([...history, close, dead(120, 'writeVolatile')], { rows, faults: outage })).toEqual([]);
+      expect(guarantees([...history, close, dead(120, 'writeDurable')], { rows, faults: outage })).toEqual(['G2 wb:Ad0']);
+      expect(guarantees([...history, close, dead(40, 'writeVolatile')], { rows, faults: outage })).toEqual(['G2 wb:Ad0']);
     });
   });
 

@@ -14,7 +14,9 @@
  * - G2 (an accepted write is never lost or reverted): the database holds, for every write-behind
  *   key, the value of its last accepted call (or a newer one, from a call whose outcome was not an
  *   acceptance). Durable keys always (unless Redis evicted the journal: maxmemory histories);
- *   non-durable keys when the process that accepted the last write closed normally.
+ *   non-durable keys when the process that accepted the last write closed normally, with the
+ *   database up (close() gives a memory write up after `retry.attempts` failures: documented).
+ *   And no write is dead-lettered (the campaign has no poison writes), except those memory writes.
  * - G3 (nothing hangs): every call settled within its bound (database stalls and outages it
  *   overlapped are the method's own time, not the cache's), no call hung, no unhandled rejection,
  *   write-behind writes held never above `maxPending`, every process exited on its own after close().
@@ -151,7 +153,8 @@ export function checkHistory(input: CheckInput): Violation[] {
       const call = writeCalls.get(`${r.ns}:${r.k}:${v}`);
       if (kind === 'l') binds = p === r.p;
       else if (kind === 'w') binds = p === r.p || (call !== undefined && crossProcessTime(call, t) <= r.s);
-      else binds = call !== undefined && (call.p === r.p || crossProcessTime(call, t) <= r.s);
+      // a flushed write-behind value binds once its call had resolved (the method may run before that)
+      else binds = call !== undefined && (call.p === r.p ? call.e <= r.s : crossProcessTime(call, t) <= r.s);
       if (binds) required = { floor, call };
     }
     if (required && r.v < required.floor[0]) {
@@ -173,8 +176,14 @@ export function checkHistory(input: CheckInput): Violation[] {
     if (!last || c.v! > last.v!) accepted.set(c.k!, c);
   }
   const endOf = new Map(input.ends.map((e) => [e.p, e]));
+  const closes = new Map(calls.filter((c) => c.op === 'close').map((c) => [c.p, c]));
+  /** Whether the database was down while `p` closed: close() then gives non-durable writes up after `attempts` (documented). */
+  const closedInOutage = (p: string) => {
+    const close = closes.get(p);
+    return close !== undefined && windows.some((w) => w.kind === 'db-fail' && w.s <= close.e && w.e >= close.s);
+  };
   for (const [k, last] of accepted) {
-    if (last.durable ? input.evicting : endOf.get(last.p)?.how !== 'exited') continue;
+    if (last.durable ? input.evicting : endOf.get(last.p)?.how !== 'exited' || closedInOutage(last.p)) continue;
     const d = input.rows.get(k);
     if (d === undefined || d < last.v!) {
       const deadLetters = events.filter((ev) => ev.what === 'deadLetter' && ev.detail?.includes(`:wb:${k} `));
@@ -185,6 +194,21 @@ export function checkHistory(input: CheckInput): Violation[] {
         excerpt: excerptOf('wb', k, last.s - 200, Infinity, deadLetters).slice(-40),
       });
     }
+  }
+
+  // G2: the campaign's database never fails one write alone (no poison), so a dead letter is a lost write;
+  // only a memory write given up by close() while the database is down is documented
+  for (const ev of events) {
+    if (ev.what !== 'deadLetter') continue;
+    const close = closes.get(ev.p);
+    if (ev.detail?.startsWith('Rows.writeVolatile') && close && ev.t >= close.s && closedInOutage(ev.p)) continue;
+    const key = /:wb:(\S+)/.exec(ev.detail ?? '')?.[1];
+    violations.push({
+      guarantee: 'G2',
+      key: key === undefined ? undefined : `wb:${key}`,
+      message: `${ev.p} dead-lettered an accepted write (no write fails alone here: an outage must lose nothing): ${ev.detail}`,
+      excerpt: key === undefined ? [describe(ev)] : excerptOf('wb', key, ev.t - 3_000, ev.t + 1, [ev]).slice(-25),
+    });
   }
 
   // G3

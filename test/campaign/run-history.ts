@@ -35,7 +35,7 @@ export const LIMITS: CheckLimits = {
   callBoundMs: 6 * TIMEOUT_MS + 1_500,
   // flush and close also wait for a retry in backoff (maxBackoffMs 1000) after the database is back
   flushBoundMs: 6 * TIMEOUT_MS + 2 * 1_000 + 2_000,
-  exitBoundMs: 2_000,
+  exitBoundMs: 5_000,
   maxHeld: 2 * MAX_PENDING,
 };
 
@@ -102,7 +102,6 @@ export async function runHistory(plan: HistoryPlan, dbUrl: string): Promise<Hist
       chaos: plan.chaosSlots.includes(slot),
       timeoutMs: TIMEOUT_MS,
       maxPending: MAX_PENDING,
-      claimIdleMs: 1_000,
       recover,
       recoverMs: 4_000,
       hungAfterMs: LIMITS.callBoundMs + 1_000,

@@ -38,8 +38,6 @@ export interface WorkerConfig {
   timeoutMs: number;
   /** `maxPending` of each write-behind method. */
   maxPending: number;
-  /** `journal.claimIdleMs` of the durable method. */
-  claimIdleMs: number;
   /** Replay the durable journal at start (`recoverWriteBehind`), as a restarted writer does. */
   recover: boolean;
   /** Recoverer: how long to wait for the journal to drain. */
