@@ -142,6 +142,11 @@ function encodeShape(value: object, ancestors: object[]): string {
 
 /** `{"a":..,"b":..}`: own enumerable string-keyed fields, sorted by name, after `tag`. */
 function encodeFields(tag: string, value: object, ancestors: object[], keys = Object.keys(value)): string {
+  // A symbol has no stable identity to encode (another process makes another one): refused.
+  const symbols = Object.getOwnPropertySymbols(value);
+  if (symbols.length > 0 && symbols.some((s) => Object.prototype.propertyIsEnumerable.call(value, s))) {
+    throw unencodable(ancestors, value, `an object with symbol-keyed fields (${symbols.map(String).join(', ')})`);
+  }
   keys.sort();
   let out = `${tag}{`;
   for (let i = 0; i < keys.length; i++) {
