@@ -219,7 +219,8 @@ describe('default keys never collide (stable encoding)', () => {
     expect(encodeArgs([NaN])).toBe('NaN');
     expect(encodeArgs([Object('a'), Object(1)])).toBe('Object("a"),Object(1)');
     expect(encodeArgs([new Point(1, 2)])).toBe('@"Point"{"x":1,"y":2}');
-    expect(encodeArgs([{ a: 1, [Symbol('s')]: 2 }])).toBe('{"a":1}');
+    // symbol-keyed fields: refused (see symbol-keyed-arguments.test.ts), never silently dropped
+    expect(() => encodeArgs([{ a: 1, [Symbol('s')]: 2 }])).toThrow(KeyBuildError);
   });
 
   const refused: Array<[string, unknown, string]> = [
