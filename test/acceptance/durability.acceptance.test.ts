@@ -6,9 +6,9 @@
  */
 import { Redis } from 'ioredis';
 import { Cacheable, Invalidate, WriteBehind, configureCache, RedisStore, errors, type CacheRuntime } from 'cachekit';
-import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers';
-import { startFixture, waitForLine, type FixtureRun } from '../e2e/fixtures/fixture-process';
-import { until } from '../helpers/waiting';
+import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers.js';
+import { startFixture, waitForLine, type FixtureRun } from '../e2e/fixtures/fixture-process.js';
+import { until } from '../helpers/waiting.js';
 
 const WORKER = '../../acceptance/workers/settings-worker.ts';
 let server: TestRedisServer;

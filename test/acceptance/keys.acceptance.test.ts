@@ -24,7 +24,7 @@ describe.each(stores)('keys on %s', (_name, create) => {
     class Echo {
       calls = 0;
       @Cacheable()
-      async get(arg: unknown): Promise<string> {
+      async get(_arg: unknown): Promise<string> {
         this.calls++;
         return `result ${this.calls}`;
       }
@@ -194,7 +194,7 @@ describe.each(stores)('keys on %s', (_name, create) => {
     class Settings {
       calls = 0;
       @Cacheable({ namespace: 'settings' })
-      async get(user: string): Promise<string> {
+      async get(_user: string): Promise<string> {
         this.calls++;
         return 'db';
       }

@@ -6,7 +6,6 @@
 import { Cacheable, WriteBehind, MemoryStore, RedisStore, TieredStore } from 'cachekit';
 
 /** Applies `decorator` to a method `save(id, value)` and returns what was thrown. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function applied(decorator: any): unknown {
   try {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars

@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Cacheable, WriteBehind, WriteThrough, Invalidate, configureCache, MemoryStore, RedisStore, TieredStore, errors, type CacheRuntime, type CacheStore } from 'cachekit';
-import { Gate } from '../helpers/gate';
+import { Gate } from '../helpers/gate.js';
 
 const url = process.env.REDIS_URL!;
 const stores: [string, () => CacheStore][] = [
