@@ -107,6 +107,19 @@ describe.each(stores)('keys on %s', (_name, create) => {
     expect(svc.calls).toBe(0);
   });
 
+  it('objects differing only in a symbol-keyed property never share a key (distinct entries, or KeyBuildError)', async () => {
+    const svc = echo();
+    const tag = Symbol('tenant');
+    const outcome = async (a: unknown) =>
+      svc.get(a).then(
+        (v) => v,
+        (e: unknown) => (e instanceof errors.KeyBuildError ? 'KeyBuildError' : e),
+      );
+    const one = await outcome({ [tag]: 'acme' });
+    const two = await outcome({ [tag]: 'globex' });
+    if (one !== 'KeyBuildError' || two !== 'KeyBuildError') expect(one).not.toBe(two);
+  });
+
   it('cached 0, false, empty string and null are hits (the method runs once each)', async () => {
     const values = [0, false, '', null];
     class Values {
