@@ -1,0 +1,135 @@
+/**
+ * Outside acceptance: TieredStore and oversized values through write-behind (README TieredStore,
+ * maxValueBytes rows; issue 11), with this file's own redis-server, paused to hold an L2 read in flight.
+ */
+import { Redis } from 'ioredis';
+import { Cacheable, WriteBehind, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type DeadLetter } from 'cachekit';
+import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers.js';
+import { until } from '../helpers/waiting.js';
+
+let server: TestRedisServer;
+let url: string;
+let redis: Redis;
+let runtime: CacheRuntime | undefined;
+beforeAll(() => {
+  server = startServer();
+  url = `redis://127.0.0.1:${server.port}`;
+  redis = new Redis(url);
+});
+afterEach(async () => {
+  server.resume();
+  await runtime?.close();
+  runtime = undefined;
+});
+afterAll(() => {
+  redis.disconnect();
+  server.kill();
+});
+const fresh = () => `acc-t-${Math.random().toString(36).slice(2)}`;
+
+it('TieredStore: an L2 read in flight while a write-through of its key resolves does not refill L1 with the older entry', async () => {
+  const l2 = new RedisStore({ connection: url, timeoutMs: 5_000 });
+  runtime = configureCache({ store: new TieredStore({ l1: new MemoryStore({ maxEntries: 1 }), l2 }), prefix: fresh() });
+  let row = 'v1';
+  class Repo {
+    @Cacheable({ namespace: 'r', key: (k: string) => k })
+    async get(k: string): Promise<string> {
+      return k === 'k' ? row : `other ${k}`;
+    }
+    @WriteThrough({ namespace: 'r', key: (k: string) => k })
+    async set(k: string, v: string): Promise<string> {
+      void k;
+      row = v;
+      return v;
+    }
+  }
+  const r = new Repo();
+  expect(await r.get('k')).toBe('v1');
+  expect(await r.get('o')).toBe('other o'); // L1 holds one entry: k's copy leaves L1, stays in L2
+  server.pause();
+  const slow = r.get('k'); // L1 miss: the L2 read waits on the paused server
+  const write = r.set('k', 'v2');
+  await until(() => l2.pendingOperations >= 2, 'the read and the write wait on Redis');
+  server.resume();
+  expect(await slow).toBe('v1'); // it started before the write
+  expect(await write).toBe('v2');
+  expect(await r.get('k')).toBe('v2');
+  expect(await r.get('k')).toBe('v2');
+});
+
+it('TieredStore: a value L2 refuses as too big (maxValueBytes) is not kept in L1 either', async () => {
+  runtime = configureCache({
+    store: new TieredStore({ l1: new MemoryStore(), l2: new RedisStore({ connection: url, maxValueBytes: 1024 }) }),
+    prefix: fresh(),
+    onError: () => undefined,
+  });
+  class Big {
+    calls = 0;
+    @Cacheable()
+    async get(n: number): Promise<string> {
+      this.calls++;
+      return 'z'.repeat(n);
+    }
+  }
+  const b = new Big();
+  expect(await b.get(4000)).toBe('z'.repeat(4000));
+  expect(await b.get(4000)).toBe('z'.repeat(4000));
+  expect(b.calls).toBe(2);
+});
+
+it('RedisStore: a write-behind of a too-big value leaves no older value behind (a tombstone), before and after the flush', async () => {
+  const scheduler = new ManualScheduler();
+  runtime = configureCache({ store: new RedisStore({ connection: url, maxValueBytes: 1024 }), prefix: fresh(), onError: () => undefined });
+  const db = new Map([['d', 'small']]);
+  class Docs {
+    @Cacheable({ namespace: 'doc', key: (k: string) => k })
+    async get(k: string): Promise<string> {
+      return db.get(k)!;
+    }
+    @WriteBehind({ namespace: 'doc', key: (k: string) => k, scheduler, batch: { size: 100, intervalMs: 60_000 } })
+    async put(k: string, v: string): Promise<void> {
+      db.set(k, v);
+    }
+  }
+  const d = new Docs();
+  expect(await d.get('d')).toBe('small');
+  const big = 'q'.repeat(5000);
+  await d.put('d', big);
+  expect(await d.get('d')).toBe(big); // read-your-writes in this process
+  await scheduler.runAll();
+  await runtime.flush();
+  expect(db.get('d')).toBe(big);
+  expect(await d.get('d')).toBe(big);
+});
+
+it('durable write-behind: a database outage of 40 failed attempts loses nothing, dead-letters nothing; the journal ends acknowledged', async () => {
+  const scheduler = new ManualScheduler();
+  const prefix = fresh();
+  runtime = configureCache({ store: new RedisStore({ connection: url }), prefix });
+  const db = new Map<string, string>();
+  const dead: DeadLetter[] = [];
+  let failures = 0;
+  let down = true;
+  class Repo {
+    @WriteBehind({ durable: true, key: (k: string) => k, scheduler, batch: { size: 100, intervalMs: 1000 }, deadLetter: (x: DeadLetter) => void dead.push(x) })
+    async put(k: string, v: string): Promise<void> {
+      if (down) {
+        failures++;
+        throw new Error('database down');
+      }
+      db.set(k, v);
+    }
+  }
+  const r = new Repo();
+  for (let i = 0; i < 12; i++) await r.put(`k${i % 4}`, `v${i}`);
+  for (let step = 0; step < 2000 && failures < 40; step++) await scheduler.advance(1000);
+  expect(failures).toBeGreaterThanOrEqual(40);
+  expect(dead).toEqual([]);
+  down = false;
+  for (let step = 0; step < 200 && db.size < 4; step++) await scheduler.advance(30_000);
+  await runtime.flush();
+  expect(Object.fromEntries(db)).toEqual({ k0: 'v8', k1: 'v9', k2: 'v10', k3: 'v11' });
+  expect(dead).toEqual([]);
+  const pending = (await redis.xpending(`${prefix}#wb:{Repo.put}`, 'cachekit')) as [number, ...unknown[]];
+  expect(pending[0]).toBe(0);
+});
