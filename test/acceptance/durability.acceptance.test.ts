@@ -5,7 +5,7 @@
  * test/acceptance/workers/settings-worker.ts, written against 'cachekit' only. Own redis-server.
  */
 import { Redis } from 'ioredis';
-import { Cacheable, Invalidate, WriteBehind, configureCache, RedisStore, errors, type CacheRuntime } from 'cachekit';
+import { Cacheable, Invalidate, WriteBehind, configureCache, recoverWriteBehind, RedisStore, errors, type CacheRuntime } from 'cachekit';
 import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers.js';
 import { startFixture, waitForLine, type FixtureRun } from '../e2e/fixtures/fixture-process.js';
 import { until } from '../helpers/waiting.js';
@@ -169,5 +169,52 @@ describe('nothing hangs while Redis is paused (SIGSTOP)', () => {
       server.resume();
     }
     runtime = configureCache({ prefix: fresh() });
+  });
+});
+
+describe('planned shutdown and last-write-wins across processes', () => {
+  let runtime: CacheRuntime | undefined;
+  afterEach(async () => {
+    await runtime?.close();
+    runtime = undefined;
+  });
+
+  it('drainOnSignal: SIGTERM flushes the queued writes into the database, then the signal ends the process', async () => {
+    const prefix = fresh();
+    const app = worker('drain', prefix, 'a=1', 'b=2', 'a=3');
+    await waitForLine(app, 'accepted 3', 30_000);
+    expect(await redis.hgetall(`${prefix}:db`)).toEqual({});
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.signal).toBe('SIGTERM');
+    expect(await redis.hgetall(`${prefix}:db`)).toEqual({ a: '3', b: '2' });
+  });
+
+  it("a crashed process's older durable write, replayed later, never overwrites a newer write another process made meanwhile", async () => {
+    const prefix = fresh();
+    const crashed = worker('write', prefix, 'k=v1-of-crashed');
+    await waitForLine(crashed, 'accepted 1', 30_000);
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    // this process (same class, namespace and method as the worker) writes k later
+    runtime = configureCache({ store: new RedisStore({ connection: url }), prefix, onError: () => undefined });
+    class Settings {
+      @WriteBehind({ durable: true, namespace: 'settings', key: (k: string) => k, batch: { size: 10_000, intervalMs: 3_600_000 } })
+      async put(k: string, v: string): Promise<void> {
+        await redis.hset(`${prefix}:db`, k, v);
+      }
+    }
+    const mine = new Settings();
+    await mine.put('k', 'v2-newer');
+    await runtime.flush();
+    await (await recoverWriteBehind(mine)).settled();
+    await runtime.flush();
+    expect(await redis.hget(`${prefix}:db`, 'k')).toBe('v2-newer');
+    await runtime.close();
+    runtime = undefined;
+    const later = worker('recover', prefix);
+    await waitForLine(later, 'settled ', 30_000);
+    expect((await later.exited).code).toBe(0);
+    expect(await redis.hget(`${prefix}:db`, 'k')).toBe('v2-newer');
   });
 });

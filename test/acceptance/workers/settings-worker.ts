@@ -8,6 +8,7 @@
 //             `settled <json>`, closes, exits on its own
 // - pending:  a non-durable write-behind of each key=value (interval an hour), prints `accepted <n>`; on SIGUSR2
 //             flushes, prints `flushed`, closes and exits
+// - drain:    non-durable writes with drainOnSignal: true, prints `accepted <n>`, waits for SIGTERM
 // - pausedclose: one durable call, prints `ready`; on SIGUSR2 (the test paused Redis meanwhile) calls close()
 //             and prints `closed <ok|error>`; the process must then exit on its own
 import { Redis } from 'ioredis';
@@ -36,6 +37,11 @@ class Settings {
   @WriteBehind({ durable: true, namespace: 'local', key: (k: string) => k, batch: { size: 10_000, intervalMs: 3_600_000 } })
   async putLocal(k: string, v: string): Promise<void> {
     local.set(k, v);
+  }
+
+  @WriteBehind({ namespace: 'drained', key: (k: string) => k, drainOnSignal: true, batch: { size: 10_000, intervalMs: 3_600_000 } })
+  async putDrained(k: string, v: string): Promise<void> {
+    await db.hset(`${prefix}:db`, k, v);
   }
 
   @WriteBehind({ namespace: 'settings', key: (k: string) => k, batch: { size: 10_000, intervalMs: 3_600_000 } })
@@ -76,6 +82,13 @@ async function main() {
     await told;
     await runtime.flush();
     out('flushed');
+  } else if (mode === 'drain') {
+    for (const pair of pairs) {
+      const [k, v] = pair.split('=') as [string, string];
+      await settings.putDrained(k, v);
+    }
+    out(`accepted ${pairs.length}`);
+    await new Promise(() => undefined); // SIGTERM ends it, after drainOnSignal flushed
   } else if (mode === 'pausedclose') {
     const told = signalled();
     await settings.putLocal('k', 'v');
