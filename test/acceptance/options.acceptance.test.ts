@@ -3,7 +3,7 @@
  * is applied (README "Decorator options"; issue 12.8), and store constructors' errors start with
  * the class name.
  */
-import { Cacheable, WriteBehind, MemoryStore, RedisStore, TieredStore } from 'cachekit';
+import { Cacheable, CacheDefaults, Invalidate, WriteBehind, WriteThrough, MemoryStore, RedisStore, TieredStore } from 'cachekit';
 
 /** Applies `decorator` to a method `save(id, value)` and returns what was thrown. */
 function applied(decorator: any): unknown {
@@ -100,5 +100,40 @@ describe('store options errors start with the class name', () => {
     const error = thrown(() => new TieredStore({ l1: new MemoryStore(), l2: 'redis' as never }));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/^TieredStore: l2/);
+  });
+});
+
+describe('every decorator option: a wrong value throws a TypeError naming the option and quoting the value', () => {
+  it.each([
+    ['@Cacheable', () => Cacheable({ ttl: '5 minutes' } as never), 'ttl', "'5 minutes'"],
+    ['@Cacheable', () => Cacheable({ ttl: '5x' } as never), 'ttl', "'5x'"],
+    ['@Cacheable', () => Cacheable({ ttlJitter: 2 }), 'ttlJitter', '2'],
+    ['@Cacheable', () => Cacheable({ condition: 'yes' } as never), 'condition', "'yes'"],
+    ['@Cacheable', () => Cacheable({ namespace: '' }), 'namespace', "''"],
+    ['@Cacheable', () => Cacheable({ cacheNull: 'no' } as never), 'cacheNull', "'no'"],
+    ['@Cacheable', () => Cacheable({ store: 5 } as never), 'store', '5'],
+    ['@Cacheable', () => Cacheable({ tags: 'all' } as never), 'tags', "'all'"],
+    ['@Cacheable', () => Cacheable({ distributedLock: 1 } as never), 'distributedLock', '1'],
+    ['@Invalidate', () => Invalidate({ key: (id: string) => id, when: 'later' } as never), 'when', "'later'"],
+    ['@WriteBehind', () => WriteBehind({ backpressure: 'drop' } as never), 'backpressure', "'drop'"],
+    ['@WriteBehind', () => WriteBehind({ maxPending: 0 }), 'maxPending', '0'],
+    ['@WriteBehind', () => WriteBehind({ concurrency: 1.5 }), 'concurrency', '1.5'],
+    ['@WriteBehind', () => WriteBehind({ durable: 'yes' } as never), 'durable', "'yes'"],
+    ['@WriteBehind', () => WriteBehind({ merge: 'sum' } as never), 'merge', "'sum'"],
+    ['@WriteBehind', () => WriteBehind({ retry: { backoffMs: -1 } }), 'retry.backoffMs', '-1'],
+    ['@WriteBehind', () => WriteBehind({ retry: { onOutage: 'drop' } } as never), 'retry.onOutage', "'drop'"],
+    ['@WriteBehind', () => WriteBehind({ journal: { claimIdleMs: -5 } }), 'journal.claimIdleMs', '-5'],
+    ['@WriteThrough', () => WriteThrough({ throwOnCacheError: 'true' } as never), 'throwOnCacheError', "'true'"],
+    ['@CacheDefaults', () => CacheDefaults({ ttl: -1 } as never), 'ttl', '-1'],
+  ])('%s %s', (decorator, make, option, quoted) => {
+    const error = thrown(make);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message.startsWith(`${decorator}: `)).toBe(true);
+    expect(error.message).toContain(option);
+    expect(error.message).toContain(quoted);
+  });
+
+  it('durations: number milliseconds and the README strings are accepted', () => {
+    for (const ttl of [0, 1500, '500ms', '30s', '5m', '1h', '1d'] as const) expect(() => Cacheable({ ttl })).not.toThrow();
   });
 });
