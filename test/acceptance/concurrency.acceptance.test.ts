@@ -6,6 +6,7 @@
  */
 import { Cacheable, Invalidate, WriteThrough, configureCache, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type CacheStore } from 'cachekit';
 import { Gate } from '../helpers/gate.js';
+import { until } from '../helpers/waiting.js';
 
 const url = process.env.REDIS_URL!;
 const stores: [string, () => CacheStore][] = [
@@ -58,6 +59,8 @@ describe.each(stores)('%s', (_name, create) => {
     state.entered = new Gate();
     const calls = Array.from({ length: 10 }, () => r.get('k'));
     await state.entered.opened;
+    // every call has read the store and missed (a Redis read may still be on the wire when the first load starts)
+    await until(() => runtime.stats().misses === 10, 'all 10 calls missed');
     state.gate.open();
     expect(await Promise.all(calls)).toEqual(Array(10).fill('v1'));
     expect(state.calls).toBe(1);
@@ -70,6 +73,8 @@ describe.each(stores)('%s', (_name, create) => {
     state.fail = true;
     const calls = Array.from({ length: 10 }, () => r.get('k').then(() => 'resolved', (e: Error) => e.message));
     await state.entered.opened;
+    // every call has read the store and missed (a Redis read may still be on the wire when the first load starts)
+    await until(() => runtime.stats().misses === 10, 'all 10 calls missed');
     state.gate.open();
     expect(await Promise.all(calls)).toEqual(Array(10).fill('load failed 1'));
     expect(state.calls).toBe(1);
