@@ -308,3 +308,59 @@ describe('Redis down at the first durable call (nothing listens on the port)', (
 });
 
 void until;
+
+describe('key spaces never overlap (README Keys: escaped prefix and namespace; RedisStore clear() scope)', () => {
+  it("namespace 'a:b' + key 'c' and namespace 'a' + key 'b:c' are two entries; long keys differing at the end too", async () => {
+    runtime = configureCache({ store: new RedisStore({ connection: url }), prefix: fresh() });
+    class Spaces {
+      calls = 0;
+      @Cacheable({ namespace: 'a:b', key: (k: string) => k })
+      async one(k: string): Promise<string> {
+        this.calls++;
+        return `one ${k}`;
+      }
+      @Cacheable({ namespace: 'a', key: (k: string) => k })
+      async two(k: string): Promise<string> {
+        this.calls++;
+        return `two ${k}`;
+      }
+    }
+    const s = new Spaces();
+    expect(await s.one('c')).toBe('one c');
+    expect(await s.two('b:c')).toBe('two b:c');
+    expect(await s.one('c')).toBe('one c');
+    expect(await s.two('b:c')).toBe('two b:c');
+    const long = 'x'.repeat(300);
+    expect(await s.two(`${long}1`)).toBe(`two ${long}1`);
+    expect(await s.two(`${long}2`)).toBe(`two ${long}2`);
+    expect(await s.two(`${long}1`)).toBe(`two ${long}1`);
+    expect(s.calls).toBe(4);
+  });
+
+  it("clear() removes this prefix's keys only: another prefix that starts with it and unrelated keys stay", async () => {
+    const base = fresh();
+    const store = new RedisStore({ connection: url });
+    runtime = configureCache({ store, prefix: base });
+    class C {
+      @Cacheable({ namespace: 'n', key: (k: string) => k, tags: ['t'] })
+      async get(k: string): Promise<string> {
+        return k;
+      }
+      @Invalidate({ namespace: 'n', allEntries: true })
+      async all(): Promise<void> {}
+    }
+    const c = new C();
+    await c.get('a');
+    await c.all();
+    await c.get('b');
+    await redis.set(`${base}2:n:a`, 'other app');
+    await redis.set(`${base}x`, 'unrelated');
+    await redis.set('unrelated-key', 'keep');
+    expect((await keysMatching(`${base}[:#]*`)).length).toBeGreaterThan(0);
+    await store.clear();
+    expect(await keysMatching(`${base}[:#]*`)).toEqual([]);
+    expect(await redis.get(`${base}2:n:a`)).toBe('other app');
+    expect(await redis.get(`${base}x`)).toBe('unrelated');
+    expect(await redis.get('unrelated-key')).toBe('keep');
+  });
+});
