@@ -218,3 +218,43 @@ describe('planned shutdown and last-write-wins across processes', () => {
     expect(await redis.hget(`${prefix}:db`, 'k')).toBe('v2-newer');
   });
 });
+
+describe('runtime replacement with durable writes queued (issue 12.5)', () => {
+  it('configureCache() again: the replaced runtime durable writes reach their method; the journal ends acknowledged; close() of the new one resolves after', async () => {
+    const prefix = fresh();
+    const written: string[] = [];
+    configureCache({ store: new RedisStore({ connection: url }), prefix });
+    class Ledger {
+      @WriteBehind({ durable: true, key: (k: string) => k, batch: { size: 1000, intervalMs: 3_600_000 } })
+      async put(k: string, v: string): Promise<void> {
+        written.push(`${k}=${v}`);
+      }
+    }
+    const l = new Ledger();
+    await l.put('a', '1');
+    await l.put('b', '2');
+    const next = configureCache({ store: new RedisStore({ connection: url }), prefix });
+    await next.close();
+    expect(written.sort()).toEqual(['a=1', 'b=2']);
+    const pending = (await redis.xpending(`${prefix}#wb:{Ledger.put}`, 'cachekit')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('recoverWriteBehind with nothing to recover: claimed 0, settled() resolves', async () => {
+    const prefix = fresh();
+    const runtime = configureCache({ store: new RedisStore({ connection: url }), prefix });
+    class Quiet {
+      @WriteBehind({ durable: true, key: (k: string) => k })
+      async put(k: string, v: string): Promise<void> {
+        void k;
+        void v;
+      }
+    }
+    const report = await recoverWriteBehind(new Quiet());
+    expect(report.claimed).toBe(0);
+    const done = await report.settled();
+    expect(done.claimed).toBe(0);
+    expect(done.pending).toBe(0);
+    await runtime.close();
+  });
+});
