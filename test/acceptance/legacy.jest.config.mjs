@@ -1,7 +1,7 @@
 // Runs the acceptance tests in legacy (experimentalDecorators) mode too:
 // npx jest -c test/acceptance/legacy.jest.config.mjs
 // (the root config's legacy project covers test/decorators and test/write-behind only)
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import root from '../../jest.config.js';
 
 const rootDir = fileURLToPath(new URL('../..', import.meta.url));
