@@ -133,3 +133,51 @@ it('durable write-behind: a database outage of 40 failed attempts loses nothing,
   const pending = (await redis.xpending(`${prefix}#wb:{Repo.put}`, 'cachekit')) as [number, ...unknown[]];
   expect(pending[0]).toBe(0);
 });
+
+it.each(['RedisStore', 'TieredStore'])('%s: Redis killed and restarted on its port: calls fall back to the method (right values), then caching resumes by itself', async (kind) => {
+  const own = startServer();
+  const ownUrl = `redis://127.0.0.1:${own.port}`;
+  let restarted: TestRedisServer | undefined;
+  try {
+    const l2 = new RedisStore({ connection: ownUrl, timeoutMs: 300 });
+    runtime = configureCache({
+      store: kind === 'RedisStore' ? l2 : new TieredStore({ l1: new MemoryStore(), l2 }),
+      prefix: fresh(),
+      onError: () => undefined,
+    });
+    let row = 1;
+    class Repo {
+      calls = 0;
+      @Cacheable({ namespace: 'r', key: (k: string) => k })
+      async get(k: string): Promise<string> {
+        this.calls++;
+        return `${k}=${row}`;
+      }
+      @WriteThrough({ namespace: 'r', key: (k: string) => k })
+      async set(k: string, v: number): Promise<string> {
+        row = v;
+        return `${k}=${v}`;
+      }
+    }
+    const r = new Repo();
+    expect(await r.get('k')).toBe('k=1');
+    expect(await r.get('k')).toBe('k=1');
+    own.kill();
+    for (let i = 0; i < 8; i++) expect(await r.get('k')).toBe('k=1');
+    expect(await r.set('k', 2)).toBe('k=2'); // the database write happens; the cache is down
+    expect(await r.get('k')).toBe('k=2');
+    restarted = startServer([], own.port);
+    await until(async () => {
+      const before = r.calls;
+      expect(await r.get('k')).toBe('k=2');
+      return r.calls === before;
+    }, 'caching resumed (a call was a hit)', 20_000, 100);
+    expect(await r.set('k', 3)).toBe('k=3');
+    expect(await r.get('k')).toBe('k=3');
+  } finally {
+    await runtime?.close();
+    runtime = undefined;
+    restarted?.kill();
+    own.kill();
+  }
+});
