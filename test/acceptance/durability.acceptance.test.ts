@@ -258,3 +258,21 @@ describe('runtime replacement with durable writes queued (issue 12.5)', () => {
     await runtime.close();
   });
 });
+
+describe('SIGKILL mid-flush', () => {
+  it('a writer killed while its method runs (nothing committed): a restarted process replays the write (at least once, nothing lost)', async () => {
+    const prefix = fresh();
+    const writer = worker('midflush', prefix, 'm=1', 'n=2');
+    await waitForLine(writer, 'accepted 2', 30_000);
+    await waitForLine(writer, 'in-method ', 30_000);
+    writer.child.kill('SIGKILL');
+    await writer.exited;
+    expect(await redis.hgetall(`${prefix}:db`)).toEqual({});
+    const recoverer = worker('recover', prefix);
+    const settled = JSON.parse((await waitForLine(recoverer, 'settled ', 30_000)).slice('settled '.length)) as Record<string, number>;
+    expect((await recoverer.exited).code).toBe(0);
+    expect(settled.claimed).toBe(2);
+    expect(settled.pending).toBe(0);
+    expect(await redis.hgetall(`${prefix}:db`)).toEqual({ m: '1', n: '2' });
+  });
+});

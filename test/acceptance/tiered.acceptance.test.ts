@@ -3,9 +3,11 @@
  * maxValueBytes rows; issue 11), with this file's own redis-server, paused to hold an L2 read in flight.
  */
 import { Redis } from 'ioredis';
-import { Cacheable, WriteBehind, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type DeadLetter } from 'cachekit';
+import { Cacheable, Invalidate, WriteBehind, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type DeadLetter } from 'cachekit';
 import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers.js';
 import { until } from '../helpers/waiting.js';
+
+jest.setTimeout(90_000);
 
 let server: TestRedisServer;
 let url: string;
@@ -180,4 +182,33 @@ it.each(['RedisStore', 'TieredStore'])('%s: Redis killed and restarted on its po
     restarted?.kill();
     own.kill();
   }
+});
+
+it('100,001 invalidations that cannot reach a paused Redis: none is forgotten (folded), every key reads its new row once Redis is back', async () => {
+  const store = new RedisStore({ connection: url, timeoutMs: 200, breaker: { failureThreshold: 5, cooldownMs: 60_000 } });
+  runtime = configureCache({ store, prefix: fresh(), onError: () => undefined });
+  const rows = new Map<string, string>();
+  class Repo {
+    @Cacheable({ namespace: 'many', key: (k: string) => k })
+    async get(k: string): Promise<string> {
+      return rows.get(k) ?? 'old';
+    }
+    @Invalidate({ namespace: 'many', key: (k: string) => k })
+    async change(k: string): Promise<void> {
+      rows.set(k, 'new');
+    }
+  }
+  const r = new Repo();
+  const sample = ['k0', 'k50000', 'k100000'];
+  for (const k of sample) expect(await r.get(k)).toBe('old');
+  for (const k of sample) expect(await r.get(k)).toBe('old'); // cached in Redis
+  server.pause();
+  for (let i = 0; i <= 100_000; i++) await r.change(`k${i}`);
+  server.resume();
+  await until(async () => {
+    for (const k of sample) if ((await r.get(k)) !== 'new') return false;
+    return true;
+  }, 'every changed key reads its new row', 20_000, 100);
+  // and it stays so: the old entries never come back
+  for (const k of sample) expect(await r.get(k)).toBe('new');
 });

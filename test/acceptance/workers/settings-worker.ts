@@ -8,6 +8,7 @@
 //             `settled <json>`, closes, exits on its own
 // - pending:  a non-durable write-behind of each key=value (interval an hour), prints `accepted <n>`; on SIGUSR2
 //             flushes, prints `flushed`, closes and exits
+// - midflush: like write, then flushes; the method blocks before committing (prints `in-method <k>`), to be SIGKILLed
 // - drain:    non-durable writes with drainOnSignal: true, prints `accepted <n>`, waits for SIGTERM
 // - pausedclose: one durable call, prints `ready`; on SIGUSR2 (the test paused Redis meanwhile) calls close()
 //             and prints `closed <ok|error>`; the process must then exit on its own
@@ -25,6 +26,10 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 class Settings {
   @WriteBehind({ durable: true, namespace: 'settings', key: (k: string) => k, batch: { size: 10_000, intervalMs: 3_600_000 } })
   async put(k: string, v: string): Promise<void> {
+    if (mode === 'midflush') {
+      out(`in-method ${k}`);
+      await new Promise(() => undefined); // SIGKILLed here: the method started, nothing committed
+    }
     await db.hset(`${prefix}:db`, k, v);
   }
 
@@ -82,6 +87,14 @@ async function main() {
     await told;
     await runtime.flush();
     out('flushed');
+  } else if (mode === 'midflush') {
+    for (const pair of pairs) {
+      const [k, v] = pair.split('=') as [string, string];
+      await settings.put(k, v);
+    }
+    out(`accepted ${pairs.length}`);
+    void runtime.flush();
+    await new Promise(() => undefined);
   } else if (mode === 'drain') {
     for (const pair of pairs) {
       const [k, v] = pair.split('=') as [string, string];
