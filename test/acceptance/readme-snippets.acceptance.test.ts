@@ -163,3 +163,31 @@ it('a write-behind call after runtime.close() rejects with RuntimeClosedError', 
   await runtime.close();
   await expect(w.put('b', 2)).rejects.toBeInstanceOf(errors.RuntimeClosedError);
 });
+
+it('stats().evictions and the evict event count entries evicted for room; on() returns an unsubscribe function', async () => {
+  runtime = configureCache({ store: new MemoryStore({ maxEntries: 2 }) });
+  const evicted: unknown[] = [];
+  const hits: unknown[] = [];
+  const offEvict = runtime.on('evict', (e: unknown) => evicted.push(e));
+  const offHit = runtime.on('hit', (e: unknown) => hits.push(e));
+  class S {
+    @Cacheable()
+    async get(id: string): Promise<string> {
+      return id;
+    }
+  }
+  const s = new S();
+  await s.get('a');
+  await s.get('b');
+  await s.get('c');
+  expect(runtime.stats().evictions).toBe(1);
+  expect(evicted).toHaveLength(1);
+  await s.get('c');
+  expect(hits).toHaveLength(1);
+  offHit();
+  await s.get('c');
+  expect(hits).toHaveLength(1);
+  expect(runtime.stats().hits).toBe(2);
+  offEvict();
+});
+
