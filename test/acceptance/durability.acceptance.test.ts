@@ -116,6 +116,39 @@ describe('no stale value after a write, across two processes on RedisStore', () 
   });
 });
 
+describe('no stale value across two processes when the write-behind entry TTL is shorter than the batch interval', () => {
+  let runtime: CacheRuntime;
+  afterEach(async () => {
+    await runtime.close();
+  });
+
+  it("process A's pending write (ttl 50 ms, interval 1 h); process B reads after the entry expired; after A flushes, B reads the new row", async () => {
+    const prefix = fresh();
+    await redis.hset(`${prefix}:db`, 'k', 'old');
+    runtime = configureCache({ store: new RedisStore({ connection: url }), prefix });
+    class Settings {
+      @Cacheable({ namespace: 'settings', key: (k: string) => k })
+      async get(k: string): Promise<string | null> {
+        return redis.hget(`${prefix}:db`, k);
+      }
+    }
+    const b = new Settings();
+    process.env.ACC_SHORT_TTL = '1';
+    const a = worker('pending', prefix, 'k=new');
+    delete process.env.ACC_SHORT_TTL;
+    await waitForLine(a, 'accepted 1', 30_000);
+    // the entry A wrote lives 50 ms in Redis (unless cachekit keeps a queued write's entry longer)
+    const pttl = await redis.pttl(`${prefix}:settings:k`);
+    if (pttl >= 0 && pttl <= 1000) await until(async () => (await redis.exists(`${prefix}:settings:k`)) === 0, 'the short entry expired', 5_000, 10);
+    await b.get('k'); // may load 'old' from the database: A has not flushed
+    a.child.kill('SIGUSR2');
+    await waitForLine(a, 'flushed', 30_000);
+    expect((await a.exited).code).toBe(0);
+    expect(await redis.hget(`${prefix}:db`, 'k')).toBe('new');
+    expect(await b.get('k')).toBe('new');
+  });
+});
+
 describe('nothing hangs while Redis is paused (SIGSTOP)', () => {
   let runtime: CacheRuntime;
   afterEach(async () => {

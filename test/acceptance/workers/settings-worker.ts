@@ -6,7 +6,7 @@
 //             call (`probe=1`), prints `called`, then waits until told (SIGUSR2) to close; prints `closed`, exits
 // - recover:  `await recoverWriteBehind(instance)` at startup, prints `first <json>`, awaits settled(), prints
 //             `settled <json>`, closes, exits on its own
-// - pending:  a non-durable write-behind of each key=value (interval an hour), prints `accepted <n>`; on SIGUSR2
+// - pending:  (ACC_SHORT_TTL=1: the entry's ttl is 50 ms) a non-durable write-behind of each key=value (interval an hour), prints `accepted <n>`; on SIGUSR2
 //             flushes, prints `flushed`, closes and exits
 // - midflush: like write, then flushes; the method blocks before committing (prints `in-method <k>`), to be SIGKILLed
 // - drain:    non-durable writes with drainOnSignal: true, prints `accepted <n>`, waits for SIGTERM
@@ -49,6 +49,11 @@ class Settings {
     await db.hset(`${prefix}:db`, k, v);
   }
 
+  @WriteBehind({ namespace: 'settings', key: (k: string) => k, ttl: 50, batch: { size: 10_000, intervalMs: 3_600_000 } })
+  async putShort(k: string, v: string): Promise<void> {
+    await db.hset(`${prefix}:db`, k, v);
+  }
+
   @WriteBehind({ namespace: 'settings', key: (k: string) => k, batch: { size: 10_000, intervalMs: 3_600_000 } })
   async putLater(k: string, v: string): Promise<void> {
     await db.hset(`${prefix}:db`, k, v);
@@ -81,7 +86,7 @@ async function main() {
     const told = signalled();
     for (const pair of pairs) {
       const [k, v] = pair.split('=') as [string, string];
-      await settings.putLater(k, v);
+      await (process.env.ACC_SHORT_TTL ? settings.putShort(k, v) : settings.putLater(k, v));
     }
     out(`accepted ${pairs.length}`);
     await told;
