@@ -2,7 +2,7 @@
  * Outside acceptance: what comes back from a hit (README Stores / serializer, issue 12.7) and the
  * @Cacheable options that decide what is stored (README @Cacheable table).
  */
-import { Cacheable, CacheDefaults, Invalidate, WriteBehind, configureCache, JsonSerializer, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type CacheStore } from 'cachekit';
+import { Cacheable, CacheDefaults, Invalidate, WriteBehind, WriteThrough, configureCache, JsonSerializer, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type CacheStore } from 'cachekit';
 
 const url = process.env.REDIS_URL!;
 const prefix = () => `acc-v-${Math.random().toString(36).slice(2)}`;
@@ -123,5 +123,65 @@ describe('what @Cacheable stores', () => {
     await p.dropCatalog();
     expect((await p.get('a1')).n).toBe(4);
     expect((await p.get('g1')).n).toBe(5);
+  });
+});
+
+describe('MemoryStore maxBytes and @Invalidate when', () => {
+  it('a write-through value larger than maxBytes drops the older entry: the next read loads the new row', async () => {
+    const reported: unknown[] = [];
+    const store = new MemoryStore({ maxBytes: 1000 });
+    runtime = configureCache({ store, prefix: prefix(), onError: (e: unknown) => reported.push(e) });
+    let row = 'small';
+    class Docs {
+      loads = 0;
+      @Cacheable({ namespace: 'd', key: (k: string) => k })
+      async get(k: string): Promise<string> {
+        void k;
+        this.loads++;
+        return row;
+      }
+      @WriteThrough({ namespace: 'd', key: (k: string) => k })
+      async set(k: string, v: string): Promise<string> {
+        void k;
+        row = v;
+        return v;
+      }
+    }
+    const d = new Docs();
+    expect(await d.get('x')).toBe('small');
+    const big = 'b'.repeat(10_000);
+    expect(await d.set('x', big)).toBe(big);
+    expect(await d.get('x')).toBe(big);
+    expect(await d.get('x')).toBe(big);
+    expect(d.loads).toBe(3);
+    expect(store.oversizedValues).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    ['after', false, true],
+    ['before', true, true],
+    ['always', true, true],
+  ] as const)("when: '%s': a failing write invalidates: %s; a succeeding one: %s", async (when, onFailure, onSuccess) => {
+    runtime = configureCache({ store: new MemoryStore(), prefix: prefix() });
+    class Repo {
+      loads = 0;
+      @Cacheable({ namespace: 'w', key: (k: string) => k })
+      async get(k: string): Promise<string> {
+        this.loads++;
+        return `${k}${this.loads}`;
+      }
+      @Invalidate({ namespace: 'w', key: (k: string) => k, when })
+      async write(k: string, fail: boolean): Promise<void> {
+        void k;
+        if (fail) throw new Error('write failed');
+      }
+    }
+    const r = new Repo();
+    expect(await r.get('k')).toBe('k1');
+    await expect(r.write('k', true)).rejects.toThrow('write failed');
+    expect(await r.get('k')).toBe(onFailure ? 'k2' : 'k1');
+    const before = r.loads;
+    await r.write('k', false);
+    expect(await r.get('k')).toBe(onSuccess ? `k${before + 1}` : `k${before}`);
   });
 });
