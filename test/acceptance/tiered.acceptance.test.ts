@@ -3,7 +3,7 @@
  * maxValueBytes rows; issue 11), with this file's own redis-server, paused to hold an L2 read in flight.
  */
 import { Redis } from 'ioredis';
-import { Cacheable, Invalidate, WriteBehind, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type DeadLetter } from 'cachekit';
+import { errors, Cacheable, Invalidate, WriteBehind, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type DeadLetter } from 'cachekit';
 import { startServer, type TestRedisServer } from '../e2e/fixtures/redis-servers.js';
 import { until } from '../helpers/waiting.js';
 
@@ -211,4 +211,37 @@ it('100,001 invalidations that cannot reach a paused Redis: none is forgotten (f
   }, 'every changed key reads its new row', 20_000, 100);
   // and it stays so: the old entries never come back
   for (const k of sample) expect(await r.get(k)).toBe('new');
+});
+
+it.each([false, true])('@WriteThrough while Redis is paused (throwOnCacheError: %s): resolves (or rejects with CacheWriteError), the database write happened, and no older entry is served once Redis is back', async (throwOnCacheError) => {
+  runtime = configureCache({ store: new RedisStore({ connection: url, timeoutMs: 200 }), prefix: fresh(), onError: () => undefined });
+  let row = 'v1';
+  class Repo {
+    @Cacheable({ namespace: 'wt', key: (k: string) => k })
+    async get(k: string): Promise<string> {
+      void k;
+      return row;
+    }
+    @WriteThrough({ namespace: 'wt', key: (k: string) => k, throwOnCacheError })
+    async set(k: string, v: string): Promise<string> {
+      void k;
+      row = v;
+      return v;
+    }
+  }
+  const r = new Repo();
+  expect(await r.get('k')).toBe('v1');
+  server.pause();
+  const outcome = await r.set('k', 'v2').then(
+    (v) => v,
+    (e: unknown) => e,
+  );
+  if (throwOnCacheError) {
+    expect(outcome).toBeInstanceOf(errors.CacheWriteError);
+    expect((outcome as { code: string }).code).toBe('E_CACHE_WRITE');
+  } else expect(outcome).toBe('v2');
+  expect(row).toBe('v2');
+  server.resume();
+  expect(await r.get('k')).toBe('v2');
+  expect(await r.get('k')).toBe('v2');
 });
