@@ -8,6 +8,8 @@ const transformIgnorePatterns = ['/node_modules/(?!(p-queue|p-timeout|eventemitt
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^cachekit$': '<rootDir>/src/index.ts' };
 const common = {
   testEnvironment: 'node',
+  // the consumer projects run with their own toolchains, from test/consumers/consumers.test.ts
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/projects/'],
   transformIgnorePatterns,
   moduleNameMapper,
 };
@@ -22,6 +24,8 @@ export default {
       ...common,
       displayName: 'standard',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // *.legacy.test.ts use legacy-only decorators (NestJS's): the legacy project runs them
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.legacy\\.test\\.ts$'],
       transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
     },
     {

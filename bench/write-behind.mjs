@@ -309,28 +309,12 @@ function report(rows) {
       writeThrough ? formatRatio(r.perSec / writeThrough.perSec) : 'n/a',
     ];
   });
-  const flusher = rows.find((r) => r.flusher && r.skip === undefined);
-  const durableRows = rows.filter((r) => r.kind === 'accepted' && r.name.includes('durable') && r.mode === `${IN_FLIGHT} in flight` && r.skip === undefined);
-  const durable = durableRows.find((r) => r.hold);
-  const alongside = durableRows.find((r) => !r.hold);
-  const verdict = (ok) => (ok ? 'met' : 'not met');
-  const targets = [
-    flusher
-      ? `- flusher >= 0.8x the floor: ${formatRatio(flusher.perSec / floor.perSec)} (${verdict(flusher.perSec >= 0.8 * floor.perSec)}); >= 20x per-call @WriteThrough: ${writeThrough ? `${formatRatio(flusher.perSec / writeThrough.perSec)} (${verdict(flusher.perSec >= 20 * writeThrough.perSec)})` : 'n/a'}`
-      : '- flusher: not measured (@WriteBehind unavailable)',
-    durable
-      ? `- durable >= 50,000 accepted calls/s with ${IN_FLIGHT} in flight: ${formatNumber(durable.perSec, 0)}/s with the database held (${verdict(durable.perSec >= 50_000)}); ${alongside ? `${formatNumber(alongside.perSec, 0)}/s while the flusher writes to SQLite on the same thread` : ''}`
-      : '- durable: not measured',
-  ];
   const markdown = [
     '### Write-behind into SQLite (`npm run bench`, write-behind.mjs)',
     '',
     `${machineLine()}; SQLite through node-sqlite3-wasm (synchronous, on the event-loop thread), a file database with SQLite's defaults (rollback journal, synchronous FULL); every row an upsert of an existing key; distinct keys, so nothing coalesces. Median of ${RUNS} runs. "End to end" counts from the first call until \`runtime.flush()\` resolved; "flusher alone" from the moment a queue of ${BATCHED_WRITES.toLocaleString('en-US')} writes may reach the database. Accepted calls/s time the calls only (maxPending 100,000: backpressure never waits), after a warm-up run, each run starting with the queue drained; "database held" rows hold the database shut while the calls run, so SQLite's work (WASM, on the same thread) does not compete with them; the other rows flush alongside.`,
     '',
     markdownTable(['implementation', 'concurrency', 'throughput', 'database calls', 'vs floor', 'vs per-call @WriteThrough'], lines),
-    '',
-    'Targets (issue 5):',
-    ...targets,
     '',
   ].join('\n');
   console.log(`\n${markdown}`);

@@ -4,6 +4,7 @@ import type { CacheStore } from './stores/store.js';
 import { TimeoutGuard } from './stores/timeout-guard.js';
 import { checkKnownOptions } from './known-options.js';
 import type { Serializer } from './serializer.js';
+import { registerClasses, type ClassesOption } from './value-classes.js';
 import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
 
 /** Options of {@link configureCache}. */
@@ -24,18 +25,45 @@ export interface CacheConfig {
   serializer?: Serializer;
   /** Where warnings go. @default console */
   logger?: Logger;
+  /**
+   * Classes whose instances come back as instances from every store (`[Order]`, or `{ Order }`
+   * to fix the name a minifier could change). Registered for the process. @default none
+   */
+  classes?: ClassesOption;
   /** Called with every failure the call survived (store down, corrupt entry, failed flush). @default a warning through `logger`, at most once a minute per error code */
   onError?: (error: unknown, context: ErrorContext) => void;
 }
 
-const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError'];
+const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'];
 
-let current: CacheRuntime | undefined;
+/**
+ * What must be one per process, whichever copy of cachekit holds it: the package's `import` and
+ * `require` entries share one implementation, but a process can still load two copies (two
+ * installs, a bundle next to node_modules). All of them read and replace the runtime through this
+ * record on `globalThis`, so `configureCache` in one is what decorators of every other one use.
+ */
+interface ProcessRegistry {
+  /** The runtime decorated methods use, once configured. */
+  current: CacheRuntime | undefined;
+  /** Whether the CK_NO_TTL warning was given (once per process). */
+  warnedNoTtl: boolean;
+}
+
+/** The `globalThis` key of the {@link ProcessRegistry} (`Symbol.for`, so every copy finds the same one). */
+export const RUNTIME_REGISTRY = Symbol.for('cachekit.runtime');
+
+const registry: ProcessRegistry = ((globalThis as Record<symbol, unknown>)[RUNTIME_REGISTRY] ??= {
+  current: undefined,
+  warnedNoTtl: false,
+}) as ProcessRegistry;
 
 /**
  * Configures the global runtime that every decorated method uses from its next call on, and
  * returns it. Classes may be defined before. Calling it again (e.g. between tests) replaces
- * the runtime for every later call; close the previous one yourself if it holds connections.
+ * the runtime for every later call. The replaced runtime is retired: its queued write-behind
+ * writes are flushed into their methods (before any write of the new runtime runs), then its
+ * timers are stopped and the stores that the new configuration does not name are closed.
+ * The new runtime's `flush()` and `close()` resolve only after those writes ran.
  * @throws TypeError naming the option and quoting the value when an option is wrong
  */
 export function configureCache(config: CacheConfig = {}): CacheRuntime {
@@ -59,9 +87,17 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.serializer !== undefined && typeof config.serializer?.serialize !== 'function') {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
+  registerClasses('configureCache', config.classes);
   const storeTimeoutMs = config.storeTimeout === undefined ? 1_000 : parseDuration(config.storeTimeout, 'configureCache: storeTimeout');
-  const guard = (store: CacheStore) => TimeoutGuard.wrap(store, storeTimeoutMs);
-  current = new CacheRuntime({
+  // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
+  const used = new Map<CacheStore, CacheStore>();
+  const guard = (store: CacheStore) => {
+    let guarded = used.get(store);
+    if (guarded === undefined) used.set(store, (guarded = TimeoutGuard.wrap(store, storeTimeoutMs)));
+    return guarded;
+  };
+  const previous = registry.current;
+  const current = new CacheRuntime({
     store: guard(config.store ?? new MemoryStore()),
     stores: Object.fromEntries(Object.entries(config.stores ?? {}).map(([name, store]) => [name, guard(store)])),
     prefix: config.prefix ?? 'cachekit',
@@ -70,17 +106,18 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     serializer: config.serializer,
     logger: config.logger ?? console,
     onError: config.onError,
+    sources: used,
   });
+  registry.current = current;
+  if (previous !== undefined && previous !== current) current.replaces(previous);
   if (current.settings.ttlMs === 0) warnNoTtl([current.settings.store, ...Object.values(current.settings.stores)]);
   return current;
 }
 
-let warnedNoTtl = false;
-
 /** A shared store with no default TTL keeps every entry forever unless evicted: allowed, but warned once (code CK_NO_TTL). */
 function warnNoTtl(stores: CacheStore[]): void {
-  if (warnedNoTtl || stores.every((s) => s instanceof MemoryStore)) return;
-  warnedNoTtl = true;
+  if (registry.warnedNoTtl || stores.every((s) => s instanceof MemoryStore)) return;
+  registry.warnedNoTtl = true;
   process.emitWarning('configureCache: ttl 0 with a shared store keeps entries until Redis evicts them; set a ttl', {
     type: 'CacheKitWarning',
     code: 'CK_NO_TTL',
@@ -89,5 +126,5 @@ function warnNoTtl(stores: CacheStore[]): void {
 
 /** The configured runtime; before any `configureCache`, a default in-memory one (so decorated classes work out of the box). */
 export function getCacheRuntime(): CacheRuntime {
-  return current ?? configureCache();
+  return registry.current ?? configureCache();
 }

@@ -1,7 +1,9 @@
 /**
  * cachekit: method decorators for caching (cache-aside, write-through, write-behind,
- * invalidation) over a pluggable store. This file only exports the public API.
+ * invalidation) over a pluggable store. This file only exports the public API (and loads
+ * reflect-metadata, which the decorators use, so users never import it themselves).
  */
+import 'reflect-metadata';
 export { configureCache, getCacheRuntime, type CacheConfig } from './config.js';
 export { CacheRuntime, type ErrorContext, type Logger, type InvalidateTarget } from './runtime/cache-runtime.js';
 export type { CacheStats, CacheStatsReport } from './runtime/stats.js';
@@ -10,7 +12,7 @@ export type { KeyOption, KeyPart } from './runtime/keys.js';
 
 export { Cacheable, type CacheableOptions, type TagsOption } from './decorators/cacheable.js';
 export { WriteThrough, type WriteThroughOptions } from './decorators/write-through.js';
-export { WriteBehind, type WriteBehindOptions, type BackpressurePolicy, type DeadLetter } from './decorators/write-behind.js';
+export { WriteBehind, type WriteBehindOptions, type BackpressurePolicy, type DeadLetter, type OutagePolicy } from './decorators/write-behind.js';
 export { Invalidate, type InvalidateOptions, type InvalidateWhen } from './decorators/invalidate.js';
 export { CacheDefaults, type CacheDefaultsOptions } from './decorators/cache-defaults.js';
 
@@ -29,4 +31,4 @@ export { ManualScheduler, type ManualSchedulerOptions } from './write-behind/man
 export type { WriteBehindScheduler, TimerHandle, TimerOptions } from './write-behind/scheduler.js';
 export type { WriteBehindJournalOptions } from './decorators/write-behind.js';
 export type { WriteBehindRegistry } from './write-behind/write-behind-registry.js';
-export { recoverWriteBehind } from './write-behind/recover-write-behind.js';
+export { recoverWriteBehind, type WriteBehindRecovery, type WriteBehindRecoveryCounts } from './write-behind/recover-write-behind.js';

@@ -36,6 +36,12 @@ export interface RuntimeSettings {
   serializer: Serializer | undefined;
   logger: Logger;
   onError: ((error: unknown, context: ErrorContext) => void) | undefined;
+  /**
+   * The stores as the configuration passed them, each mapped to the one this runtime uses (the
+   * same store, or a deadline wrapper around it). Tells a replaced runtime which stores its
+   * successor still uses. @default the runtime's stores, as they are
+   */
+  sources?: ReadonlyMap<CacheStore, CacheStore>;
 }
 
 /** What `runtime.invalidate()` drops. */
@@ -71,6 +77,12 @@ export class CacheRuntime {
   private readonly runtimeStats = new StatsCounter();
   private readonly lastWarned = new Map<string, number>();
   private closed = false;
+  /** Resolves when this runtime's resources are released (set by the first close or retirement). */
+  private released: Promise<void> | undefined;
+  /** Resolves when the runtime this one replaced has run its queued writes (see {@link replaces}). */
+  private predecessorDrained: Promise<void> | undefined;
+  /** The runtime that replaced this one. */
+  private successor: CacheRuntime | undefined;
 
   constructor(settings: RuntimeSettings) {
     this.settings = settings;
@@ -121,10 +133,10 @@ export class CacheRuntime {
     return { ...total.snapshot(), methods };
   }
 
-  /** Sets every counter back to zero. */
+  /** Sets every counter back to zero; they count on from there (methods keep their counters). */
   resetStats(): void {
-    this.methodStats.clear();
-    Object.assign(this.runtimeStats, new StatsCounter());
+    for (const counter of this.methodStats.values()) counter.reset();
+    this.runtimeStats.reset();
   }
 
   /** Subscribes to an event. @returns a function that unsubscribes. */
@@ -198,23 +210,74 @@ export class CacheRuntime {
     return false;
   }
 
-  /** Resolves when every write-behind write queued before the call has reached its method. */
+  /**
+   * Resolves when every write-behind write queued before the call has reached its method,
+   * including the writes still queued in the runtime this one replaced.
+   */
   async flush(): Promise<void> {
+    await this.predecessorDrained;
     await this.writeBehind?.flush();
   }
 
-  /** Whether {@link close} was called. */
+  /**
+   * Resolves when the runtime this one replaced (see `configureCache`) has run its queued
+   * write-behind writes; at once when there is none. This runtime's flushers wait for it before
+   * their first write, so a key's older write never lands after its newer one.
+   */
+  get predecessorDone(): Promise<void> | undefined {
+    return this.predecessorDrained;
+  }
+
+  /** Whether {@link close} was called, or another runtime replaced this one. */
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Flushes queued writes, then releases timers and closes every store (clients passed in by the user stay open). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Flushes queued writes (after those of the runtime this one replaced), then releases timers
+   * and closes every store (clients passed in by the user stay open).
+   */
+  close(): Promise<void> {
+    return (this.released ??= this.release());
+  }
+
+  /**
+   * Retires `previous`, which this runtime replaces as the global one: its queued write-behind
+   * writes run into their methods, then its timers stop and it closes the stores this runtime
+   * does not use. Until then this runtime's `flush()`, `close()` and write-behind flushes wait.
+   * Called by `configureCache`.
+   */
+  replaces(previous: CacheRuntime): void {
+    previous.successor ??= this;
+    const retired = (previous.released ??= previous.release());
+    const drained: Promise<void> = retired.then(
+      () => {
+        if (this.predecessorDrained === drained) this.predecessorDrained = undefined;
+      },
+      (error) => this.report(error, { operation: 'replace' }),
+    );
+    this.predecessorDrained = drained;
+  }
+
+  /** Flushes, stops, and closes its stores, except those that a runtime which replaced it uses. */
+  private async release(): Promise<void> {
     this.closed = true;
+    await this.predecessorDrained;
     await this.writeBehind?.close();
-    this.unconfirmed.stop();
-    const stores = new Set([this.settings.store, ...Object.values(this.settings.stores)]);
-    await Promise.all([...stores].map((s) => s.close()));
+    const kept = new Set<CacheStore>();
+    for (let next = this.successor; next !== undefined; next = next.successor) for (const source of next.storesInUse().keys()) kept.add(source);
+    const own = this.storesInUse();
+    const closing = [...own].filter(([source]) => !kept.has(source));
+    // invalidations still retried on a store that a later runtime shares go on until they get through
+    if (closing.length === own.size) this.unconfirmed.stop();
+    await Promise.all(closing.map(([, store]) => store.close()));
+  }
+
+  /** The stores this runtime uses, by the store the configuration passed. */
+  private storesInUse(): ReadonlyMap<CacheStore, CacheStore> {
+    if (this.settings.sources !== undefined) return this.settings.sources;
+    const own = new Map<CacheStore, CacheStore>();
+    for (const store of [this.settings.store, ...Object.values(this.settings.stores)]) own.set(store, store);
+    return own;
   }
 }

@@ -15,10 +15,12 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
   const { runtime, store, stats, method } = target;
   const { prefix } = runtime.settings;
   const tags = options.tags;
+  // Without key, allEntries and tags: the default key of the arguments, as on every other decorator.
+  const dropsKeys = options.key !== undefined || (!options.allEntries && tags === undefined);
   return {
     when: options.when ?? 'after',
     prepare(args) {
-      const keys = options.key === undefined ? [] : ([] as string[]).concat(target.keysOf(args));
+      const keys = dropsKeys ? ([] as string[]).concat(target.keysOf(args)) : [];
       const versionKeys = options.allEntries ? [target.namespaceVersionKey] : [];
       const tagNames = tags === undefined ? [] : typeof tags === 'function' ? tags(...args) : tags;
       for (const tag of tagNames) versionKeys.push(tagVersionKey(prefix, tag));

@@ -64,6 +64,12 @@ export class StatsCounter {
     };
   }
 
+  /** Sets every counter to zero, in place (the calls that hold this counter count on). */
+  reset(): void {
+    this.hits = this.misses = this.sets = this.evictions = this.invalidations = this.errors = 0;
+    this.bypasses = this.queued = this.flushed = this.retries = this.deadLetters = 0;
+  }
+
   /** Adds another counter's values into this one. */
   add(other: StatsCounter): void {
     this.hits += other.hits;

@@ -2,7 +2,8 @@
  * The store interface every backend implements (memory, Redis, tiered).
  *
  * A store keeps {@link StoredEntry} records under full keys built by the key builder, and
- * integer version counters (namespace and tag versions). The interceptor owns the cache
+ * integer version counters (namespace and tag versions; opaque values, never repeated by a
+ * counter that was lost). The interceptor owns the cache
  * semantics (hits, leases, versions); a store only has to make each operation atomic.
  */
 
@@ -44,9 +45,19 @@ export function pendingWriterOf(g: number): number {
 
 /** What {@link CacheStore.read} returns. */
 export interface ReadResult {
-  /** The entry under the key, or undefined when there is none (or it expired). */
+  /**
+   * The entry under the key, or undefined when there is none (or it expired). A MemoryStore
+   * answers a key that lost its record without a write (evicted, expired, deleted, too big,
+   * cleared) with a tombstone (`d: 1`) whose generation a lease must expect, so a miss that
+   * read before cannot populate it (see `absent-generations.ts`).
+   */
   entry: StoredEntry | undefined;
-  /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
+  /**
+   * The current value of each requested version counter, in order. Values are opaque: compare
+   * them for equality only. A counter never bumped reads as its starting value (0 in memory;
+   * on Redis a random base, also after Redis lost the counter, so a lost counter never reads
+   * as a value it had before).
+   */
   versions: readonly number[];
 }
 
@@ -70,14 +81,15 @@ export interface CacheStore {
    */
   readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
 
-  /** Reads the counters under `versionKeys` (0 for a counter never bumped). */
+  /** Reads the counters under `versionKeys` (see {@link ReadResult.versions}). */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 
   /** Stores `entry` under `key` for `ttlMs` milliseconds (0 = no expiry), unconditionally. */
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
 
   /**
-   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no entry).
+   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no
+   * entry): pass the generation of the entry {@link read} returned, tombstones included.
    * @returns true if the entry was written, false if the key changed since the lease was taken.
    */
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;

@@ -29,8 +29,9 @@ export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
   static of(runtime: CacheRuntime): WriteBehindFlushers {
     const existing = runtime.writeBehind;
     if (existing === undefined) return (runtime.writeBehind = new WriteBehindFlushers(runtime));
-    if (!(existing instanceof WriteBehindFlushers)) throw new TypeError('runtime.writeBehind holds a foreign registry');
-    return existing;
+    // another copy of cachekit in the process (see RUNTIME_REGISTRY) has its own class of the same shape
+    if (typeof (existing as Partial<WriteBehindFlushers>).flusherFor !== 'function') throw new TypeError('runtime.writeBehind holds a foreign registry');
+    return existing as WriteBehindFlushers;
   }
 
   /**

@@ -19,8 +19,14 @@ export interface WriteItem {
   self: unknown;
   /** How many calls this item stands for. */
   calls: number;
-  /** Failed attempts so far. */
+  /** Failed attempts that count toward `retry.attempts` (poison failures: see `isPoisonFailure` in the flusher). */
   attempts: number;
+  /** Failed attempts so far, outages included (the backoff grows with it). */
+  failures: number;
+  /** The flusher's outcome count when the item was queued (a success after it is evidence the database works). */
+  readonly queuedAt: number;
+  /** Failed attempts since close() began (close gives up after `retry.attempts` of them). */
+  closingFailures?: number;
   /** Journal entry ids this item covers (durable mode), oldest first. */
   ids: string[] | undefined;
   /** Where the item is. */

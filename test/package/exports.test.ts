@@ -1,8 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-const root = join(__dirname, '..', '..');
+import { ensureBuilt, root } from './built-package.js';
 
 /** Runs a snippet in a fresh Node process from the project root and returns what it printed. */
 function node(args: string[]): string {
@@ -14,11 +11,7 @@ const probe = `const names = ['configureCache','getCacheRuntime','MemoryStore','
 const expected = 'configureCache:function,getCacheRuntime:function,MemoryStore:function,Cacheable:function,WriteThrough:function,WriteBehind:function,Invalidate:function,CacheDefaults:function,errors:object';
 
 describe('the built package', () => {
-  beforeAll(() => {
-    if (!existsSync(join(root, 'dist', 'index.js'))) {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
-    }
-  }, 120_000);
+  beforeAll(ensureBuilt, 120_000);
 
   it('loads through import', () => {
     expect(node(['--input-type=module', '-e', `import * as ck from 'cachekit'; ${probe}`])).toBe(expected);

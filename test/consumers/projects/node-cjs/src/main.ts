@@ -1,0 +1,6 @@
+import { runScenario } from './scenario';
+
+runScenario().then((report) => {
+  console.log(JSON.stringify(report));
+  console.log(require.resolve('cachekit'));
+});

@@ -1,0 +1,4 @@
+import { runScenario } from './scenario.js';
+
+console.log(JSON.stringify(await runScenario()));
+console.log(import.meta.resolve('cachekit'));

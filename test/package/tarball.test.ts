@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './built-package.js';
+import { packedTarball } from './packed-tarball.js';
+
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+describe('the tarball `npm pack` makes from a fresh clone', () => {
+  let tarball: string;
+  let unpacked: string;
+  beforeAll(() => {
+    tarball = packedTarball();
+    unpacked = mkdtempSync(join(tmpdir(), 'cachekit-unpacked-'));
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+  }, 180_000);
+  afterAll(() => rmSync(unpacked, { recursive: true, force: true }));
+
+  it('is built by prepack: dist/ with both entries and their declarations, README, LICENSE, CHANGELOG; no sources, no tests', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+    const top = files.filter((f) => !f.startsWith('package/dist/types/'));
+    expect(top).toEqual([
+      'package/CHANGELOG.md',
+      'package/LICENSE',
+      'package/README.md',
+      'package/dist/THIRD-PARTY-NOTICES.md',
+      'package/dist/index.cjs',
+      'package/dist/index.cjs.map',
+      'package/dist/index.d.cts',
+      'package/dist/index.d.mts',
+      'package/dist/index.mjs',
+      'package/package.json',
+    ]);
+    const types = files.filter((f) => f.startsWith('package/dist/types/'));
+    expect(types).toContain('package/dist/types/index.d.ts');
+    expect(types).toContain('package/dist/types/package.json');
+    expect(types.filter((f) => !f.endsWith('.d.ts') && !f.endsWith('/package.json'))).toEqual([]);
+    expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('LICENSE is the MIT license that package.json names', () => {
+    const pkg = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8')) as { license: string };
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(join(unpacked, 'package', 'LICENSE'), 'utf8').split('\n')[0]).toBe('MIT License');
+  });
+
+  it('the source map carries every source it names (nothing points at an unshipped src/)', () => {
+    const map = JSON.parse(readFileSync(join(unpacked, 'package', 'dist', 'index.cjs.map'), 'utf8')) as { sources: string[]; sourcesContent: Array<string | null> };
+    expect(map.sources.length).toBeGreaterThan(50);
+    expect(map.sourcesContent.length).toBe(map.sources.length);
+    expect(map.sources.filter((_, i) => typeof map.sourcesContent[i] !== 'string' || map.sourcesContent[i] === '')).toEqual([]);
+  });
+
+  it('p-queue is bundled into the CommonJS entry; it requires only the other dependencies, and imports nothing', () => {
+    const code = readFileSync(join(unpacked, 'package', 'dist', 'index.cjs'), 'utf8');
+    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:')));
+    expect([...required].sort()).toEqual(['ioredis', 'ioredis/built/DataHandler.js', 'lru-cache', 'msgpackr', 'reflect-metadata']);
+    expect(code).not.toMatch(/\bimport\(/); // Jest's CommonJS runtime cannot import()
+  });
+
+  it('publint finds nothing (strict)', () => {
+    const run = spawnSync(bin('publint'), ['--strict', tarball], { encoding: 'utf8' });
+    expect(run.stdout).toContain('All good!');
+    expect(run.status).toBe(0);
+  });
+
+  it('@arethetypeswrong/cli finds no problem for node10, node16 (CJS and ESM) and bundler resolution', () => {
+    const run = spawnSync(bin('attw'), [tarball, '--format', 'ascii'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(run.stdout).toContain('No problems found');
+    expect(run.status).toBe(0);
+  });
+});
