@@ -16,7 +16,9 @@ export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
  * a tiered L1 hit): one key build, one map lookup, one version compare. A miss runs the
  * method once per key (single-flight) and stores the result only if the key's generation
  * is still the one it read (its lease), so a write or invalidation that completed while
- * the method ran is never overwritten by the older value.
+ * the method ran is never overwritten by the older value. A key with a write-behind write queued
+ * in this runtime answers with the queued value (with `merge`, the stored value combined with the
+ * queued ones: see `queued-reads.ts`) before any cache or bypass decision.
  */
 export function createCacheableCall(
   target: EntryTarget,

@@ -18,8 +18,10 @@ interface PendingRecord {
   stored: boolean;
   /** When the store last took it (ms). */
   storedAt: number;
-  /** Settles when every write of the key sent so far has settled. */
-  writing: Promise<unknown>;
+  /** Writes of the entry still on their way to the store. */
+  sending: number;
+  /** Called when `sending` drops to 0 (a release waiting for them). */
+  drained: (() => void) | undefined;
   /** A background retry or refresh is in flight. */
   busy: boolean;
 }
@@ -96,7 +98,7 @@ export class PendingEntries {
     this.unreleased.delete(key);
     let record = this.records.get(key);
     if (record === undefined || record.target.store !== target.store) {
-      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, writing: Promise.resolve(), busy: false };
+      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false };
       this.records.set(key, record);
     } else {
       record.entry = entry;
@@ -122,7 +124,8 @@ export class PendingEntries {
       this.records.delete(key);
       this.failed.delete(key);
       store = record.target.store;
-      await record.writing; // a write of the pending entry still on its way must land first
+      // a write of the pending entry still on its way must land first
+      if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
       if (written && record.stored && record.versionsKnown) {
         const { v, n, t } = record.entry;
         const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
@@ -159,8 +162,17 @@ export class PendingEntries {
 
   /** Sends `entry` (the record's newest) and keeps the record's state. */
   private put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
-    const sent = record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs)).then(
+    record.sending++;
+    const done = () => {
+      if (--record.sending === 0 && record.drained !== undefined) {
+        const drained = record.drained;
+        record.drained = undefined;
+        drained();
+      }
+    };
+    return record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs)).then(
       () => {
+        done();
         if (record.entry !== entry || this.records.get(key) !== record) return;
         record.stored = true;
         record.storedAt = Date.now();
@@ -170,6 +182,7 @@ export class PendingEntries {
         this.records.set(key, record);
       },
       (error: unknown) => {
+        done();
         if (record.entry === entry && this.records.get(key) === record) {
           record.stored = false;
           this.failed.add(key);
@@ -177,9 +190,6 @@ export class PendingEntries {
         throw error;
       },
     );
-    const before = record.writing;
-    record.writing = Promise.allSettled([before, sent]);
-    return sent;
   }
 
   private startTimer(): void {

@@ -23,14 +23,14 @@ export function runningWrite(chain: readonly WriteItem[]): Promise<void> | undef
   return undefined;
 }
 
-/** What a read observed of the chain before fetching the stored value: each item's failed attempts. */
+/** What a read observed of the chain before fetching the stored value: each item's failed attempts (outages included). */
 export function attemptsOf(chain: readonly WriteItem[]): number[] {
-  return chain.map((item) => item.attempts);
+  return chain.map((item) => item.failures);
 }
 
 /** Whether no method call carrying `chain` started since {@link attemptsOf} returned `attempts` (and none settled). */
 export function unchangedSince(chain: readonly WriteItem[], attempts: readonly number[]): boolean {
-  return chain.every((item, i) => item.settled !== true && item.running === undefined && item.attempts === attempts[i]);
+  return chain.every((item, i) => item.settled !== true && item.running === undefined && item.failures === attempts[i]);
 }
 
 /** The stored value combined with the queued values of `chain` through their `merge`, oldest first. */
