@@ -68,24 +68,27 @@ export function createCacheableCall(
   const miss = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined) => {
     stats.misses++;
     if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
+    const run = async () => {
+      const value = await original.apply(self, args);
+      // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
+      const queued = runtime.writeBehind?.pending(key);
+      if (read !== undefined && shouldStore(value) && (queued === undefined || queued.merge !== undefined)) {
+        try {
+          await populate(key, read, versionKeys, value, args);
+        } catch (error) {
+          runtime.report(error, { operation: 'write', method, key }, stats);
+        }
+      }
+      return value;
+    };
+    // The store could not be read: nothing tells this call from one that started before a write
+    // (in any process) resolved, so it shares no load: it runs the method itself.
+    if (read === undefined) return run();
     // Callers share a miss only if they read the same generation and versions: a caller that read
     // after a write or invalidation never joins a miss that started before it (older data).
-    const flightKey = read === undefined ? `${key}\u0000!` : `${key}\u0000${read.entry?.g ?? ''}\u0000${read.versions.join()}`;
+    const flightKey = `${key}\u0000${read.entry?.g ?? ''}\u0000${read.versions.join()}`;
     return runtime.singleFlight.run(flightKey, async () => {
-      const run = async () => {
-        const value = await original.apply(self, args);
-        // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
-        const queued = runtime.writeBehind?.pending(key);
-        if (read !== undefined && shouldStore(value) && (queued === undefined || queued.merge !== undefined)) {
-          try {
-            await populate(key, read, versionKeys, value, args);
-          } catch (error) {
-            runtime.report(error, { operation: 'write', method, key }, stats);
-          }
-        }
-        return value;
-      };
-      if (distributedLock === undefined || read === undefined) return run();
+      if (distributedLock === undefined) return run();
       return distributedLock(key, run, async () => {
         const again = await store.read(key, versionKeys);
         return again.entry !== undefined && isFresh(again.entry, versionKeys, again.versions) === true ? { value: again.entry.v } : undefined;
