@@ -24,6 +24,8 @@ export default {
       ...common,
       displayName: 'standard',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // *.legacy.test.ts use legacy-only decorators (NestJS's): the legacy project runs them
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.legacy\\.test\\.ts$'],
       transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
     },
     {

@@ -1,6 +1,6 @@
 // `npm run bench`: installs the benchmark's own dependencies when bench/node_modules is missing,
 // then runs each suite in its own Node process, one after the other, and lists the result files.
-// Usage: npm run bench [-- [memory|redis|write-behind ...] [--quick]]
+// Usage: npm run bench [-- [memory|redis|write-behind|bus ...] [--quick]]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +11,7 @@ const SUITES = {
   memory: 'memory-hit.mjs',
   redis: 'redis-hit.mjs',
   'write-behind': 'write-behind.mjs',
+  bus: 'bus-delay.mjs',
 };
 
 const args = process.argv.slice(2);

@@ -4,6 +4,7 @@ import type { CacheStore } from './stores/store.js';
 import { TimeoutGuard } from './stores/timeout-guard.js';
 import { checkKnownOptions } from './known-options.js';
 import type { Serializer } from './serializer.js';
+import { registerClasses, type ClassesOption } from './value-classes.js';
 import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
 
 /** Options of {@link configureCache}. */
@@ -24,11 +25,16 @@ export interface CacheConfig {
   serializer?: Serializer;
   /** Where warnings go. @default console */
   logger?: Logger;
+  /**
+   * Classes whose instances come back as instances from every store (`[Order]`, or `{ Order }`
+   * to fix the name a minifier could change). Registered for the process. @default none
+   */
+  classes?: ClassesOption;
   /** Called with every failure the call survived (store down, corrupt entry, failed flush). @default a warning through `logger`, at most once a minute per error code */
   onError?: (error: unknown, context: ErrorContext) => void;
 }
 
-const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError'];
+const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'];
 
 /**
  * What must be one per process, whichever copy of cachekit holds it: the package's `import` and
@@ -81,6 +87,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.serializer !== undefined && typeof config.serializer?.serialize !== 'function') {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
+  registerClasses('configureCache', config.classes);
   const storeTimeoutMs = config.storeTimeout === undefined ? 1_000 : parseDuration(config.storeTimeout, 'configureCache: storeTimeout');
   // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
   const used = new Map<CacheStore, CacheStore>();

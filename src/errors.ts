@@ -33,6 +33,11 @@ export class CircuitOpenError extends StoreError {
   override readonly code = 'E_CIRCUIT_OPEN';
 }
 
+/** A value too big for its store (`maxValueBytes` on RedisStore, `maxBytes` on MemoryStore) was not cached. */
+export class ValueTooLargeError extends StoreError {
+  override readonly code = 'E_VALUE_TOO_LARGE';
+}
+
 /** Bytes read from a store could not be decoded; the entry is treated as a miss. */
 export class SerializationError extends CacheKitError {
   override readonly code = 'E_SERIALIZATION';
@@ -75,6 +80,7 @@ export const errors = {
   StoreError,
   StoreTimeoutError,
   CircuitOpenError,
+  ValueTooLargeError,
   SerializationError,
   DecoratorUsageError,
   UnknownStoreError,

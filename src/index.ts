@@ -12,7 +12,7 @@ export type { KeyOption, KeyPart } from './runtime/keys.js';
 
 export { Cacheable, type CacheableOptions, type TagsOption } from './decorators/cacheable.js';
 export { WriteThrough, type WriteThroughOptions } from './decorators/write-through.js';
-export { WriteBehind, type WriteBehindOptions, type BackpressurePolicy, type DeadLetter } from './decorators/write-behind.js';
+export { WriteBehind, type WriteBehindOptions, type BackpressurePolicy, type DeadLetter, type OutagePolicy } from './decorators/write-behind.js';
 export { Invalidate, type InvalidateOptions, type InvalidateWhen } from './decorators/invalidate.js';
 export { CacheDefaults, type CacheDefaultsOptions } from './decorators/cache-defaults.js';
 
@@ -31,4 +31,4 @@ export { ManualScheduler, type ManualSchedulerOptions } from './write-behind/man
 export type { WriteBehindScheduler, TimerHandle, TimerOptions } from './write-behind/scheduler.js';
 export type { WriteBehindJournalOptions } from './decorators/write-behind.js';
 export type { WriteBehindRegistry } from './write-behind/write-behind-registry.js';
-export { recoverWriteBehind } from './write-behind/recover-write-behind.js';
+export { recoverWriteBehind, type WriteBehindRecovery, type WriteBehindRecoveryCounts } from './write-behind/recover-write-behind.js';

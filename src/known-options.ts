@@ -3,15 +3,20 @@ import { quote } from './duration.js';
 /**
  * Rejects options that are not an object, and any option name `owner` does not know (a typo
  * such as `tll`), with a TypeError that names the owner. Every options object is checked here.
+ * @param path where a nested options object sits (`'batch'`): errors name `batch` and `batch.interval`
  * @returns the options (an empty object for undefined)
  */
-export function checkKnownOptions(owner: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+export function checkKnownOptions(owner: string, options: unknown, allowed: readonly string[], path?: string): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${owner}: options must be an object; got ${quote(options)}`);
+    const shape = path === undefined ? 'options' : `${path} must be an object like { ${allowed.join(', ')} }; got`;
+    throw new TypeError(path === undefined ? `${owner}: ${shape} must be an object; got ${quote(options)}` : `${owner}: ${shape} ${quote(options)}`);
   }
+  const prefix = path === undefined ? '' : `${path}.`;
   for (const name of Object.keys(options)) {
-    if (!allowed.includes(name)) throw new TypeError(`${owner}: unknown option '${name}' (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(name)) {
+      throw new TypeError(`${owner}: unknown option '${prefix}${name}' (known: ${allowed.map((a) => prefix + a).join(', ')})`);
+    }
   }
   return options as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { Packr, addExtension } from 'msgpackr';
 import { SerializationError } from './errors.js';
+import { hasRegisteredClasses, isClassInstance, registeredName, reviveInstance } from './value-classes.js';
 
 /** Turns values into bytes and back, for stores that keep bytes (Redis). */
 export interface Serializer {
@@ -26,9 +27,34 @@ class PackedMap {
 }
 addExtension({ Class: PackedMap, type: 0x4d, write: (map: PackedMap) => map.entries, read: (entries: Array<[unknown, unknown]>) => new Map(entries) });
 
-/** `value` with every Map inside replaced by a PackedMap; the same reference when it holds no Map. */
+/** An instance of a registered class on its way into MessagePack: its wire name and fields; read back as an instance. */
+class PackedInstance {
+  constructor(
+    readonly name: string,
+    readonly fields: Record<string, unknown>,
+  ) {}
+}
+addExtension({
+  Class: PackedInstance,
+  type: 0x43,
+  write: (instance: PackedInstance) => [instance.name, instance.fields],
+  read: ([name, fields]: [string, unknown]) => reviveInstance(name, fields),
+});
+
+/**
+ * `value` with every Map inside replaced by a PackedMap and every instance of a registered class
+ * by a PackedInstance; the same reference when it holds neither.
+ */
 function packMaps(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (hasRegisteredClasses() && isClassInstance(value)) {
+    const name = registeredName(value.constructor);
+    if (name !== undefined) {
+      const fields: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) fields[key] = packMaps((value as Record<string, unknown>)[key]);
+      return new PackedInstance(name, fields);
+    }
+  }
   if (value instanceof Map) return new PackedMap([...value].map(([k, v]) => [packMaps(k), packMaps(v)]));
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -54,8 +80,9 @@ function packMaps(value: unknown): unknown {
 }
 
 /**
- * The default serializer: MessagePack (msgpackr), so `Date`, `Map`, `Set`, `BigInt` and
- * `undefined` inside objects and arrays round-trip. Objects are written as plain msgpack maps
+ * The default serializer: MessagePack (msgpackr), so `Date`, `Map`, `Set`, `BigInt`,
+ * `undefined` inside objects and arrays, and instances of the classes registered with
+ * `configureCache({ classes })` round-trip. Objects are written as plain msgpack maps
  * (no record definitions to rebuild on every read: decoding costs half) and Maps as an
  * extension of their own. Messages are self-contained, so processes share no state. Decoded
  * objects are plain: a `__proto__` key never changes a prototype.
@@ -93,17 +120,37 @@ export class MsgpackSerializer implements Serializer {
   }
 }
 
-/** JSON, for interoperability with other readers of the cache; `Date`, `Map`, `Set`, `BigInt` do not round-trip. */
+/** The JSON field that marks an instance of a registered class: `{ "@cachekit:class": "Order", "fields": {..} }`. */
+const CLASS_FIELD = '@cachekit:class';
+
+/**
+ * JSON, for interoperability with other readers of the cache; `Date`, `Map`, `Set`, `BigInt` do
+ * not round-trip (a Date reads back as its ISO string). Instances of classes registered with
+ * `configureCache({ classes })` are written as `{ "@cachekit:class": "Order", "fields": {..} }`
+ * and read back as instances.
+ */
 export class JsonSerializer implements Serializer {
   readonly name = 'json';
 
   serialize(value: unknown): string {
-    return JSON.stringify(value);
+    if (!hasRegisteredClasses()) return JSON.stringify(value);
+    return JSON.stringify(value, function (this: Record<string, unknown>, key, replaced: unknown) {
+      const raw = this[key];
+      if (typeof raw !== 'object' || raw === null || raw !== replaced || !isClassInstance(raw)) return replaced;
+      const name = registeredName(raw.constructor);
+      return name === undefined ? replaced : { [CLASS_FIELD]: name, fields: { ...raw } };
+    });
   }
 
   deserialize(data: Buffer): unknown {
     try {
-      return JSON.parse(data.toString('utf8'), (key, value) => (key === '__proto__' ? undefined : value));
+      return JSON.parse(data.toString('utf8'), (key, value: unknown) => {
+        if (key === '__proto__') return undefined;
+        if (typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[CLASS_FIELD] === 'string') {
+          return reviveInstance((value as Record<string, string>)[CLASS_FIELD]!, (value as { fields?: unknown }).fields);
+        }
+        return value;
+      });
     } catch (error) {
       throw new SerializationError('cannot decode cached bytes as JSON', { cause: error });
     }

@@ -42,7 +42,9 @@ export function replayThroughMemoryStore(workload: Workload, policy: EvictionPol
   for (let i = 0; i < requests.length; i++) {
     const id = requests[i]!;
     const key = keys[id]!;
-    if (store.readSync(key, NO_VERSIONS).entry !== undefined) {
+    const entry = store.readSync(key, NO_VERSIONS).entry;
+    // an evicted key reads as a tombstone (a miss), see MemoryStore
+    if (entry !== undefined && entry.d !== 1) {
       if (i >= start) hits++;
     } else {
       store.writeSync(key, { v: id, g: 0 }, 0);

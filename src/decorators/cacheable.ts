@@ -2,16 +2,16 @@ import type { Duration } from '../duration.js';
 import type { KeyOption } from '../runtime/keys.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
-  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags,
+  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
 
 /** Tags of an entry: fixed, or computed from the call's arguments. */
 export type TagsOption = readonly string[] | ((...args: any[]) => readonly string[]);
 
 /** Options of {@link Cacheable}. Unset options come from @CacheDefaults, then from `configureCache`. */
-export interface CacheableOptions {
+export interface CacheableOptions<A extends any[] = any[]> {
   /** Key of the entry within the namespace: a function of the arguments, or a template like `'{0}'` or `'{0.id}'`. @default a stable encoding of all arguments */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Time to live: milliseconds, or a string like `'30s'`, `'5m'`. `0` means no expiry. @default the runtime's `ttl` */
@@ -64,7 +64,9 @@ export function validateCacheableOptions(decorator: string, options: unknown): C
  *   async get(id: string) { return db.find(id); }
  * }
  */
-export function Cacheable(options?: CacheableOptions): DualMethodDecorator {
+export function Cacheable<A extends any[] = any[]>(options?: CacheableOptions<A>): DualMethodDecorator<A> {
   const checked = validateCacheableOptions('Cacheable', options);
-  return defineMethodDecorator('Cacheable', { cache: { kind: 'Cacheable', options: checked } });
+  return defineMethodDecorator('Cacheable', { cache: { kind: 'Cacheable', options: checked } }, (method, name) =>
+    checkTemplateArguments('Cacheable', checked.key, method, name),
+  );
 }

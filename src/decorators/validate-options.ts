@@ -1,5 +1,6 @@
 import { parseDuration, quote } from '../duration.js';
-import { isKeyOption } from '../runtime/keys.js';
+import { isKeyOption, parseTemplate } from '../runtime/keys.js';
+import { methodParameters } from './method-parameters.js';
 import { checkKnownOptions } from '../known-options.js';
 
 /**
@@ -7,9 +8,12 @@ import { checkKnownOptions } from '../known-options.js';
  * decorator and option and quotes the value, at the moment the decorator is applied.
  */
 
-/** Rejects a non-object and any option the decorator does not know (a typo such as `tll`). */
-export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  return checkKnownOptions(`@${decorator}`, options, allowed);
+/**
+ * Rejects a non-object and any option the decorator does not know (a typo such as `tll`).
+ * @param path for a nested options object (`'retry'`), named in its errors (`retry`, `retry.attempt`)
+ */
+export function checkOptionNames(decorator: string, options: unknown, allowed: readonly string[], path?: string): Record<string, unknown> {
+  return checkKnownOptions(`@${decorator}`, options, allowed, path);
 }
 
 /** A duration option (ms number or '5m'-style string); returns milliseconds or undefined. */
@@ -43,6 +47,13 @@ export function checkKeyOption(decorator: string, value: unknown): void {
   if (value !== undefined && !isKeyOption(value)) {
     throw new TypeError(`@${decorator}: key must be a function of the arguments or a template string like 'user:{0}'; got ${quote(value)}`);
   }
+  if (typeof value === 'string') {
+    try {
+      parseTemplate(value);
+    } catch (error) {
+      throw new TypeError(`@${decorator}: ${(error as Error).message}`, { cause: error });
+    }
+  }
 }
 
 /** An optional value that must be one of `choices`. */
@@ -67,4 +78,34 @@ export function checkTags(decorator: string, name: string, value: unknown): void
   if (!Array.isArray(value) || !value.every((t) => typeof t === 'string' && t.length > 0)) {
     throw new TypeError(`@${decorator}: ${name} must be an array of non-empty strings or a function returning one; got ${quote(value)}`);
   }
+}
+
+/**
+ * A key template against the method it decorates: every placeholder must read a parameter the
+ * method declares (see {@link methodParameters}; a rest parameter allows any index).
+ */
+export function checkTemplateArguments(decorator: string, key: unknown, method: Function, methodName: string): void {
+  if (typeof key !== 'string') return;
+  const params = methodParameters(method);
+  if (params.rest) return;
+  for (const placeholder of parseTemplate(key).placeholders) {
+    if (placeholder.index >= params.count) {
+      throw new TypeError(
+        `@${decorator}: key template ${quote(key)} reads argument ${placeholder.index} (${placeholder.text}), but '${methodName}' declares ${describeCount(params.count)}`,
+      );
+    }
+  }
+}
+
+/** `valueArg` against the method it decorates: it must name a declared parameter. */
+export function checkArgumentIndex(decorator: string, name: string, index: unknown, method: Function, methodName: string): void {
+  if (typeof index !== 'number') return;
+  const params = methodParameters(method);
+  if (!params.rest && index >= params.count) {
+    throw new TypeError(`@${decorator}: ${name} ${index} is beyond the parameters of '${methodName}', which declares ${describeCount(params.count)}; got ${quote(index)}`);
+  }
+}
+
+function describeCount(count: number): string {
+  return count === 0 ? 'no parameters' : `${count} parameter${count === 1 ? '' : 's'} (indexes 0..${count - 1})`;
 }

@@ -3,8 +3,16 @@ import type { KeyOption } from '../runtime/keys.js';
 import type { WriteBehindScheduler } from '../write-behind/scheduler.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
-  checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
+  checkArgumentIndex, checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
+  checkTemplateArguments,
 } from './validate-options.js';
+
+/**
+ * What failures during a database outage do: `'retry'` retries them (capped backoff) for as long
+ * as the outage lasts, and only poison writes are dead-lettered; `'dead-letter'` counts every
+ * failure toward `retry.attempts`, outage or not.
+ */
+export type OutagePolicy = 'retry' | 'dead-letter';
 
 /** What a full write-behind queue does with one more write. */
 export type BackpressurePolicy = 'wait' | 'flush' | 'reject';
@@ -24,9 +32,9 @@ export interface DeadLetter {
 }
 
 /** Options of {@link WriteBehind}. */
-export interface WriteBehindOptions {
+export interface WriteBehindOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable). @default a stable encoding of all arguments */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /**
@@ -47,8 +55,16 @@ export interface WriteBehindOptions {
   batchWith?: string;
   /** Most batches (or single items) written at once. @default 1 */
   concurrency?: number;
-  /** Retries of a failed write: attempts in all, exponential backoff with full jitter. @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000 } */
-  retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number };
+  /**
+   * Retries of a failed write: exponential backoff with full jitter, `backoffMs` doubling up to
+   * `maxBackoffMs`. Only poison failures count toward `attempts` (a write that fails alone while
+   * writes of other keys queued with or after it succeed); while every recent attempt fails (the
+   * database is down) nothing counts, and writes are retried every `maxBackoffMs` at most for as
+   * long as the outage lasts (`onOutage: 'retry'`). `onOutage: 'dead-letter'` counts every
+   * failure (the old rule: an outage longer than the attempts dead-letters every write).
+   * @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000, onOutage: 'retry' }
+   */
+  retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number; onOutage?: OutagePolicy };
   /** Receives a write that failed every attempt. @default none: it is reported through the error hook */
   deadLetter?: (item: DeadLetter) => void | Promise<void>;
   /** Most writes queued (after coalescing). @default 10000 */
@@ -84,7 +100,11 @@ export interface WriteBehindOptions {
 
 /** Settings of the Redis Stream journal of a durable @WriteBehind method. */
 export interface WriteBehindJournalOptions {
-  /** The stream key. @default `<prefix>#wb:{Class.method}` (one hash slot on Redis Cluster) */
+  /**
+   * The stream key (its liveness, recovery lease and newest-write records use it as a prefix).
+   * @default `<prefix>#wb:{Class.method}`, or `<prefix>#wb:{<namespace>/Class.method}` with an
+   * explicit `namespace` (here or in @CacheDefaults); one hash slot on Redis Cluster
+   */
   stream?: string;
   /** The consumer group every instance joins. @default 'cachekit' */
   group?: string;
@@ -95,8 +115,18 @@ export interface WriteBehindJournalOptions {
    * @default 30000
    */
   claimIdleMs?: number;
-  /** How often idle entries are looked for. @default claimIdleMs / 3 */
+  /**
+   * How often this process looks for entries to claim (those of dead consumers, and those idle
+   * for `claimIdleMs`). @default min(claimIdleMs / 3, leaseMs / 2)
+   */
   claimIntervalMs?: number;
+  /**
+   * Liveness: every process refreshes a record that it is alive for `leaseMs`, every `leaseMs / 4`.
+   * The entries of a consumer whose process is gone are taken over at once, without waiting for
+   * `claimIdleMs`: on the same host when its pid no longer runs; from another host once its
+   * liveness ran out. @default 2000
+   */
+  leaseMs?: number;
 }
 
 const OPTIONS = [
@@ -110,7 +140,7 @@ const OPTIONS = [
  * flusher, with retries, backpressure and, with `durable: true`, a Redis Stream journal
  * that survives a crash. The method must be idempotent (an upsert): delivery is at least once.
  */
-export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
+export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOptions<A>): DualMethodDecorator<A> {
   const d = 'WriteBehind';
   const o = checkOptionNames(d, options, OPTIONS);
   checkKeyOption(d, o.key);
@@ -120,15 +150,16 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
   checkNumber(d, 'valueArg', o.valueArg, 0, Infinity, true);
   checkFunction(d, 'merge', o.merge);
   if (o.batch !== undefined) {
-    const batch = checkOptionNames(d, o.batch, ['size', 'intervalMs']);
+    const batch = checkOptionNames(d, o.batch, ['size', 'intervalMs'], 'batch');
     checkNumber(d, 'batch.size', batch.size, 1, Infinity, true);
     checkDuration(d, 'batch.intervalMs', batch.intervalMs);
   }
   checkName(d, 'batchWith', o.batchWith);
   checkNumber(d, 'concurrency', o.concurrency, 1, Infinity, true);
   if (o.retry !== undefined) {
-    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs']);
+    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs', 'onOutage'], 'retry');
     checkNumber(d, 'retry.attempts', retry.attempts, 1, Infinity, true);
+    checkChoice(d, 'retry.onOutage', retry.onOutage, ['retry', 'dead-letter']);
     checkDuration(d, 'retry.backoffMs', retry.backoffMs);
     checkDuration(d, 'retry.maxBackoffMs', retry.maxBackoffMs);
   }
@@ -137,7 +168,10 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
   checkChoice(d, 'backpressure', o.backpressure, ['wait', 'flush', 'reject']);
   checkBoolean(d, 'durable', o.durable);
   if (o.journal !== undefined) {
-    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs']);
+    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs', 'leaseMs'], 'journal');
+    if (checkDuration(d, 'journal.leaseMs', journal.leaseMs) === 0) {
+      throw new TypeError(`@${d}: journal.leaseMs must be more than 0; got 0 (number)`);
+    }
     checkName(d, 'journal.stream', journal.stream);
     checkName(d, 'journal.group', journal.group);
     if (checkDuration(d, 'journal.claimIdleMs', journal.claimIdleMs) === 0) {
@@ -157,7 +191,10 @@ export function WriteBehind(options?: WriteBehindOptions): DualMethodDecorator {
     throw new TypeError(`@${d}: scheduler must have now(), setTimer() and clearTimer() methods; got ${quote(scheduler)}`);
   }
   checkDrainOnSignal(d, o.drainOnSignal);
-  return defineMethodDecorator(d, { cache: { kind: 'WriteBehind', options: o as WriteBehindOptions } });
+  return defineMethodDecorator(d, { cache: { kind: 'WriteBehind', options: o as WriteBehindOptions } }, (method, name) => {
+    checkTemplateArguments(d, o.key, method, name);
+    checkArgumentIndex(d, 'valueArg', o.valueArg, method, name);
+  });
 }
 
 function checkDrainOnSignal(d: string, value: unknown): void {
@@ -165,7 +202,7 @@ function checkDrainOnSignal(d: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`@${d}: drainOnSignal must be a boolean or { signals, timeoutMs }; got ${quote(value)}`);
   }
-  const o = checkOptionNames(d, value, ['signals', 'timeoutMs']);
+  const o = checkOptionNames(d, value, ['signals', 'timeoutMs'], 'drainOnSignal');
   if (o.signals !== undefined && (!Array.isArray(o.signals) || o.signals.length === 0 || !o.signals.every((s) => typeof s === 'string' && /^SIG[A-Z0-9]+$/.test(s)))) {
     throw new TypeError(`@${d}: drainOnSignal.signals must be a non-empty array of signal names like 'SIGTERM'; got ${quote(o.signals)}`);
   }

@@ -3,13 +3,13 @@ import type { KeyOption } from '../runtime/keys.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import type { TagsOption } from './cacheable.js';
 import {
-  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags,
+  checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
 
 /** Options of {@link WriteThrough}. */
-export interface WriteThroughOptions {
+export interface WriteThroughOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable, so both address one entry). @default a stable encoding of all arguments */
-  key?: KeyOption;
+  key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Time to live of the written entry. @default the runtime's `ttl` */
@@ -36,7 +36,7 @@ const OPTIONS = ['key', 'namespace', 'ttl', 'value', 'store', 'tags', 'throwOnCa
  * `value(result, ...args)`) is stored under the key, and the call resolves after both.
  * When the method throws, the cache is untouched and the error propagates unchanged.
  */
-export function WriteThrough(options?: WriteThroughOptions): DualMethodDecorator {
+export function WriteThrough<A extends any[] = any[]>(options?: WriteThroughOptions<A>): DualMethodDecorator<A> {
   const o = checkOptionNames('WriteThrough', options, OPTIONS);
   checkKeyOption('WriteThrough', o.key);
   checkName('WriteThrough', 'namespace', o.namespace);
@@ -45,5 +45,7 @@ export function WriteThrough(options?: WriteThroughOptions): DualMethodDecorator
   checkName('WriteThrough', 'store', o.store);
   checkTags('WriteThrough', 'tags', o.tags);
   checkBoolean('WriteThrough', 'throwOnCacheError', o.throwOnCacheError);
-  return defineMethodDecorator('WriteThrough', { cache: { kind: 'WriteThrough', options: o as WriteThroughOptions } });
+  return defineMethodDecorator('WriteThrough', { cache: { kind: 'WriteThrough', options: o as WriteThroughOptions } }, (method, name) =>
+    checkTemplateArguments('WriteThrough', o.key, method, name),
+  );
 }

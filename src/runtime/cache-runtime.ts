@@ -5,7 +5,7 @@ import { CacheEventEmitter, type CacheEventName, type CacheEvents } from './even
 import { SingleFlight } from './single-flight.js';
 import { StatsCounter, type CacheStatsReport } from './stats.js';
 import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from './keys.js';
-import { newGeneration } from './generation.js';
+import { writeTombstone } from './tombstones.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 
@@ -191,14 +191,14 @@ export class CacheRuntime {
   }
 
   /**
-   * Tombstones `keys` (a miss in flight holds the old generation and will not store) and bumps
+   * Tombstones `keys` (a miss in flight holds the old generation and will not store; a queued write-behind value is kept, see `tombstones.ts`) and bumps
    * `versionKeys`. What the store fails to take is reported and retried in the background;
    * meanwhile this process bypasses the cache for it. @returns whether everything got through
    */
   async drop(store: CacheStore, keys: readonly string[], versionKeys: readonly string[], method?: string): Promise<boolean> {
     const { leaseMs } = this.settings;
     const results = await Promise.allSettled([
-      ...keys.map((key) => store.write(key, { g: newGeneration(), d: 1 }, leaseMs)),
+      ...keys.map((key) => writeTombstone(store, key, leaseMs)),
       versionKeys.length ? store.bump(versionKeys) : Promise.resolve(),
     ]);
     const failedKeys = keys.filter((_, i) => results[i]!.status === 'rejected');

@@ -5,6 +5,8 @@ import { isFresh, tagsStillCurrent } from './entry-freshness.js';
 import { newGeneration } from './generation.js';
 import { tagVersionKey } from './keys.js';
 import type { LockedRun } from './distributed-lock.js';
+import { PendingEntries } from './pending-entries.js';
+import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';
 
 /** A compiled call: runs one invocation of a decorated method. */
 export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
@@ -30,6 +32,7 @@ export function createCacheableCall(
   const prefix = runtime.settings.prefix;
   const readSync = store.readSync?.bind(store);
   const unconfirmed = runtime.unconfirmed;
+  const pendingEntries = PendingEntries.of(runtime);
 
   /** Counts and announces a hit on `key`. @returns `value` */
   const hit = (key: string, value: unknown): unknown => {
@@ -69,7 +72,9 @@ export function createCacheableCall(
     return runtime.singleFlight.run(flightKey, async () => {
       const run = async () => {
         const value = await original.apply(self, args);
-        if (read !== undefined && shouldStore(value) && runtime.writeBehind?.pending(key) === undefined) {
+        // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
+        const queued = runtime.writeBehind?.pending(key);
+        if (read !== undefined && shouldStore(value) && (queued === undefined || queued.merge !== undefined)) {
           try {
             await populate(key, read, versionKeys, value, args);
           } catch (error) {
@@ -121,6 +126,47 @@ export function createCacheableCall(
       },
     );
 
+  /** The read of the stored value: the cache, or the method (a bypass while an invalidation or release of the key is unconfirmed). */
+  const readStored = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): unknown => {
+    if ((unconfirmed.size !== 0 && unconfirmed.blocks(key, versionKeys)) || (pendingEntries.unreleasedCount !== 0 && pendingEntries.blocks(key))) {
+      stats.bypasses++;
+      return callOriginal(original, self, args);
+    }
+    if (readSync !== undefined) {
+      let read: ReadResult | undefined;
+      try {
+        read = readSync(key, versionKeys);
+      } catch (error) {
+        runtime.report(error, { operation: 'read', method, key }, stats);
+        return miss(self, args, key, versionKeys, undefined);
+      }
+      if (read !== undefined) return afterRead(self, args, key, versionKeys, read);
+    }
+    return readAsync(self, args, key, versionKeys);
+  };
+
+  /**
+   * A read of a key with a queued merged write: the stored value combined with the queued
+   * values (see `queued-reads.ts`). Waits while a method call carrying them runs, and reads
+   * again if one started (or the write settled) while the stored value was being fetched.
+   */
+  const mergedRead = async (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> => {
+    for (;;) {
+      const newest = runtime.writeBehind?.pending(key);
+      if (newest === undefined) return readStored(self, args, key, versionKeys);
+      if (newest.merge === undefined) return hit(key, newest.value);
+      const chain = unsettledChain(newest);
+      const running = runningWrite(chain);
+      if (running !== undefined) {
+        await running;
+        continue;
+      }
+      const attempts = attemptsOf(chain);
+      const stored = await readStored(self, args, key, versionKeys);
+      if (runtime.writeBehind?.pending(key) === newest && unchangedSince(chain, attempts)) return combineQueued(stored, chain);
+    }
+  };
+
   return function cacheableCall(self, args) {
     if (condition !== undefined && !condition.apply(self, args)) {
       stats.bypasses++;
@@ -134,26 +180,15 @@ export function createCacheableCall(
     } catch (error) {
       return Promise.reject(error);
     }
-    if (unconfirmed.size !== 0 && unconfirmed.blocks(key, versionKeys)) {
-      stats.bypasses++;
-      return callOriginal(original, self, args);
-    }
+    // A queued write is the newest value of the key: it goes before any cache or bypass decision.
     const writeBehind = runtime.writeBehind;
     if (writeBehind !== undefined && writeBehind.hasPending) {
       const queued = writeBehind.pending(key);
-      if (queued !== undefined) return Promise.resolve(hit(key, queued.value));
-    }
-    if (readSync !== undefined) {
-      let read: ReadResult | undefined;
-      try {
-        read = readSync(key, versionKeys);
-      } catch (error) {
-        runtime.report(error, { operation: 'read', method, key }, stats);
-        return miss(self, args, key, versionKeys, undefined);
+      if (queued !== undefined) {
+        return queued.merge === undefined ? Promise.resolve(hit(key, queued.value)) : mergedRead(self, args, key, versionKeys);
       }
-      if (read !== undefined) return Promise.resolve(afterRead(self, args, key, versionKeys, read));
     }
-    return readAsync(self, args, key, versionKeys);
+    return Promise.resolve(readStored(self, args, key, versionKeys));
   };
 }
 

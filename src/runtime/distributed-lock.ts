@@ -1,4 +1,5 @@
 import type { EntryTarget } from './entry-target.js';
+import { lockKey } from './keys.js';
 
 /** How long a distributed miss lock lives, and how long others wait for its holder. */
 export interface DistributedLockSettings {
@@ -32,10 +33,11 @@ export function createDistributedLock(target: EntryTarget, settings: Partial<Dis
   if (!acquire || !release) return undefined;
   const { lockTtlMs, waitMs, pollMs } = { ...DEFAULTS, ...settings };
   return async (key, run, tryRead) => {
-    const lockKey = `${key}#lock`;
+    // in a key space of its own (see lockKey): never another entry's key
+    const lock = lockKey(key);
     let token: string | undefined;
     try {
-      token = await acquire(lockKey, lockTtlMs);
+      token = await acquire(lock, lockTtlMs);
     } catch (error) {
       runtime.report(error, { operation: 'lock', method, key }, stats);
       return run();
@@ -47,7 +49,7 @@ export function createDistributedLock(target: EntryTarget, settings: Partial<Dis
         if (stored) return stored.value;
         return await run();
       } finally {
-        release(lockKey, token).catch((error) => runtime.report(error, { operation: 'unlock', method, key }, stats));
+        release(lock, token).catch((error) => runtime.report(error, { operation: 'unlock', method, key }, stats));
       }
     }
     const deadline = Date.now() + waitMs;

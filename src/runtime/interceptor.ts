@@ -7,6 +7,7 @@ import { createWriteThroughCall } from './write-through-call.js';
 import { createWriteBehindCall } from './write-behind-call.js';
 import { compileInvalidation, withInvalidations } from './invalidate-call.js';
 import { createDistributedLock } from './distributed-lock.js';
+import { watchForUnregisteredClasses } from './unregistered-class-warning.js';
 
 /** A plan compiled against one runtime. */
 interface CompiledPlan {
@@ -46,9 +47,10 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
   if (cache?.kind === 'Cacheable') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);
     const lock = cache.options.distributedLock ? createDistributedLock(target) : undefined;
-    call = createCacheableCall(target, cache.options, original, lock);
+    call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), lock);
   } else if (cache?.kind === 'WriteThrough') {
-    call = createWriteThroughCall(resolveTarget(runtime, method, stats, cache.options, defaults), cache.options, original);
+    const target = resolveTarget(runtime, method, stats, cache.options, defaults);
+    call = createWriteThroughCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store));
   } else if (cache?.kind === 'WriteBehind') {
     const target = resolveTarget(runtime, method, stats, { ...cache.options, ttl: cache.options.ttl }, defaults);
     call = createWriteBehindCall(target, cache.options, plan);

@@ -8,8 +8,8 @@ import { InternedKeys } from './interned-keys.js';
  * The one key builder every decorator uses, so that `@Cacheable`, `@WriteThrough`,
  * `@Invalidate` and `@WriteBehind` with the same namespace and key address the same entry.
  *
- * Layout: `prefix:namespace:key` for entries, `prefix#n:namespace` for namespace versions and
- * `prefix#t:tag` for tag versions. `%`, `:`, `#` are percent-escaped in the prefix and the
+ * Layout: `prefix:namespace:key` for entries, `prefix#n:namespace` for namespace versions,
+ * `prefix#t:tag` for tag versions and `prefix#l:namespace:key` for distributed miss locks. `%`, `:`, `#` are percent-escaped in the prefix and the
  * namespace, so no namespace can produce another one's keys. A key longer than
  * {@link MAX_KEY_LENGTH} is replaced by its SHA-256 as `prefix:namespace#<hash>`, which no
  * plain key can equal (plain keys follow a `:`).
@@ -50,9 +50,37 @@ const TAG_VERSION = '#t:';
 /** What follows the escaped prefix in version counter keys: namespace versions, then tag versions. */
 export const VERSION_KEY_MARKERS: readonly string[] = [NAMESPACE_VERSION, TAG_VERSION];
 
+/** What follows the escaped prefix in the key of a distributed miss lock. */
+export const LOCK_KEY_MARKER = '#l:';
+
+/**
+ * The key of the distributed lock of an entry: `prefix#l:` and what follows the prefix in the
+ * entry's key. The escaped prefix has no `:` nor `#`, so the entry's first `:` ends it, and
+ * no entry key (`prefix:...`) or version key (`prefix#n:`, `prefix#t:`) can equal a lock key.
+ */
+export function lockKey(entryKey: string): string {
+  const at = entryKey.indexOf(':');
+  return at < 0 ? `${LOCK_KEY_MARKER}${entryKey}` : `${entryKey.slice(0, at)}${LOCK_KEY_MARKER}${entryKey.slice(at + 1)}`;
+}
+
 /** The counter that versions a namespace. */
 export function namespaceVersionKey(prefix: string, namespace: string): string {
   return `${escapeSegment(prefix)}${NAMESPACE_VERSION}${escapeSegment(namespace)}`;
+}
+
+/**
+ * The counter that versions the namespace of an entry key (`prefix:namespace:key` or
+ * `prefix:namespace#hash`): bumping it invalidates that entry with the rest of its namespace.
+ * The escaped prefix and namespace contain no `:` nor `#`, so the first `:` and the next `:`
+ * or `#` bound them. @returns undefined for a key that is not an entry key
+ */
+export function namespaceVersionKeyOf(entryKey: string): string | undefined {
+  const start = entryKey.indexOf(':');
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < entryKey.length && entryKey[end] !== ':' && entryKey[end] !== '#') end++;
+  if (end === entryKey.length) return undefined;
+  return `${entryKey.slice(0, start)}${NAMESPACE_VERSION}${entryKey.slice(start + 1, end)}`;
 }
 
 /** The counter that versions a tag. */
@@ -110,35 +138,132 @@ export function compileKey(option: KeyOption | undefined, base: string, many = f
     if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
       return result.map((k) => entryKey(base, String(k)));
     }
-    throw new KeyBuildError(`key function must return a string or a finite number${many ? ' (or an array of them)' : ''}; got ${quote(result)}`);
+    throw new KeyBuildError(
+      `key function must return a string or a finite number${many ? ' (or an array of them: several keys)' : ''}; got ${quote(result)}` +
+        (Array.isArray(result) && !many ? "; to build one key from several parts use a template like '{0}:{1}' (its parts are escaped)" : ''),
+    );
   };
 }
 
-const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;
+/** One `{index.path}` placeholder of a key template. */
+export interface TemplatePlaceholder {
+  /** The placeholder as written, e.g. `{0.id}`. */
+  readonly text: string;
+  /** The argument it reads. */
+  readonly index: number;
+  /** The property path below the argument (`['id']` for `{0.id}`). */
+  readonly path: readonly string[];
+}
 
-/** `'user:{0}'`, `'{0.id}-{1}'`: placeholders are argument indexes with optional property paths. */
-function compileTemplate(template: string): (args: readonly unknown[]) => string {
-  const parts: Array<string | { index: number; path: string[] }> = [];
+/** A parsed key template: literal text and placeholders, alternating (it starts and ends with text). */
+export interface ParsedTemplate {
+  readonly literals: readonly string[];
+  readonly placeholders: readonly TemplatePlaceholder[];
+}
+
+const TEMPLATE_TOKEN = /\{\{|\}\}|\{([^{}]*)\}|[{}]/g;
+const PLACEHOLDER_BODY = /^(\d+)((?:\.[\w$]+)*)$/;
+
+/**
+ * Parses a key template such as `'user:{0}'`, `'{0.id}:{1}'` (`{{` and `}}` are literal braces).
+ * @throws TypeError for an unknown placeholder (`{x}`, `{}`), a stray brace, two placeholders
+ * with nothing between them, or text between placeholders that starts with a letter, a digit or
+ * `%` (it must start with a separator such as `:`, `-`, `/`, so the inserted values can be escaped)
+ */
+export function parseTemplate(template: string): ParsedTemplate {
+  const literals: string[] = [];
+  const placeholders: TemplatePlaceholder[] = [];
+  let text = '';
   let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    parts.push(template.slice(last, match.index));
-    parts.push({ index: Number(match[1]), path: match[2] ? match[2].slice(1).split('.') : [] });
+  for (const match of template.matchAll(TEMPLATE_TOKEN)) {
+    text += template.slice(last, match.index);
     last = match.index + match[0].length;
-  }
-  parts.push(template.slice(last));
-  return (args) => {
-    let out = '';
-    for (const part of parts) {
-      if (typeof part === 'string') {
-        out += part;
-        continue;
+    if (match[0] === '{{' || match[0] === '}}') {
+      text += match[0][0];
+      continue;
+    }
+    const body = match[1] === undefined ? undefined : PLACEHOLDER_BODY.exec(match[1]);
+    if (!body) {
+      throw new TypeError(
+        `key template ${quote(template)}: ${match[1] === undefined ? `stray '${match[0]}' (write '${match[0]}${match[0]}' for a literal brace)` : `unknown placeholder '${match[0]}'`}; ` +
+          "placeholders are argument indexes with an optional property path, like '{0}' or '{1.id}'",
+      );
+    }
+    if (placeholders.length > 0) {
+      if (text === '') throw new TypeError(`key template ${quote(template)}: put a separator between ${placeholders.at(-1)!.text} and ${match[0]}, such as ':'`);
+      if (/^[\p{L}\p{N}%]/u.test(text)) {
+        throw new TypeError(`key template ${quote(template)}: the text between ${placeholders.at(-1)!.text} and ${match[0]} must start with a separator such as ':' or '-', not '${text[0]}'`);
       }
-      let value: unknown = args[part.index];
-      for (const p of part.path) value = value == null ? undefined : (value as Record<string, unknown>)[p];
-      out += typeof value === 'string' ? value : typeof value === 'number' ? String(value) : encodeValue(value);
+    }
+    literals.push(text);
+    text = '';
+    placeholders.push({ text: match[0], index: Number(body[1]), path: body[2] ? body[2].slice(1).split('.') : [] });
+  }
+  literals.push(text + template.slice(last));
+  return { literals, placeholders };
+}
+
+/** Percent-escapes `special` characters and `%` (as `%3A`, or `%u2192` beyond Latin-1). */
+function escaper(special: ReadonlySet<string>): ((text: string) => string) | undefined {
+  if (special.size === 0) return undefined;
+  const chars = new Set([...special, '%']);
+  const pattern = new RegExp(`[${[...chars].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`, 'g');
+  const escape = (c: string): string => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : `%u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  };
+  return (text) => {
+    pattern.lastIndex = 0;
+    return pattern.test(text) ? text.replace(pattern, escape) : text;
+  };
+}
+
+/**
+ * `'user:{0}'`, `'{0.id}:{1}'`: each placeholder inserts a string, number, boolean or bigint as
+ * text. In a template with several placeholders, the first character of the text between two of
+ * them (and `%`) is percent-escaped in every inserted value, so `'{0}:{1}'` with `('a:b', 'c')`
+ * and `('a', 'b:c')` are two keys. A placeholder that resolves to `undefined`, `null` or an object
+ * raises a KeyBuildError at call time.
+ */
+function compileTemplate(template: string): (args: readonly unknown[]) => string {
+  const { literals, placeholders } = parseTemplate(template);
+  const escape = escaper(new Set(literals.slice(1, -1).map((l) => l[0]!)));
+  return (args) => {
+    let out = literals[0]!;
+    for (let i = 0; i < placeholders.length; i++) {
+      const text = placeholderText(placeholders[i]!, args);
+      out += (escape ? escape(text) : text) + literals[i + 1]!;
     }
     return out;
   };
+}
+
+function placeholderText(placeholder: TemplatePlaceholder, args: readonly unknown[]): string {
+  let value: unknown = args[placeholder.index];
+  let where = `argument ${placeholder.index}`;
+  for (const p of placeholder.path) {
+    if (value === null || value === undefined) break;
+    try {
+      value = (value as Record<string, unknown>)[p];
+    } catch (error) {
+      throw new KeyBuildError(`key template placeholder ${placeholder.text}: reading ${where}.${p} threw (${(error as Error)?.message ?? String(error)})`, { cause: error });
+    }
+    where += `.${p}`;
+  }
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      if (Number.isFinite(value)) return String(value);
+      break;
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+  }
+  throw new KeyBuildError(
+    `key template placeholder ${placeholder.text}: ${where} is ${value === undefined || value === null ? String(value) : typeof value === 'number' ? `${value} (number)` : quote(value)}; ` +
+      'a placeholder inserts a string, a finite number, a boolean or a bigint (use a key function, or no key for the stable encoding of the arguments)',
+  );
 }
 
 /** Whether a value is an acceptable key option (validated when a decorator is applied). */

@@ -5,7 +5,7 @@ import { valueOfCall } from '../write-behind/flusher-settings.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
-import { entryOf } from './write-through-call.js';
+import { PendingEntries } from './pending-entries.js';
 
 /**
  * Write-behind (write-back). A call:
@@ -14,14 +14,20 @@ import { entryOf } from './write-through-call.js';
  * 3. in durable mode, appends its arguments to the Redis Stream journal (a failure rejects the
  *    call, and nothing is queued);
  * 4. queues the write, coalesced with the key's queued write (last wins, or `merge`), so that
- *    `@Cacheable` reads of the key in this process see the queued value until it is written;
- * 5. writes the (merged) value to the cache with a fresh generation, so a miss in flight cannot
- *    store the older database row over it (a failed cache write is reported, not thrown);
+ *    `@Cacheable` reads of the key in this process see the queued value until it is written
+ *    (with `merge`, combined with the stored value: see `queued-reads.ts`);
+ * 5. last wins: writes the queued value to the cache as a pending entry (`w`) with a fresh
+ *    generation, so a miss in flight cannot store the older database row over it and every
+ *    process reads the queued value (see `pending-entries.ts`; a failed cache write is reported
+ *    and retried, not thrown). With `merge` the cache is not written: the entry keeps the
+ *    database value, and the flusher drops it once the merged write reached the method;
  * and resolves with undefined. The method itself runs later, in the flusher.
  * @throws DecoratorUsageError (when compiled) if `durable: true` and the store has no Redis client
  */
 export function createWriteBehindCall(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan): MethodCall {
-  const { runtime, store, stats, method, ttlMs } = target;
+  const { runtime, store, stats, method } = target;
+  const pendingEntries = PendingEntries.of(runtime);
+  const merged = options.merge !== undefined;
   const flusher = WriteBehindFlushers.of(runtime).flusherFor(plan, target, options);
   const valueOf = valueOfCall(options);
   const { batchWith } = options;
@@ -37,8 +43,8 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     const value = valueOf(args);
     // Read the namespace and tag versions while the call waits for room and the journal: one
     // round trip less before it resolves. Failures surface at the cache write below.
-    const versions = store.readVersions(versionKeys);
-    versions.catch(() => undefined);
+    const versions = merged ? undefined : store.readVersions(versionKeys);
+    versions?.catch(() => undefined);
     const started = flusher.start(self);
     if (started !== undefined) await started;
     const admitted = flusher.admit(key);
@@ -60,8 +66,15 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       throw error;
     }
     stats.queued++;
+    if (versions === undefined) return undefined; // merge: the cache keeps the database value
+    let read: readonly number[] | undefined;
     try {
-      await store.write(key, entryOf(item.value, versionKeys, await versions), ttlMs);
+      read = await versions;
+    } catch (error) {
+      runtime.report(error, { operation: 'read', method, key }, stats);
+    }
+    try {
+      await pendingEntries.write(target, key, item.value, versionKeys, read);
       stats.sets++;
       if (events.has('set')) events.emit('set', { method, key, store: store.name });
     } catch (error) {

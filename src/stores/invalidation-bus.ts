@@ -35,6 +35,11 @@ export interface InvalidationBusHandlers {
 }
 
 const OPTIONS = ['channel'];
+/** Most messages waiting for a retry; beyond it they are replaced by one `clear`. */
+const MAX_UNSENT = 1_000;
+/** First and longest wait between retries of unsent messages, in ms. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 /**
  * The pub/sub bus that keeps the L1 tiers of several instances in step: every write,
@@ -43,6 +48,12 @@ const OPTIONS = ['channel'];
  * It listens on a dedicated subscriber connection (a `duplicate()` of the store's client) and
  * publishes over the store's own connection, under its timeout and breaker. It reports when
  * the subscription is lost and regained, so the owner can stop trusting its L1 meanwhile.
+ *
+ * A message Redis did not take (the publishing connection failed after the change itself
+ * went through) is not dropped: it waits in a bounded list (beyond {@link MAX_UNSENT}, one
+ * `clear` replaces them all) and is published again every 0.1 s, backing off to 2 s, until
+ * Redis takes it (and once more, within the timeout, on close). Messages only drop copies, so
+ * their order does not matter.
  */
 export class InvalidationBus {
   /** A random id of this instance. */
@@ -53,6 +64,10 @@ export class InvalidationBus {
   private readonly listeners = new Set<(message: InvalidationMessage) => void>();
   private subscribed = false;
   private closed = false;
+  /** Bodies Redis did not take, waiting for a retry. */
+  private unsent: string[] = [];
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryMs = RETRY_FIRST_MS;
 
   constructor(
     private readonly store: RedisStore,
@@ -95,19 +110,74 @@ export class InvalidationBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Tells every other instance. Rejects when Redis does not take the message. */
+  /** Messages waiting to be published again (see the class comment). */
+  get unsentMessages(): number {
+    return this.unsent.length;
+  }
+
+  /**
+   * Tells every other instance. Rejects when Redis does not take the message; the message is
+   * then kept and published again until Redis takes it.
+   */
   async publish(message: Omit<InvalidationMessage, 'from'>): Promise<void> {
     const body: Record<string, unknown> = { i: this.instanceId };
     if (message.keys) body.k = message.keys;
     if (message.versions) body.v = message.versions;
     if (message.clear) body.c = 1;
-    await this.store.publish(this.channel, JSON.stringify(body));
+    const text = JSON.stringify(body);
+    try {
+      await this.store.publish(this.channel, text);
+    } catch (error) {
+      this.keep(text);
+      throw error;
+    }
+  }
+
+  /** Keeps a message Redis did not take, for the retry loop. */
+  private keep(text: string): void {
+    if (this.closed) return;
+    if (this.unsent.length >= MAX_UNSENT) this.unsent = [JSON.stringify({ i: this.instanceId, c: 1 })];
+    else this.unsent.push(text);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.retryUnsent();
+    }, this.retryMs);
+    this.retryTimer.unref?.();
+  }
+
+  /** Publishes the waiting messages again, in order; stops at the first Redis does not take. */
+  private async retryUnsent(): Promise<boolean> {
+    while (this.unsent.length > 0) {
+      const text = this.unsent[0]!;
+      try {
+        await this.store.publish(this.channel, text);
+      } catch {
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+        this.scheduleRetry();
+        return false;
+      }
+      if (this.unsent[0] === text) this.unsent.shift();
+    }
+    this.retryMs = RETRY_FIRST_MS;
+    return true;
   }
 
   /** Unsubscribes and closes the subscriber connection. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // One last try for messages still waiting (each publish is bounded by the store's timeout).
+    if (this.unsent.length > 0) await this.retryUnsent();
     this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.unsent = [];
     this.subscribed = false;
     this.listeners.clear();
     try {

@@ -1,9 +1,13 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
+import { checkKnownOptions } from '../known-options.js';
+import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
+import { ValueTooLargeError } from '../errors.js';
+import { AbsentGenerations } from './absent-generations.js';
 
 /** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
 export interface Clock {
@@ -14,7 +18,11 @@ export interface Clock {
 export interface MemoryStoreOptions {
   /** Most entries held; the policy evicts beyond it. @default 10_000 */
   maxEntries?: number;
-  /** Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. @default Infinity */
+  /**
+   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
+   * than this on its own is not cached (the key's older entry goes too): reported once as a
+   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
+   */
   maxBytes?: number;
   /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
   policy?: EvictionPolicy;
@@ -24,7 +32,15 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** A name for stats and errors. @default 'memory' */
   name?: string;
+  /**
+   * Deep-copy values when they are written and on every read, so no two callers share (or
+   * mutate) one cached object; class instances keep their class. Without it a hit returns the
+   * very object the miss returned, to every caller. @default false
+   */
+  copyOnRead?: boolean;
 }
+
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
 
 interface MemoryRecord {
   entry: StoredEntry;
@@ -35,6 +51,9 @@ interface MemoryRecord {
 /**
  * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
  * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
+ * cleared) reads as a tombstone of its absent generation, so a lease taken before the loss
+ * cannot populate it (see `absent-generations.ts`).
  */
 export class MemoryStore implements CacheStore {
   readonly name: string;
@@ -44,34 +63,51 @@ export class MemoryStore implements CacheStore {
   private readonly counters = new Map<string, number>();
   private readonly clock: Clock;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
+  private readonly maxBytes: number;
+  /** What keys without a record read as (see `absent-generations.ts`). */
+  private readonly absent: AbsentGenerations;
   private hooks: StoreHooks = {};
+  /** Whether values are copied on write and read (`copyOnRead`). */
+  private readonly copyOnRead: boolean;
+  /** Values not cached because they were bigger than `maxBytes` on their own. */
+  oversizedValues = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
+    options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new TypeError(`maxEntries: expected an integer >= 1; got ${quote(options.maxEntries)}`);
+      throw new TypeError(`MemoryStore: maxEntries must be an integer >= 1; got ${quote(options.maxEntries)}`);
     }
     const maxBytes = options.maxBytes ?? Infinity;
     if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
-      throw new TypeError(`maxBytes: expected an integer >= 1; got ${quote(options.maxBytes)}`);
+      throw new TypeError(`MemoryStore: maxBytes must be an integer >= 1; got ${quote(options.maxBytes)}`);
     }
     const policy = options.policy ?? 'lru';
     if (!EVICTION_POLICIES.includes(policy)) {
-      throw new TypeError(`policy: expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
+      throw new TypeError(`MemoryStore: policy must be one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
     }
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf: expected a function; got ${quote(options.sizeOf)}`);
+      throw new TypeError(`MemoryStore: sizeOf must be a function; got ${quote(options.sizeOf)}`);
     }
     if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-      throw new TypeError(`clock: expected an object with a now() method; got ${quote(options.clock)}`);
+      throw new TypeError(`MemoryStore: clock must be an object with a now() method; got ${quote(options.clock)}`);
     }
+    if (options.copyOnRead !== undefined && typeof options.copyOnRead !== 'boolean') {
+      throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
+    }
+    this.copyOnRead = options.copyOnRead === true;
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
+    this.maxBytes = maxBytes;
+    this.absent = new AbsentGenerations(maxEntries);
     this.records = createBoundedMap<MemoryRecord>(policy, {
       maxEntries,
       maxSize: maxBytes,
-      onEvict: (key) => this.hooks.onEvict?.(key),
+      onEvict: (key) => {
+        this.absent.removed(key);
+        this.hooks.onEvict?.(key);
+      },
     });
   }
 
@@ -87,7 +123,10 @@ export class MemoryStore implements CacheStore {
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
     const n = versionKeys.length;
     const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
-    return { entry: this.live(key)?.entry, versions };
+    const record = this.live(key);
+    if (record === undefined) return { entry: this.absentEntry(key), versions };
+    const entry = record.entry;
+    return { entry: this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -98,11 +137,26 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
   }
 
-  /** Synchronous {@link write}. */
-  writeSync(key: string, entry: StoredEntry, ttlMs: number): void {
+  /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
+  writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
+    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
+    if (size > this.maxBytes) {
+      // Too big to hold: not stored, and the older entry goes (it would be stale).
+      this.records.delete(key);
+      this.absent.removed(key);
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of about ${size} bytes under '${key}' is bigger than maxBytes (${this.maxBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return false;
+    }
     this.records.set(key, { entry, expiresAt }, size);
+    return true;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -111,14 +165,27 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    if (this.live(key)?.entry.g !== expected) return Promise.resolve(false);
-    this.writeSync(key, entry, ttlMs);
+    const record = this.live(key);
+    if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
+    return Promise.resolve(this.writeSync(key, entry, ttlMs));
+  }
+
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const current = this.live(key)?.entry;
+    // a queued write-behind write is the newest accepted value: only its writer replaces it
+    if (current?.w === 1 && (writer === undefined || pendingWriterOf(current.g) !== writer)) return Promise.resolve(false);
+    this.writeSync(key, tombstone, ttlMs);
     return Promise.resolve(true);
   }
 
   delete(keys: readonly string[]): Promise<number> {
     let n = 0;
-    for (const key of keys) if (this.records.delete(key)) n++;
+    for (const key of keys) {
+      if (this.records.delete(key)) {
+        n++;
+        this.absent.removed(key);
+      }
+    }
     return Promise.resolve(n);
   }
 
@@ -142,6 +209,7 @@ export class MemoryStore implements CacheStore {
 
   clear(): Promise<void> {
     this.records.clear();
+    this.absent.clear();
     this.counters.clear();
     return Promise.resolve();
   }
@@ -156,9 +224,19 @@ export class MemoryStore implements CacheStore {
     if (record === undefined) return undefined;
     if (record.expiresAt !== 0 && record.expiresAt <= this.clock.now()) {
       this.records.delete(key);
+      this.absent.removed(key);
       return undefined;
     }
     return record;
+  }
+
+  /**
+   * What a key without a record reads as: no entry, or (once a record of its bucket left
+   * without a write, or after a clear) a tombstone, so a lease taken before cannot populate.
+   */
+  private absentEntry(key: string): StoredEntry | undefined {
+    const g = this.absent.of(key);
+    return g === undefined ? undefined : { g, d: 1 };
   }
 }
 

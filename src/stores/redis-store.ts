@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
 import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
-import { CircuitOpenError, SerializationError, StoreError } from '../errors.js';
+import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment, VERSION_KEY_MARKERS } from '../runtime/keys.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';
 import { RecentEntries, type DecodeGuess } from './recent-entries.js';
-import { LUA_FRAMES, packFrames } from './packed-frames.js';
+import { LUA_FRAMES, packFrameChunks } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
@@ -37,6 +37,15 @@ export interface RedisStoreOptions {
   serializer?: Serializer;
   /** Longest wait for any single Redis operation, in ms; a slower one fails with `StoreTimeoutError`. @default 500 */
   timeoutMs?: number;
+  /**
+   * Largest encoded entry stored, in bytes. A bigger value is not cached: a `write` stores a
+   * tombstone instead (no older value stays behind), a `writeIf` (a populate, a write-through)
+   * returns false; the first one is reported once as a `ValueTooLargeError`, every one counted
+   * in {@link RedisStore.oversizedValues}. The call still returns the method's value. Keep it
+   * below the server's `proto-max-bulk-len` (512 MB) and well within `timeoutMs` of transfer.
+   * @default 8_388_608 (8 MiB)
+   */
+  maxValueBytes?: number;
   /** Circuit breaker settings, or `false` to never fail fast. @default { failureThreshold: 5, cooldownMs: 1000 } */
   breaker?: CircuitBreakerOptions | false;
   /** A name for stats and errors. @default 'redis' */
@@ -85,6 +94,24 @@ return 0`;
 
 const WRITE_IF = new LuaScript(WRITE_IF_SCRIPT);
 /**
+ * Conditional tombstone (see `CacheStore.writeTombstone`): writes ARGV[1] (PX ARGV[2] unless
+ * '0') unless the key holds a cachekit entry (magic ARGV[4]) with the pending flag (2) whose
+ * writer (generation / 2^21) is not ARGV[3] ('' : any writer's pending entry is kept).
+ */
+const WRITE_TOMBSTONE = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and string.len(cur) >= 11 and string.sub(cur, 1, 2) == ARGV[4] and bit.band(string.byte(cur, 3), 2) == 2 then
+  if ARGV[3] == '' then return 0 end
+  local g = struct.unpack('>d', string.sub(cur, 4, 11))
+  if math.floor(g / ${2 ** PENDING_COUNTER_BITS}) ~= tonumber(ARGV[3]) then return 0 end
+end
+if ARGV[2] == '0' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1`);
+/**
  * Many SETs in one command. ARGV[1]: frames (see `packed-frames.ts`) of key, value and PX (ms,
  * '0' for none) of each, keys with the client's key prefix. The keys travel inside the one
  * argument (the client pays per argument); the script is only used on a single server, never
@@ -97,12 +124,31 @@ for i = 1, #f, 3 do
 end
 return #f / 3`);
 const RELEASE = new LuaScript(RELEASE_SCRIPT);
+/**
+ * Creates each missing counter KEYS[i] at its random base ARGV[i] (`SET NX`: a counter that
+ * exists keeps its value) and returns every counter's value.
+ */
+const START_COUNTERS = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('GET', k)
+end
+return out`);
+/** Increments each counter KEYS[i], creating a missing one at its random base ARGV[i] first. */
+const BUMP = new LuaScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  redis.call('SET', k, ARGV[i], 'NX')
+  out[i] = redis.call('INCR', k)
+end
+return out`);
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
 /** The Redis command behind each batched read method. */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
-const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'breaker', 'name', 'trackVersions'];
+const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'];
 
 /** Reconnect after 0.1 s, 0.2 s, ... at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(100 * times, 2000);
@@ -139,12 +185,16 @@ const MIRROR_CONNECTION: RedisOptions = {
  *   string value: a fixed header (generation, flags, expiry, versions; see
  *   `redis-entry-codec.ts`) and the serialized value.
  * - `write` is `SET key value PX ttl`; `writeIf` a Lua compare-and-set on the generation bytes
- *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` pipelined `INCR`s; locks
+ *   (`EVALSHA`, falling back to `EVAL` once per server); `bump` one script of `INCR`s; locks
  *   `SET NX PX` and a compare-and-delete script; `clear` `SCAN` + `UNLINK` over the runtime
  *   prefix only (on every master of a Cluster), never `KEYS` or `FLUSHDB`.
  * - Every operation has a timeout (`timeoutMs`) and passes a circuit breaker. No command is
  *   ever put in ioredis's offline queue: while the connection is being (re)established an
  *   operation waits for it at most its timeout; while it is down, operations fail at once.
+ * - Version counters are opaque integers: a counter a read finds missing (never bumped,
+ *   deleted, evicted) is created at a random base ({@link counterBase}), so a lost counter
+ *   never reads as a value it had before, and entries written under it stay stale.
+ * - An entry bigger than `maxValueBytes` is not stored (see that option).
  * - Bytes under a key that do not decode are a miss, reported through the runtime's error
  *   hook as a `SerializationError`; decoded values never carry a polluted prototype.
  */
@@ -156,6 +206,10 @@ export class RedisStore implements CacheStore {
   readonly client: RedisClient;
   /** The per-operation timeout, in ms. */
   readonly timeoutMs: number;
+  /** The largest encoded entry stored, in bytes (see `maxValueBytes`). */
+  readonly maxValueBytes: number;
+  /** Values not cached because they were bigger than {@link maxValueBytes}. */
+  oversizedValues = 0;
   /** The store's circuit breaker. */
   readonly breaker: CircuitBreaker;
   /** Whether the client is a Cluster (multi-key commands are split by key). */
@@ -210,6 +264,10 @@ export class RedisStore implements CacheStore {
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`RedisStore: timeoutMs must be a number of milliseconds > 0; got ${quote(options.timeoutMs)}`);
     }
+    const maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
+    if (!(maxValueBytes === Infinity || (Number.isInteger(maxValueBytes) && maxValueBytes >= 1))) {
+      throw new TypeError(`RedisStore: maxValueBytes must be an integer number of bytes >= 1 (or Infinity); got ${quote(options.maxValueBytes)}`);
+    }
     if (options.serializer !== undefined && (typeof options.serializer?.serialize !== 'function' || typeof options.serializer?.deserialize !== 'function')) {
       throw new TypeError(`RedisStore: serializer must have serialize() and deserialize(); got ${quote(options.serializer)}`);
     }
@@ -224,13 +282,15 @@ export class RedisStore implements CacheStore {
     }
     this.name = options.name ?? 'redis';
     this.timeoutMs = timeoutMs;
+    this.maxValueBytes = maxValueBytes;
     this.scopeOption = options.scope;
     this.ownSerializer = options.serializer;
     this.serializer = options.serializer ?? new MsgpackSerializer();
     this.deadlines = new OperationDeadlines(timeoutMs);
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
-    this.breaker = new CircuitBreaker({
+    if (typeof options.breaker === 'object') checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+    this.breaker = newBreaker({
       ...breakerOptions,
       onStateChange: (state, cause) => {
         if (state === 'open') {
@@ -305,8 +365,12 @@ export class RedisStore implements CacheStore {
       const c = this.cmd;
       return this.exec(
         () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
-        (all) => this.toReadResult(key, all[0]!, all.slice(1).map(parseCounter)),
-      );
+        (all): RedisReadResult | Promise<RedisReadResult> => {
+          const counters = all.slice(1);
+          if (counters.includes(null)) return this.startCounters(versionKeys, counters).then((v) => this.toReadResult(key, all[0]!, v));
+          return this.toReadResult(key, all[0]!, counters.map(parseCounter));
+        },
+      ) as Promise<RedisReadResult>;
     }
     const mirror = this.mirror;
     const reader = mirror?.reader;
@@ -341,16 +405,40 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [key, ...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): RedisReadResult | Promise<RedisReadResult> => {
         const versions = new Array<number>(versionKeys.length);
-        for (let i = 0; i < versions.length; i++) versions[i] = parseCounter(all[i + 1]!);
+        let missing = false;
+        for (let i = 0; i < versions.length; i++) {
+          const data = all[i + 1]!;
+          if (data === null) missing = true;
+          else versions[i] = parseCounter(data);
+        }
+        if (missing) return this.startCounters(versionKeys, all.slice(1)).then((started) => this.toReadResult(key, all[0]!, started, guess));
         mirror?.learn(versionKeys, versions, epoch);
         return this.toReadResult(key, all[0]!, versions, guess);
       },
       mirror?.reader,
     );
     guess = this.guessWhileSent(key);
-    return read;
+    return read as Promise<RedisReadResult>;
+  }
+
+  /**
+   * Values for counters a read found missing (`read[i]` null): never bumped, deleted, or
+   * evicted by Redis. A missing counter must not read as any value it had before (entries
+   * written under that value would be fresh again), so it is created at a random base (see
+   * {@link counterBase}) by a script that leaves a counter another instance created meanwhile.
+   */
+  private startCounters(versionKeys: readonly string[], read: ReadonlyArray<Buffer | null>): Promise<number[]> {
+    const missing: string[] = [];
+    for (let i = 0; i < versionKeys.length; i++) if (read[i] === null) missing.push(versionKeys[i]!);
+    const send = this.isCluster
+      ? () => Promise.all(missing.map((k) => START_COUNTERS.run(this.scripts, [k], [String(counterBase())]).then((r) => (r as Buffer[])[0]!)))
+      : () => START_COUNTERS.run(this.scripts, missing, missing.map(() => String(counterBase()))) as Promise<Buffer[]>;
+    return this.exec(send, (values: Buffer[]) => {
+      let at = 0;
+      return versionKeys.map((_, i) => (read[i] === null ? parseCounter(values[at++]!) : parseCounter(read[i]!)));
+    });
   }
 
   /**
@@ -368,7 +456,10 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     if (this.isCluster) {
       const c = this.cmd;
-      return this.exec(() => Promise.all(versionKeys.map((k) => c.getBuffer(k))), (all) => all.map(parseCounter));
+      return this.exec(
+        () => Promise.all(versionKeys.map((k) => c.getBuffer(k))),
+        (all): readonly number[] | Promise<readonly number[]> => (all.includes(null) ? this.startCounters(versionKeys, all) : all.map(parseCounter)),
+      ) as Promise<readonly number[]>;
     }
     // Always asked of Redis (copies are trusted only by a read of an entry: its reply settles
     // what the copies held when Redis ran it). On the mirror's connection, they are copied.
@@ -381,35 +472,67 @@ export class RedisStore implements CacheStore {
     const read = this.batched(
       'mgetBuffer',
       [...versionKeys],
-      (all: Array<Buffer | null>) => {
+      (all: Array<Buffer | null>): readonly number[] | Promise<readonly number[]> => {
+        if (all.includes(null)) return this.startCounters(versionKeys, all);
         const versions = all.map(parseCounter);
         mirror?.learn(versionKeys, versions, epoch);
         return versions;
       },
       mirror?.reader,
-    );
+    ) as Promise<readonly number[]>;
     if (this.burst !== undefined && versionKeys.length === 1) this.burstVersionReads.set(versionKeys[0]!, read);
     return read;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
-    return this.withBytes(key, entry, ttlMs, (bytes) =>
-      this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined),
+    return this.writeChecked(key, entry, ttlMs).then(() => undefined);
+  }
+
+  /**
+   * {@link write}, telling whether the value was stored. @returns false when it was bigger
+   * than `maxValueBytes` and a tombstone of the entry's generation was stored instead
+   */
+  writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+    const set = (bytes: Buffer) => this.batched('set', ttlMs > 0 ? [key, bytes, 'PX', String(pxOf(ttlMs))] : [key, bytes], () => undefined);
+    return this.withBytes(
+      key,
+      entry,
+      ttlMs,
+      (bytes) => set(bytes).then(() => true),
+      () => this.withBytes(key, { g: entry.g, d: 1 }, ttlMs, (bytes) => set(bytes).then(() => false)),
     );
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     const expectedBytes = expected === undefined ? NO_GENERATION : generationBytes(expected);
-    return this.withBytes(key, entry, ttlMs, (bytes) =>
+    return this.withBytes(
+      key,
+      entry,
+      ttlMs,
+      (bytes) =>
+        this.exec(
+          () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+          (reply) => reply === 1,
+        ),
+      () => Promise.resolve(false),
+    );
+  }
+
+  /** A Lua script (see `WRITE_TOMBSTONE`): a queued write-behind value of another writer is kept. */
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    return this.withBytes(key, tombstone, ttlMs, (bytes) =>
       this.exec(
-        () => WRITE_IF.run(this.scripts, [key], [expectedBytes, bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', MAGIC]),
+        () => WRITE_TOMBSTONE.run(this.scripts, [key], [bytes, ttlMs > 0 ? String(pxOf(ttlMs)) : '0', writer === undefined ? '' : String(writer), MAGIC]),
         (reply) => reply === 1,
       ),
     );
   }
 
-  /** Encodes an entry for `key` (a failure rejects) and sends it with `send`. */
-  private withBytes<T>(key: string, entry: StoredEntry, ttlMs: number, send: (bytes: Buffer) => Promise<T>): Promise<T> {
+  /**
+   * Encodes an entry for `key` (a failure rejects) and sends it with `send`, or, when it is
+   * bigger than `maxValueBytes`, counts and reports it and runs `tooBig` instead.
+   */
+  private withBytes<T>(key: string, entry: StoredEntry, ttlMs: number, send: (bytes: Buffer) => Promise<T>, tooBig?: () => Promise<T>): Promise<T> {
     let bytes: Buffer;
     try {
       bytes = this.encode(entry, ttlMs);
@@ -417,6 +540,16 @@ export class RedisStore implements CacheStore {
       return Promise.reject(error);
     }
     this.noteKey(key);
+    if (bytes.length > this.maxValueBytes && tooBig !== undefined) {
+      if (this.oversizedValues++ === 0) {
+        this.hooks.onError?.(
+          new ValueTooLargeError(
+            `${this.name}: a value of ${bytes.length} bytes under '${key}' is bigger than maxValueBytes (${this.maxValueBytes}) and was not cached; later ones are only counted (oversizedValues)`,
+          ),
+        );
+      }
+      return tooBig();
+    }
     return send(bytes);
   }
 
@@ -432,10 +565,15 @@ export class RedisStore implements CacheStore {
     if (versionKeys.length === 0) return Promise.resolve([]);
     for (const key of versionKeys) this.noteKey(key);
     this.mirror?.forget(versionKeys);
-    const c = this.cmd;
-    if (versionKeys.length === 1) return this.exec(() => c.incr(versionKeys[0]!), (n) => [n]);
-    if (this.isCluster) return this.exec(() => Promise.all(versionKeys.map((k) => c.incr(k))));
-    return this.exec(() => c.pipeline(versionKeys.map((k) => ['incr', k])).exec(), pipelineResults as (r: unknown) => number[]);
+    const scripts = this.scripts;
+    // One script per key on a Cluster (the keys may live in different hash slots).
+    if (this.isCluster) {
+      return this.exec(() => Promise.all(versionKeys.map((k) => BUMP.run(scripts, [k], [String(counterBase())]).then((r) => (r as number[])[0]!))));
+    }
+    return this.exec(
+      () => BUMP.run(scripts, versionKeys, versionKeys.map(() => String(counterBase()))),
+      (values) => values as number[],
+    );
   }
 
   acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
@@ -462,7 +600,7 @@ export class RedisStore implements CacheStore {
 
   /**
    * Deletes every entry, lock and version counter under the runtime prefix (see `scope`):
-   * keys matching `prefix:*`, `prefix#n:*` and `prefix#t:*`, found with `SCAN` (on every master
+   * keys matching `prefix:*`, `prefix#n:*`, `prefix#t:*` and `prefix#l:*`, found with `SCAN` (on every master
    * of a Cluster) and removed with `UNLINK`. Other keys in the database are never touched.
    */
   async clear(): Promise<void> {
@@ -473,7 +611,7 @@ export class RedisStore implements CacheStore {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');
       const prefixBytes = Buffer.byteLength(clientPrefix);
       for (const scope of scopes) {
-        for (const suffix of [':', ...VERSION_KEY_MARKERS]) {
+        for (const suffix of [':', ...VERSION_KEY_MARKERS, LOCK_KEY_MARKER]) {
           const pattern = `${globEscape(clientPrefix + scope + suffix)}*`;
           let cursor = '0';
           do {
@@ -631,26 +769,32 @@ export class RedisStore implements CacheStore {
     if (reads.length) this.readTogether(reads, via);
   };
 
-  /** SETs of one burst: one script that runs them all, in the order issued (a lone one as itself). */
+  /**
+   * SETs of one burst: one script that runs them all, in the order issued (a lone one as itself).
+   * A burst larger than one frame (`packed-frames.ts`: below any server's `proto-max-bulk-len`)
+   * goes as several scripts, pipelined in order (by EVAL: a NOSCRIPT retry would reorder them);
+   * each fails or succeeds for its own writes only.
+   */
   private writeTogether(queued: NonNullable<RedisStore['burst']>, via: Redis): void {
-    let sent: Promise<unknown>;
     if (queued.length === 1) {
       const c = via as unknown as Record<string, (...a: Array<string | Buffer>) => Promise<unknown>>;
-      sent = c.set!(...queued[0]!.args);
-    } else {
-      const prefix = this.bufferReply.keyPrefix;
-      const fields: Array<string | Buffer> = [];
-      for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
-      sent = SET_MANY.run(via as unknown as ScriptClient, [], [packFrames(fields)]);
+      settleWrites(queued, c.set!(...queued[0]!.args));
+      return;
     }
-    sent.then(
-      () => {
-        for (const q of queued) q.command.ok(undefined);
-      },
-      (error: unknown) => {
-        for (const q of queued) q.command.fail(error);
-      },
-    );
+    const prefix = this.bufferReply.keyPrefix;
+    const fields: Array<string | Buffer> = [];
+    for (const q of queued) fields.push(prefix ? prefix + (q.args[0] as string) : q.args[0]!, q.args[1]!, q.args[3] ?? '0');
+    const chunks = packFrameChunks(fields, 3);
+    const scripts = via as unknown as ScriptClient;
+    if (chunks.length === 1) {
+      settleWrites(queued, SET_MANY.run(scripts, [], [chunks[0]!.frame]));
+      return;
+    }
+    let at = 0;
+    for (const { frame, groups } of chunks) {
+      settleWrites(queued.slice(at, at + groups), SET_MANY.runInOrder(scripts, [], [frame]));
+      at += groups;
+    }
   }
 
   /**
@@ -736,6 +880,27 @@ export class RedisStore implements CacheStore {
   }
 }
 
+/**
+ * Where a counter starts when it is created (first read or bump, or after Redis lost it): a
+ * random integer in [2^51, 2^52), so a counter that starts again never repeats a value it had
+ * before (the chance is the number of its bumps in 2^51), and 2^52 bumps fit below 2^53.
+ */
+export function counterBase(): number {
+  return 0x8000000000000 + Math.floor(Math.random() * 0x8000000000000);
+}
+
+/** Settles the write commands of a burst with the outcome of the command that carried them. */
+function settleWrites(queued: ReadonlyArray<{ command: PendingCommand<any, any> }>, sent: Promise<unknown>): void {
+  sent.then(
+    () => {
+      for (const q of queued) q.command.ok(undefined);
+    },
+    (error: unknown) => {
+      for (const q of queued) q.command.fail(error);
+    },
+  );
+}
+
 /** Parses a counter value (ASCII digits) read as bytes; 0 when absent. */
 function parseCounter(data: Buffer | null): number {
   if (data === null) return 0;
@@ -768,4 +933,13 @@ function pxOf(ttlMs: number): number {
 /** Escapes glob metacharacters for `SCAN MATCH`. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** A circuit breaker whose option errors start with `RedisStore:` like the store's own. */
+function newBreaker(options: ConstructorParameters<typeof CircuitBreaker>[0]): CircuitBreaker {
+  try {
+    return new CircuitBreaker(options);
+  } catch (error) {
+    throw error instanceof TypeError ? new TypeError(`RedisStore: ${error.message}`, { cause: error }) : error;
+  }
 }

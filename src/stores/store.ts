@@ -2,7 +2,8 @@
  * The store interface every backend implements (memory, Redis, tiered).
  *
  * A store keeps {@link StoredEntry} records under full keys built by the key builder, and
- * integer version counters (namespace and tag versions). The interceptor owns the cache
+ * integer version counters (namespace and tag versions; opaque values, never repeated by a
+ * counter that was lost). The interceptor owns the cache
  * semantics (hits, leases, versions); a store only has to make each operation atomic.
  */
 
@@ -23,15 +24,40 @@ export interface StoredEntry {
   t?: Record<string, number>;
   /** 1 on a tombstone: the key was invalidated; reads see a miss, leases see the new generation. */
   d?: 1;
-  /** 1 while a write-behind write of this key is queued: never replaced by a populate from the method. */
+  /**
+   * 1 on a pending entry: the value of a write-behind write that is queued and has not reached
+   * its method yet. It is the newest accepted value of the key, so it is served even when its
+   * namespace or a tag was invalidated since (see `isFresh`), an invalidation of the key keeps
+   * it ({@link CacheStore.writeTombstone}), and a populate from the method (whose lease is an
+   * older generation) never replaces it. Its generation names its writer ({@link pendingWriterOf}).
+   * Once the write reached the method, the writer turns it into an ordinary entry or a tombstone.
+   */
   w?: 1;
+}
+
+/** Low bits of a pending entry's generation that count its writer's writes; the bits above name the writer. */
+export const PENDING_COUNTER_BITS = 21;
+
+/** The writer (a 32-bit token of one runtime) that wrote a pending entry with generation `g`. */
+export function pendingWriterOf(g: number): number {
+  return Math.floor(g / 2 ** PENDING_COUNTER_BITS);
 }
 
 /** What {@link CacheStore.read} returns. */
 export interface ReadResult {
-  /** The entry under the key, or undefined when there is none (or it expired). */
+  /**
+   * The entry under the key, or undefined when there is none (or it expired). A MemoryStore
+   * answers a key that lost its record without a write (evicted, expired, deleted, too big,
+   * cleared) with a tombstone (`d: 1`) whose generation a lease must expect, so a miss that
+   * read before cannot populate it (see `absent-generations.ts`).
+   */
   entry: StoredEntry | undefined;
-  /** The current value of each requested version counter, in order; 0 for a counter never bumped. */
+  /**
+   * The current value of each requested version counter, in order. Values are opaque: compare
+   * them for equality only. A counter never bumped reads as its starting value (0 in memory;
+   * on Redis a random base, also after Redis lost the counter, so a lost counter never reads
+   * as a value it had before).
+   */
   versions: readonly number[];
 }
 
@@ -55,17 +81,28 @@ export interface CacheStore {
    */
   readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
 
-  /** Reads the counters under `versionKeys` (0 for a counter never bumped). */
+  /** Reads the counters under `versionKeys` (see {@link ReadResult.versions}). */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 
   /** Stores `entry` under `key` for `ttlMs` milliseconds (0 = no expiry), unconditionally. */
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
 
   /**
-   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no entry).
+   * Stores `entry` only if the generation currently under `key` is `expected` (undefined: no
+   * entry): pass the generation of the entry {@link read} returned, tombstones included.
    * @returns true if the entry was written, false if the key changed since the lease was taken.
    */
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;
+
+  /**
+   * Invalidates `key`: writes `tombstone` (a `d: 1` entry) for `ttlMs`, unless the key holds a
+   * pending entry (`w`, a queued write-behind write: the newest accepted value) of a writer other
+   * than `writer` (see {@link pendingWriterOf}). Atomic. Optional: without it the runtime writes
+   * the tombstone with {@link write}, and pending entries are not protected.
+   * @param writer the runtime releasing its own pending entry; undefined: keep every pending entry
+   * @returns whether the tombstone was written
+   */
+  writeTombstone?(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean>;
 
   /** Deletes the entries under `keys`. @returns how many existed. */
   delete(keys: readonly string[]): Promise<number>;

@@ -37,13 +37,18 @@ const MAX_TRACKED = 10_000;
  * - Reads try L1 (synchronously, through `readSync`, with the namespace and tag counters
  *   mirrored in memory), then L2, filling L1 with the entry and the counters.
  * - Writes (conditional ones once they succeed), tombstones, deletes, version bumps and clears go to L2, then L1, and are published
- *   on the invalidation bus; every other instance drops its L1 copies and moves its mirrored
- *   counters. A write resolves after the message was handed to Redis.
+ *   on the invalidation bus; every other instance drops its L1 copies and its mirrored copies of
+ *   the counters (counters are not monotonic: a lost one starts again at a random base, and two
+ *   instances' messages may arrive in either order). A write resolves after the message was
+ *   handed to Redis; one Redis did not take is reported and published again until it is (see
+ *   `invalidation-bus.ts`); meanwhile other instances' copies live at most `l1Ttl`.
  * - While the bus is not subscribed (starting, connection lost) L1 is emptied and bypassed: every
  *   read goes to L2, so no instance serves a copy it might not hear about. When the bus is back,
  *   L1 is emptied again (messages may have been missed). An L1 copy lives at most `l1Ttl`.
- * - An L2 read that was in flight when the key (or one of its counters) changed does not fill
- *   L1, so a late answer can never put an older value back in front of a newer one.
+ * - An L2 read that was in flight when the key (or one of its counters) changed (a local write,
+ *   conditional or not, touches the key when it starts and again once it resolved; a message
+ *   from another instance when it arrives) does not fill L1, so a late answer can never put an
+ *   older value back in front of a newer one.
  */
 export class TieredStore implements CacheStore {
   readonly name: string;
@@ -153,8 +158,11 @@ export class TieredStore implements CacheStore {
     this.touch(keys);
     const start = this.begin();
     try {
-      await this.l2.write(key, entry, ttlMs);
-      this.keepLocal(start, key, entry, ttlMs);
+      const stored = await this.l2.writeChecked(key, entry, ttlMs);
+      // too big for L2 (a tombstone went there instead): L1 keeps nothing either
+      this.keepLocal(start, key, stored ? entry : { g: entry.g, d: 1 }, ttlMs);
+      // Reads of L2 still in flight may have read the entry this write replaced: none may fill L1.
+      this.touch(keys);
     } catch (error) {
       void this.l1.delete(keys);
       this.announce({ keys }).catch(() => undefined);
@@ -166,11 +174,17 @@ export class TieredStore implements CacheStore {
   }
 
   async writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
+    const keys = [key];
+    // As write does: an L2 read in flight must not fill L1 with the entry this write may replace.
+    this.touch(keys);
     const start = this.begin();
     let written: boolean;
     try {
       written = await this.l2.writeIf(key, entry, ttlMs, expected);
-      if (written) this.keepLocal(start, key, entry, ttlMs);
+      if (written) {
+        this.keepLocal(start, key, entry, ttlMs);
+        this.touch(keys);
+      }
     } finally {
       this.end();
     }
@@ -180,14 +194,38 @@ export class TieredStore implements CacheStore {
     return written;
   }
 
+  /** L2's conditional tombstone, then L1 drops its copy (whatever L2 kept, the next read fills from L2), then the bus. */
+  async writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const keys = [key];
+    this.touch(keys);
+    let written: boolean;
+    this.begin();
+    try {
+      written = await this.l2.writeTombstone(key, tombstone, ttlMs, writer);
+      // as after a write: no L2 read in flight may fill L1 with what the tombstone replaced
+      this.touch(keys);
+    } catch (error) {
+      this.announce({ keys }).catch(() => undefined);
+      throw error;
+    } finally {
+      void this.l1.delete(keys);
+      this.end();
+    }
+    await this.announceReported({ keys });
+    return written;
+  }
+
   async delete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     this.touch(keys);
     let count: number;
+    this.begin();
     try {
       count = await this.l2.delete(keys);
+      this.touch(keys);
     } finally {
       void this.l1.delete(keys);
+      this.end();
     }
     await this.announceReported({ keys: [...keys] });
     return count;
@@ -196,14 +234,24 @@ export class TieredStore implements CacheStore {
   async bump(versionKeys: readonly string[]): Promise<number[]> {
     if (versionKeys.length === 0) return [];
     this.touch(versionKeys);
+    const start = this.begin();
     let values: number[];
     try {
       values = await this.l2.bump(versionKeys);
+      // Counters are not monotonic (a lost counter starts again from a random base), so the
+      // copy is this bump's value only if no other instance's bump was heard meanwhile.
+      for (let i = 0; i < versionKeys.length; i++) {
+        const k = versionKeys[i]!;
+        if (this.l1Active && this.unchangedSince(start, [k])) this.setVersion(k, values[i]!);
+        else this.versions.delete(k);
+      }
+      this.touch(versionKeys);
     } catch (error) {
       for (const key of versionKeys) this.versions.delete(key);
       throw error;
+    } finally {
+      this.end();
     }
-    this.mirror(versionKeys, values);
     await this.announceReported({ versions: versionKeys.map((k, i) => [k, values[i]!] as [string, number]) });
     return values;
   }
@@ -240,11 +288,12 @@ export class TieredStore implements CacheStore {
       void this.l1.delete(message.keys);
     }
     if (message.versions) {
-      this.touch(message.versions.map(([k]) => k));
-      for (const [key, value] of message.versions) {
-        const current = this.versions.get(key);
-        if (current === undefined || current < value) this.setVersion(key, value);
-      }
+      // The copies are dropped, not set to the message's values: messages of two instances'
+      // bumps may arrive in either order, and counters are not monotonic (see bump). The next
+      // read asks L2.
+      const keys = message.versions.map(([k]) => k);
+      this.touch(keys);
+      for (const key of keys) this.versions.delete(key);
     }
   }
 
@@ -300,12 +349,9 @@ export class TieredStore implements CacheStore {
     return out;
   }
 
+  /** Copies counters L2 returned to a read no change overtook (the caller checked {@link unchangedSince}). */
   private mirror(versionKeys: readonly string[], values: readonly number[]): void {
-    for (let i = 0; i < versionKeys.length; i++) {
-      const key = versionKeys[i]!;
-      const current = this.versions.get(key);
-      if (current === undefined || current < values[i]!) this.setVersion(key, values[i]!);
-    }
+    for (let i = 0; i < versionKeys.length; i++) this.setVersion(versionKeys[i]!, values[i]!);
   }
 
   private setVersion(key: string, value: number): void {

@@ -9,6 +9,7 @@ import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js
 export class TimeoutGuard implements CacheStore {
   readonly name: string;
   readonly readSync?: CacheStore['readSync'];
+  readonly writeTombstone?: CacheStore['writeTombstone'];
 
   constructor(
     private readonly inner: CacheStore,
@@ -16,6 +17,8 @@ export class TimeoutGuard implements CacheStore {
   ) {
     this.name = inner.name;
     if (inner.readSync) this.readSync = inner.readSync.bind(inner);
+    const writeTombstone = inner.writeTombstone?.bind(inner);
+    if (writeTombstone) this.writeTombstone = (key, tombstone, ttlMs, writer) => this.within('writeTombstone', writeTombstone(key, tombstone, ttlMs, writer));
   }
 
   /** Wraps `store` unless it enforces timeouts itself or the timeout is 0. */

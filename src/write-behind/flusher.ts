@@ -1,10 +1,11 @@
 import PQueue from 'p-queue';
-import type { BackpressurePolicy, DeadLetter } from '../decorators/write-behind.js';
+import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../decorators/write-behind.js';
 import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
 import type { CacheRuntime } from '../runtime/cache-runtime.js';
 import type { StatsCounter } from '../runtime/stats.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
 import { RecentMap } from '../stores/recent-map.js';
+import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
@@ -34,6 +35,8 @@ export interface FlusherSettings {
   attempts: number;
   backoffMs: number;
   maxBackoffMs: number;
+  /** What failures during an outage do: `'retry'` (never counted toward `attempts`) or `'dead-letter'` (counted like any). */
+  onOutage: OutagePolicy;
   deadLetter: ((item: DeadLetter) => void | Promise<void>) | undefined;
   maxPending: number;
   backpressure: BackpressurePolicy;
@@ -46,6 +49,12 @@ export interface FlusherSettings {
   replaySelf: unknown;
   /** Builds the journal (durable mode). */
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
+  /**
+   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
+   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
+   * right. Never rejects. See `runtime/pending-entries.ts`.
+   */
+  release?: (item: WriteItem, written: boolean) => Promise<void>;
 }
 
 /** Durable merge: journal entries one item may cover before they are compacted into one. */
@@ -65,9 +74,11 @@ interface RoomWaiter {
  *   a free slot, so writes to a hot key keep coalescing while the database is busy.
  * - A write of a key whose previous write is in flight waits (`waiting`) until it settles:
  *   order per key is kept; different keys may be written in any order.
- * - A failed unit is retried after exponential backoff with full jitter; a failed batch is split
- *   in halves so a poison item ends up alone; an item is dead-lettered after failing alone with
- *   `attempts` failures counted.
+ * - A failed unit is retried after exponential backoff with full jitter (capped at
+ *   `maxBackoffMs`); a failed batch is split in halves so a poison item ends up alone. Only
+ *   poison failures count toward `attempts` (see {@link WriteBehindFlusher.isPoisonFailure}):
+ *   during an outage every write keeps being retried, however long it lasts, and an item is
+ *   dead-lettered only after failing alone `attempts` times while other writes succeed.
  * - `maxPending` bounds items held (ready, waiting, in flight or retrying, plus calls reserving
  *   room); `backpressure` says what a call does when it is reached.
  */
@@ -85,7 +96,18 @@ export class WriteBehindFlusher implements JournalHost {
   private readonly roomWaiters: RoomWaiter[] = [];
   /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
   private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
-  private readonly retryTimers = new Set<TimerHandle>();
+  private readonly retryTimers = new Map<TimerHandle, WriteUnit>();
+  /** Outcomes of method calls so far (a clock that only moves when a unit settles an attempt). */
+  private outcomes = 0;
+  /** The last successful unit: when (in outcomes) and which keys it wrote. */
+  private lastSuccess: { at: number; keys: Set<string> } | undefined;
+  /** Items whose attempt failed since the last success. */
+  private readonly failedSinceSuccess = new Set<WriteItem>();
+  /** Replayed entry ids -> the recovery passes that claimed them (several after a compaction). */
+  private readonly replayPasses = new Map<string, ReplayPass[]>();
+  /** Writes given up at close (the database kept failing): left in the journal, or dead-lettered. */
+  private givenUpAtClose = 0;
+  private closing = false;
   private reserved = 0;
   private seq = 0;
   private flushDue = false;
@@ -93,7 +115,7 @@ export class WriteBehindFlusher implements JournalHost {
   private kickTimer: TimerHandle | undefined;
   private replaying = 0;
   private started: Promise<void> | undefined;
-  private claimedAtStart = 0;
+  private firstPass: ReplayPass | undefined;
   private instance: unknown;
   private closed = false;
 
@@ -117,37 +139,55 @@ export class WriteBehindFlusher implements JournalHost {
   }
 
   /**
-   * Durable mode: starts the journal once (group, heartbeat, claim poll, first claim pass) and
-   * remembers `self` as the instance that replays other processes' writes. Memory mode: nothing.
+   * Durable mode: starts the journal once (group, liveness, heartbeats, claim poll, first claim
+   * pass) and remembers `self` as the instance that replays other processes' writes. Memory
+   * mode: nothing.
+   * @throws StoreError when Redis does not answer within the store's timeout (the next call tries again)
    */
   start(self: unknown): Promise<void> | undefined {
     if (this.journal === undefined) return undefined;
     if (this.instance === undefined && self !== undefined) this.instance = self;
-    this.started ??= this.journal.start().then(
-      (claimed) => {
-        this.claimedAtStart = claimed;
-      },
-      (error) => {
-        this.started = undefined;
-        throw error;
-      },
-    );
+    if (this.started === undefined) {
+      const pass = new ReplayPass();
+      this.started = this.journal.start(pass).then(
+        (claimed) => {
+          pass.claim(claimed);
+          pass.finish();
+          this.firstPass = pass;
+        },
+        (error) => {
+          this.started = undefined;
+          pass.finish();
+          throw error;
+        },
+      );
+    }
     return this.started;
   }
 
   /**
    * Durable mode: starts the journal with `self` as the replaying instance if it has not
-   * started, else runs one more claim pass. Memory mode: 0.
-   * @returns how many entries were claimed (by the first pass, or by this one)
+   * started, else runs one more claim pass. Memory mode: an empty pass.
+   * @returns the pass: what it claimed (the first pass, or this one), and what became of it
    */
-  async recover(self: unknown): Promise<number> {
-    if (this.journal === undefined) return 0;
-    if (this.started === undefined) {
+  async recover(self: unknown): Promise<ReplayPass> {
+    if (this.journal === undefined) {
+      const empty = new ReplayPass();
+      empty.finish();
+      return empty;
+    }
+    if (this.started === undefined || this.firstPass === undefined) {
       await this.start(self);
-      return this.claimedAtStart;
+      return this.firstPass!;
     }
     await this.started;
-    return this.journal.recover();
+    const pass = new ReplayPass();
+    try {
+      pass.claim(await this.journal.recover(pass));
+    } finally {
+      pass.finish();
+    }
+    return pass;
   }
 
   /**
@@ -208,7 +248,8 @@ export class WriteBehindFlusher implements JournalHost {
           if (existing.ids!.length >= COMPACT_ENTRIES_AT && !existing.compacting) this.compact(existing);
         } else {
           // last wins: the older entries are no longer needed to rebuild the queued value
-          this.journal!.ack(existing.ids!);
+          this.countReplays(existing.ids!, 'superseded');
+          this.journal!.ack(existing.ids!, key);
           existing.ids = [id];
         }
       }
@@ -220,6 +261,8 @@ export class WriteBehindFlusher implements JournalHost {
     }
     if (reserved) this.reserved--;
     const item: WriteItem = {
+      merge: this.s.merge,
+      previous: this.inflight.get(key),
       key,
       seq: ++this.seq,
       value,
@@ -227,6 +270,8 @@ export class WriteBehindFlusher implements JournalHost {
       self,
       calls: 1,
       attempts: 0,
+      failures: 0,
+      queuedAt: this.outcomes,
       ids: id === undefined ? undefined : [id],
       state: this.inflight.has(key) ? 'waiting' : 'ready',
       replayed,
@@ -255,18 +300,39 @@ export class WriteBehindFlusher implements JournalHost {
     await this.journal?.drainAcks();
   }
 
-  /** Refuses new calls (and calls waiting for room), flushes, then stops timers and the journal. */
+  /**
+   * Refuses new calls (and calls waiting for room), flushes, then stops timers and the journal.
+   * Retries waiting for their backoff run at once, and from then on every failure counts toward
+   * `retry.attempts` (an outage is no longer waited out): a write still failing after them is
+   * left in the journal for another process to replay (durable mode) or dead-lettered (memory
+   * mode), and reported. So close() takes at most the time of `retry.attempts` attempts with
+   * backoff, plus a few journal commands under the store's deadline.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing = true;
     for (const waiter of this.roomWaiters.splice(0)) waiter.reject(this.closedError());
     this.journal?.stopClaims();
     // calls that hold room are between admission and the queue (a journal append): let them in
     while (this.reserved > 0) await new Promise((resolve) => setImmediate(resolve));
+    // retries waiting out an outage go now
+    for (const [timer, unit] of [...this.retryTimers]) {
+      this.s.scheduler.clearTimer(timer);
+      this.retryTimers.delete(timer);
+      this.submit(unit);
+    }
     await this.flush();
     this.s.scheduler.clearTimer(this.batchTimer);
     this.s.scheduler.clearTimer(this.kickTimer);
     this.batchTimer = this.kickTimer = undefined;
+    if (this.givenUpAtClose > 0) {
+      const where = this.journal === undefined ? 'dead-lettered' : 'left in the journal for another process to replay';
+      this.report(
+        new WriteBehindFailedError(`${this.s.method}: ${this.givenUpAtClose} writes still failed at close (the database kept failing); ${where}`),
+        'shutdown',
+      );
+    }
     await this.journal?.close();
   }
 
@@ -284,12 +350,34 @@ export class WriteBehindFlusher implements JournalHost {
     this.s.runtime.report(error, { operation, method: this.s.method, key }, this.s.stats);
   }
 
-  /** Queues entries of another process (claimed after its crash), oldest first, with `this` of this process. */
-  replay(entries: JournalEntry[]): void {
+  keyOf(args: unknown[]): string {
+    return this.s.keyOf(args);
+  }
+
+  compacted(replaced: readonly string[], id: string): void {
+    const first = replaced[0];
+    for (const item of this.unsettled.values()) {
+      if (first === undefined || !item.ids?.includes(first)) continue;
+      this.swapCompacted(item, replaced, id);
+      return;
+    }
+    this.journal!.ack([id]); // the item was written meanwhile: the merged entry is not needed
+  }
+
+  /**
+   * Queues entries of another process (claimed after its crash), oldest first, with `this` of
+   * this process; they are flushed at once (they are old already). An entry that cannot be
+   * decoded, has no valid key, or whose `merge` throws goes to `deadLetter`; one older than a
+   * write of its key queued or written here is dropped (last wins; the check against every
+   * process's writes is made in Redis before the method runs).
+   */
+  replay(entries: JournalEntry[], pass?: unknown): void {
+    const tracker = pass instanceof ReplayPass ? pass : undefined;
+    let queued = 0;
     for (const entry of entries) {
       if ('error' in entry) {
-        this.report(new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} cannot be decoded; dropped`, { cause: entry.error }), 'replay');
-        this.journal!.ack([entry.id]);
+        tracker?.count('deadLettered');
+        this.replayDeadLetter(entry.id, undefined, [], new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} cannot be decoded`, { cause: entry.error }));
         continue;
       }
       let key: string;
@@ -298,22 +386,26 @@ export class WriteBehindFlusher implements JournalHost {
         key = this.s.keyOf(entry.args);
         value = this.s.valueOf(entry.args);
       } catch (error) {
-        this.report(new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} has no valid key; dropped`, { cause: error }), 'replay');
-        this.journal!.ack([entry.id]);
+        tracker?.count('deadLettered');
+        this.replayDeadLetter(entry.id, undefined, entry.args, new WriteBehindFailedError(`${this.s.method}: journal entry ${entry.id} has no valid key`, { cause: error }));
         continue;
       }
       if (this.s.merge === undefined && this.isOlderThanQueuedOrWritten(key, entry.id)) {
-        this.journal!.ack([entry.id]); // a newer write of the key is queued or written already
+        tracker?.count('superseded');
+        this.journal!.ack([entry.id], key); // a newer write of the key is queued or written already
         continue;
       }
       try {
         this.enqueue(key, value, entry.args, this.instance, false, entry.id, true);
         this.s.stats.queued++;
+        queued++;
+        if (tracker !== undefined) this.replayPasses.set(entry.id, [tracker]);
       } catch (error) {
-        this.report(new WriteBehindFailedError(`${this.s.method}: merge failed for journal entry ${entry.id}; dropped`, { cause: error }), 'replay', key);
-        this.journal!.ack([entry.id]);
+        tracker?.count('deadLettered');
+        this.replayDeadLetter(entry.id, key, entry.args, new WriteBehindFailedError(`${this.s.method}: merge threw for journal entry ${entry.id}`, { cause: error }));
       }
     }
+    if (queued > 0) this.requestFlush();
   }
 
   // ---- the queue ----
@@ -399,14 +491,21 @@ export class WriteBehindFlusher implements JournalHost {
     const replaced = item.ids!.slice();
     item.compacting = true;
     this.journal!.compact(item.args, replaced).then(
-      (id) => {
-        item.ids = [id, ...item.ids!.slice(replaced.length)];
-      },
+      (id) => this.swapCompacted(item, replaced, id),
       (error) => this.report(error, 'journal-compact', item.key),
     ).finally(() => {
       item.compacting = false;
       if (item.state === 'ready') this.pump();
     });
+  }
+
+  /** The item's entries `replaced` are now one entry `id` (a compaction went through). */
+  private swapCompacted(item: WriteItem, replaced: readonly string[], id: string): void {
+    const gone = new Set(replaced);
+    item.ids = [id, ...item.ids!.filter((x) => !gone.has(x))];
+    const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
+    for (const r of replaced) this.replayPasses.delete(r);
+    if (passes.length) this.replayPasses.set(id, passes);
   }
 
   private take(n: number): WriteItem[] {
@@ -429,7 +528,18 @@ export class WriteBehindFlusher implements JournalHost {
 
   /** Runs the method for a unit. Never throws: every outcome is handled here. */
   private async run(unit: WriteUnit): Promise<void> {
-    const { items } = unit;
+    const items = await this.withoutSuperseded(unit.items);
+    if (items.length === 0) return;
+    if (items.length !== unit.items.length) unit = { items };
+    // From here until the items settle (or the call fails) the database may or may not hold
+    // them: a merged read of their keys waits (see runtime/queued-reads.ts).
+    let endRun!: () => void;
+    const running = new Promise<void>((resolve) => (endRun = resolve));
+    for (const item of items) item.running = running;
+    const ended = () => {
+      for (const item of items) if (item.running === running) item.running = undefined;
+      endRun();
+    };
     // runtime replacement (configureCache): the replaced runtime's queued writes run first
     const predecessor = this.s.runtime.predecessorDone;
     if (predecessor !== undefined) await predecessor;
@@ -446,14 +556,55 @@ export class WriteBehindFlusher implements JournalHost {
         await this.s.original.apply(item.self, item.args);
       }
     } catch (error) {
+      ended();
       await this.failed(unit, error);
       return;
     }
-    this.succeeded(unit);
+    await this.succeeded(unit);
+    ended();
   }
 
-  private succeeded(unit: WriteUnit): void {
-    const { stats, runtime, method } = this.s;
+  /**
+   * Durable, last wins: drops (acknowledges and settles) the items of which any process has
+   * accepted a newer write since, asking Redis (stream ids give every accepted write one
+   * global order). A newer write lands after it, so the older one must not reach the database
+   * after it. When Redis cannot answer, the items are written as they are.
+   * @returns the items still to write
+   */
+  private async withoutSuperseded(items: WriteItem[]): Promise<WriteItem[]> {
+    if (this.journal === undefined || this.s.merge !== undefined) return items;
+    let superseded: Set<number>;
+    try {
+      superseded = await this.journal.superseded(items.map((i) => ({ key: i.key, id: i.ids![i.ids!.length - 1]! })));
+    } catch {
+      return items;
+    }
+    if (superseded.size === 0) return items;
+    const kept: WriteItem[] = [];
+    const dropped: WriteItem[] = [];
+    items.forEach((item, i) => {
+      if (!superseded.has(i)) {
+        kept.push(item);
+        return;
+      }
+      dropped.push(item);
+    });
+    // a newer write of the key lands instead: the cache entry is put right as for a write given up
+    for (const item of dropped) {
+      this.countReplays(item.ids!, 'superseded');
+      this.journal!.ack(item.ids!, item.key);
+      await this.s.release?.(item, false);
+      this.settle(item);
+    }
+    return kept;
+  }
+
+  private async succeeded(unit: WriteUnit): Promise<void> {
+    const { stats, runtime, method, release } = this.s;
+    // the cache entries are put right before the queued values stop being served
+    if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
+    this.lastSuccess = { at: ++this.outcomes, keys: new Set(unit.items.map((i) => i.key)) };
+    this.failedSinceSuccess.clear();
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
     stats.flushed += calls;
@@ -461,7 +612,8 @@ export class WriteBehindFlusher implements JournalHost {
     for (const item of unit.items) {
       if (item.ids !== undefined) {
         if (this.s.merge === undefined) this.recentlyWritten.set(item.key, item.ids[item.ids.length - 1]!);
-        this.journal!.ack(item.ids);
+        this.countReplays(item.ids, 'replayed');
+        this.journal!.ack(item.ids, item.key);
       }
       this.settle(item);
     }
@@ -470,24 +622,56 @@ export class WriteBehindFlusher implements JournalHost {
   private async failed(unit: WriteUnit, error: unknown): Promise<void> {
     const { stats, runtime, method, attempts } = this.s;
     const { items } = unit;
-    for (const item of items) item.attempts++;
-    if (items.length === 1 && items[0]!.attempts >= attempts) {
-      await this.deadLetter(items[0]!, error);
-      return;
+    const poison = this.isPoisonFailure(unit);
+    this.outcomes++;
+    for (const item of items) {
+      item.failures++;
+      if (poison) item.attempts++;
+      if (this.closing) item.closingFailures = (item.closingFailures ?? 0) + 1;
+      this.failedSinceSuccess.add(item);
+    }
+    if (items.length === 1) {
+      const item = items[0]!;
+      if (item.attempts >= attempts) {
+        await this.deadLetter(item, error);
+        return;
+      }
+      if ((item.closingFailures ?? 0) >= attempts) {
+        await this.giveUpAtClose(item, error);
+        return;
+      }
     }
     for (const item of items) {
       stats.retries++;
-      if (runtime.events.has('retry')) runtime.events.emit('retry', { method, key: item.key, attempt: item.attempts, error });
+      if (runtime.events.has('retry')) runtime.events.emit('retry', { method, key: item.key, attempt: item.failures, error });
     }
+    const round = (item: WriteItem) => (this.closing ? (item.closingFailures ?? 1) : item.failures);
     if (items.length === 1) {
-      this.retryLater(unit, items[0]!.attempts);
+      this.retryLater(unit, round(items[0]!));
       return;
     }
     // split the batch so that a poison item ends up alone and the others get written
     const half = Math.ceil(items.length / 2);
-    const round = Math.max(...items.map((i) => i.attempts));
-    this.retryLater({ items: items.slice(0, half) }, round);
-    this.retryLater({ items: items.slice(half) }, round);
+    const at = Math.max(...items.map(round));
+    this.retryLater({ items: items.slice(0, half) }, at);
+    this.retryLater({ items: items.slice(half) }, at);
+  }
+
+  /**
+   * Whether a failed attempt counts toward `retry.attempts`: the item is poison, not the
+   * database down. The rule: the last successful method call of this flusher wrote other keys,
+   * came after every item of the unit was queued, and no other item has failed since. So a
+   * write that fails alone while the writes queued with or after it succeed is poison; while
+   * every recent attempt fails (an outage, whatever its length) nothing counts and nothing is
+   * dead-lettered. With `retry.onOutage: 'dead-letter'` every failure counts.
+   */
+  private isPoisonFailure(unit: WriteUnit): boolean {
+    if (this.s.onOutage === 'dead-letter') return true;
+    const last = this.lastSuccess;
+    if (last === undefined) return false;
+    for (const item of unit.items) if (last.at <= item.queuedAt || last.keys.has(item.key)) return false;
+    for (const failed of this.failedSinceSuccess) if (!unit.items.includes(failed)) return false;
+    return true;
   }
 
   private retryLater(unit: WriteUnit, attempt: number): void {
@@ -497,29 +681,74 @@ export class WriteBehindFlusher implements JournalHost {
       this.retryTimers.delete(timer);
       this.submit(unit);
     }, delay);
-    this.retryTimers.add(timer);
+    this.retryTimers.set(timer, unit);
+  }
+
+  /**
+   * Closing, and the item failed `retry.attempts` more times: durable mode leaves it in the
+   * journal (not acknowledged: another process replays it); memory mode dead-letters it.
+   */
+  private async giveUpAtClose(item: WriteItem, error: unknown): Promise<void> {
+    this.givenUpAtClose++;
+    if (item.ids === undefined) {
+      await this.deadLetter(item, error);
+      return;
+    }
+    this.countReplays(item.ids, 'left');
+    await this.s.release?.(item, false);
+    this.settle(item);
+  }
+
+  /** Counts the replayed entries among `ids` as settled with `outcome` in the passes that claimed them. */
+  private countReplays(ids: readonly string[], outcome: 'replayed' | 'superseded' | 'deadLettered' | 'left'): void {
+    if (this.replayPasses.size === 0) return;
+    for (const id of ids) {
+      const passes = this.replayPasses.get(id);
+      if (passes === undefined) continue;
+      this.replayPasses.delete(id);
+      for (const pass of passes) pass.count(outcome);
+    }
+  }
+
+  /** A replayed entry that cannot be queued: to `deadLetter` (or reported), then acknowledged. */
+  private replayDeadLetter(id: string, key: string | undefined, args: unknown[], error: WriteBehindFailedError): void {
+    const { stats, runtime, method, deadLetter } = this.s;
+    stats.deadLetters++;
+    if (runtime.events.has('deadLetter')) runtime.events.emit('deadLetter', { method, key: key ?? '', error });
+    const handed =
+      deadLetter === undefined
+        ? Promise.resolve(this.report(new WriteBehindFailedError(`${error.message}; it is dropped (no deadLetter handler)`, { cause: error.cause }), 'replay', key))
+        : Promise.resolve()
+            .then(() => deadLetter({ method, key: key ?? '', args, attempts: 0, error }))
+            .catch((handlerError) => this.report(new WriteBehindFailedError(`${error.message} and the deadLetter handler threw`, { cause: handlerError }), 'deadLetter', key));
+    void handed.finally(() => this.journal!.ack([id], key));
   }
 
   private async deadLetter(item: WriteItem, error: unknown): Promise<void> {
     const { stats, runtime, method, deadLetter } = this.s;
     stats.deadLetters += item.calls;
     if (runtime.events.has('deadLetter')) runtime.events.emit('deadLetter', { method, key: item.key, error });
-    const message = `${method}: the write of '${item.key}' failed ${item.attempts} attempt${item.attempts === 1 ? '' : 's'}`;
+    const message = `${method}: the write of '${item.key}' failed ${item.failures} attempt${item.failures === 1 ? '' : 's'}`;
     if (deadLetter === undefined) {
       this.report(new WriteBehindFailedError(`${message}; it is dropped (no deadLetter handler)`, { cause: error }), 'flush', item.key);
     } else {
       try {
-        await deadLetter({ method, key: item.key, args: item.args, attempts: item.attempts, error });
+        await deadLetter({ method, key: item.key, args: item.args, attempts: item.failures, error });
       } catch (handlerError) {
         this.report(new WriteBehindFailedError(`${message} and the deadLetter handler threw`, { cause: handlerError }), 'deadLetter', item.key);
       }
     }
-    if (item.ids !== undefined) this.journal!.ack(item.ids);
+    if (item.ids !== undefined) {
+      this.countReplays(item.ids, 'deadLettered');
+      this.journal!.ack(item.ids, item.key);
+    }
+    await this.s.release?.(item, false);
     this.settle(item);
   }
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
+    item.settled = true;
     this.inflight.delete(item.key);
     this.unsettled.delete(item.seq);
     this.s.index.clearPending(item.key, item);

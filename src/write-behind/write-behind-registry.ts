@@ -1,10 +1,12 @@
+import type { WriteItem } from './write-item.js';
+
 /**
  * The write-behind side of a runtime, as the runtime and @Cacheable see it: one flusher per
  * decorated method, created on first use (see {@link WriteBehindFlushers}).
  */
 export interface WriteBehindRegistry {
-  /** The value queued for a full key, if a write of it is pending (read-your-writes). */
-  pending(key: string): { value: unknown } | undefined;
+  /** The newest write queued for a full key, if one is pending (read-your-writes; see `runtime/queued-reads.ts`). */
+  pending(key: string): WriteItem | undefined;
   /** Whether any write is queued at all (a cheap check for the hit path). */
   readonly hasPending: boolean;
   /** Writes held by every flusher (queued, in flight or retrying). Never above the sum of their `maxPending`. */

@@ -19,8 +19,14 @@ export interface WriteItem {
   self: unknown;
   /** How many calls this item stands for. */
   calls: number;
-  /** Failed attempts so far. */
+  /** Failed attempts that count toward `retry.attempts` (poison failures: see `isPoisonFailure` in the flusher). */
   attempts: number;
+  /** Failed attempts so far, outages included (the backoff grows with it). */
+  failures: number;
+  /** The flusher's outcome count when the item was queued (a success after it is evidence the database works). */
+  readonly queuedAt: number;
+  /** Failed attempts since close() began (close gives up after `retry.attempts` of them). */
+  closingFailures?: number;
   /** Journal entry ids this item covers (durable mode), oldest first. */
   ids: string[] | undefined;
   /** Where the item is. */
@@ -29,6 +35,15 @@ export interface WriteItem {
   replayed: boolean;
   /** Durable merge: its entries are being replaced by one compacted entry (it is not written meanwhile). */
   compacting?: boolean;
+  // ---- what reads of the key need to know (see runtime/queued-reads.ts) ----
+  /** The flusher's `merge`, if any: a read combines the stored (database) value with the queued value through it. */
+  readonly merge?: ((previous: any, next: any) => unknown) | undefined;
+  /** The item of the key that was in flight when this one was queued: until it settles, its value may not be in the database yet. */
+  readonly previous?: WriteItem | undefined;
+  /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
+  running?: Promise<void> | undefined;
+  /** Set once the item settled (written or dead-lettered). */
+  settled?: true;
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */

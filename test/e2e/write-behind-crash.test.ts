@@ -1,49 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { startFixture, waitForLine } from './fixtures/fixture-process.js';
 import { journalStream, openDatabase } from './fixtures/write-behind-kv-repo.js';
 
-const ROOT = join(__dirname, '..', '..');
 const KEYS = 1_000;
 const WRITES = 10_000;
-
-/** Starts a fixture in a child process running TypeScript through tsx. */
-function startFixture(name: string, args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', name), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let buffered = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return { child, lines, exited };
-}
-
-/** Waits until `lines` holds a line starting with `prefix` (or the child exits, or `timeoutMs` passes). */
-async function waitForLine(run: ReturnType<typeof startFixture>, prefix: string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  for (;;) {
-    const line = run.lines.find((l) => l.startsWith(prefix));
-    if (line !== undefined) return line;
-    if (exited || Date.now() > deadline) {
-      const { stderr } = await Promise.race([run.exited, Promise.resolve({ stderr: '(still running)' })]);
-      throw new Error(`no '${prefix}' line; output: ${run.lines.join(' | ')}; stderr: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('@WriteBehind durable: a process killed in the middle of a flush loses nothing', () => {
   let dir: string;

@@ -39,6 +39,13 @@ export class ChaosStore implements CacheStore {
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     return this.guard(() => this.inner.writeIf(key, entry, ttlMs, expected));
   }
+  /** The inner store's conditional tombstone (a plain write of it when the inner store has none). */
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    const inner = this.inner;
+    return this.guard(() =>
+      inner.writeTombstone ? inner.writeTombstone(key, tombstone, ttlMs, writer) : inner.write(key, tombstone, ttlMs).then(() => true),
+    );
+  }
   delete(keys: readonly string[]): Promise<number> {
     return this.guard(() => this.inner.delete(keys));
   }

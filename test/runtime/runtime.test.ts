@@ -37,8 +37,8 @@ describe('bootstrap', () => {
     expect(() => configureCache({ store: {} as CacheStore })).toThrow('configureCache: store must be a CacheStore');
     expect(() => configureCache({ prefix: '' })).toThrow("configureCache: prefix must be a non-empty string; got ''");
     expect(() => configureCache({ nope: 1 } as never)).toThrow("configureCache: unknown option 'nope'");
-    expect(() => new MemoryStore({ policy: 'fifo' as never })).toThrow("policy: expected one of 'lru', 'lfu', 'tinylfu'; got 'fifo'");
-    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow('maxEntries: expected an integer >= 1; got 0 (number)');
+    expect(() => new MemoryStore({ policy: 'fifo' as never })).toThrow("MemoryStore: policy must be one of 'lru', 'lfu', 'tinylfu'; got 'fifo'");
+    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow('MemoryStore: maxEntries must be an integer >= 1; got 0 (number)');
   });
 
   it('warns once (code CK_NO_TTL) when a shared store gets no default TTL', () => {
@@ -127,7 +127,7 @@ describe('stats and events', () => {
   it('collects every error class, each with a stable code, in the errors map', () => {
     const codes = Object.values(errors).map((E) => new E('x').code);
     expect(codes).toEqual([
-      'E_CACHEKIT', 'E_KEY_BUILD', 'E_STORE', 'E_STORE_TIMEOUT', 'E_CIRCUIT_OPEN', 'E_SERIALIZATION', 'E_DECORATOR_USAGE',
+      'E_CACHEKIT', 'E_KEY_BUILD', 'E_STORE', 'E_STORE_TIMEOUT', 'E_CIRCUIT_OPEN', 'E_VALUE_TOO_LARGE', 'E_SERIALIZATION', 'E_DECORATOR_USAGE',
       'E_UNKNOWN_STORE', 'E_CACHE_WRITE', 'E_QUEUE_FULL', 'E_RUNTIME_CLOSED', 'E_WRITE_BEHIND_FAILED',
     ]);
   });

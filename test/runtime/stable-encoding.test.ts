@@ -30,8 +30,8 @@ describe('stable encoding of arguments', () => {
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
     expect(() => encodeValue(cyclic)).toThrow(KeyBuildError);
-    expect(() => encodeValue({ f: () => 1 })).toThrow('cannot build a cache key from a function argument');
-    expect(() => encodeValue(Symbol('s'))).toThrow('cannot build a cache key from a symbol argument');
+    expect(() => encodeValue({ f: () => 1 })).toThrow('cannot build a cache key: the argument.f is a function');
+    expect(() => encodeValue(Symbol('s'))).toThrow('cannot build a cache key: the argument is a symbol');
   });
 
   it('encodes a shared (non-circular) reference twice without error', () => {

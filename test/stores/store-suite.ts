@@ -14,6 +14,7 @@ export interface RawRedis {
   getBuffer(key: string): Promise<Buffer | null>;
   pttl(key: string): Promise<number>;
   exists(key: string): Promise<number>;
+  del(key: string): Promise<number>;
 }
 
 /** A store under test and what the suite needs around it. */
@@ -33,6 +34,15 @@ export interface StoreHarness {
 export type HarnessFactory = (prefix: string) => Promise<StoreHarness>;
 
 let counter = 0;
+
+/**
+ * A read that finds no value: no entry, or a tombstone (a MemoryStore answers a key whose
+ * record left without a write, by eviction, expiry or delete, with a tombstone of the key's
+ * absent generation, so a lease taken before cannot populate: see absent-generations.ts).
+ */
+export function expectMiss(entry: StoredEntry | undefined): void {
+  if (entry !== undefined) expect(entry).toStrictEqual({ g: expect.any(Number), d: 1 });
+}
 
 /** Registers the shared suite for one store kind. */
 export function runStoreSuite(kind: string, create: HarnessFactory): void {
@@ -54,17 +64,41 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
       await h.close();
     });
 
-    it('reads a missing key as no entry with every counter at 0', async () => {
-      expect(await store.read(key('missing'), [nsVersion(), tagVersion('a')])).toMatchObject({ entry: undefined, versions: [0, 0] });
+    it('reads a missing key as no entry, and a counter never bumped at its starting value (0 in memory, a random base on Redis)', async () => {
+      const read = await store.read(key('missing'), [nsVersion(), tagVersion('a')]);
+      expect(read.entry).toBeUndefined();
+      expect(read.versions).toHaveLength(2);
+      for (const v of read.versions) expect(Number.isSafeInteger(v) && (h.raw ? v >= 2 ** 51 && v < 2 ** 52 : v === 0)).toBe(true);
+      // the starting value is kept: read again, it is the same
+      expect((await store.read(key('missing'), [nsVersion(), tagVersion('a')])).versions).toEqual(read.versions);
+      expect(await store.readVersions([tagVersion('a'), nsVersion()])).toEqual([read.versions[1], read.versions[0]]);
       expect((await store.read(key('missing'), [])).versions).toEqual([]);
     });
 
+    it('never reads a lost counter (deleted, evicted) as a value it had before: entries written under it stay stale', async () => {
+      const [n0] = await store.readVersions([nsVersion()]);
+      await store.write(key('e'), { v: 'old', g: 1, n: n0 }, 60_000);
+      const [n1] = await store.bump([nsVersion()]);
+      expect(n1).toBe(n0! + 1);
+      if (!h.raw) return; // a memory store never loses a counter without its entries (clear drops both)
+      await h.raw.del(nsVersion());
+      const after = await store.read(key('e'), [nsVersion()]);
+      expect(after.entry).toStrictEqual({ v: 'old', g: 1, n: n0 });
+      expect(after.versions[0] === n0 || after.versions[0] === n1).toBe(false);
+      const [again] = await store.bump([nsVersion()]);
+      expect(again).toBe(after.versions[0]! + 1);
+      await h.raw.del(nsVersion());
+      const [bumpedFromNothing] = await store.bump([nsVersion()]);
+      expect([n0, n1, after.versions[0], again].includes(bumpedFromNothing)).toBe(false);
+    });
+
     it('reads back what it wrote: value, generation, namespace and tag versions', async () => {
-      const entry: StoredEntry = { v: { id: 7, name: 'lamp' }, g: 123456789, n: 0, t: { [tagVersion('red')]: 0 } };
+      const [n, red] = await store.readVersions([nsVersion(), tagVersion('red')]);
+      const entry: StoredEntry = { v: { id: 7, name: 'lamp' }, g: 123456789, n, t: { [tagVersion('red')]: red! } };
       await store.write(key('a'), entry, 60_000);
       const read = await store.read(key('a'), [nsVersion()]);
       expect(read.entry).toStrictEqual(entry);
-      expect(read.versions).toEqual([0]);
+      expect(read.versions).toEqual([n]);
     });
 
     it('overwrites an entry with a later write', async () => {
@@ -115,7 +149,7 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
         expect(await h.raw.pttl(key('forever'))).toBe(-1);
       }
       await h.advance(250);
-      expect((await store.read(key('short'), [])).entry).toBeUndefined();
+      expectMiss((await store.read(key('short'), [])).entry);
       expect((await store.read(key('forever'), [])).entry).toStrictEqual({ v: 'forever', g: 2 });
     });
 
@@ -151,8 +185,9 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
           expect(pttl > 0 && pttl <= 100).toBe(true);
         }
         await h.advance(250);
-        expect((await store.read(key('l'), [])).entry).toBeUndefined();
-        expect(await store.writeIf(key('l'), { v: 2, g: 2 }, 0, undefined)).toBe(true);
+        const lease = (await store.read(key('l'), [])).entry;
+        expectMiss(lease);
+        expect(await store.writeIf(key('l'), { v: 2, g: 2 }, 0, lease?.g)).toBe(true);
         if (h.raw) expect(await h.raw.pttl(key('l'))).toBe(-1);
       });
     });
@@ -161,37 +196,43 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
       await store.write(key('d1'), { v: 1, g: 1 }, 60_000);
       await store.write(key('d2'), { v: 2, g: 2 }, 60_000);
       expect(await store.delete([key('d1'), key('d2'), key('d3')])).toBe(2);
-      expect((await store.read(key('d1'), [])).entry).toBeUndefined();
-      expect((await store.read(key('d2'), [])).entry).toBeUndefined();
+      expectMiss((await store.read(key('d1'), [])).entry);
+      expectMiss((await store.read(key('d2'), [])).entry);
       expect(await store.delete([key('d1')])).toBe(0);
       expect(await store.delete([])).toBe(0);
     });
 
     it('counts versions: bump returns the new values, reads see them', async () => {
-      expect(await store.bump([nsVersion()])).toEqual([1]);
-      expect(await store.bump([nsVersion()])).toEqual([2]);
-      expect(await store.bump([nsVersion(), tagVersion('x')])).toEqual([3, 1]);
-      expect(await store.readVersions([tagVersion('x'), nsVersion(), tagVersion('never')])).toEqual([1, 3, 0]);
+      const [n, x, never] = await store.readVersions([nsVersion(), tagVersion('x'), tagVersion('never')]);
+      expect(await store.bump([nsVersion()])).toEqual([n! + 1]);
+      expect(await store.bump([nsVersion()])).toEqual([n! + 2]);
+      expect(await store.bump([nsVersion(), tagVersion('x')])).toEqual([n! + 3, x! + 1]);
+      expect(await store.readVersions([tagVersion('x'), nsVersion(), tagVersion('never')])).toEqual([x! + 1, n! + 3, never]);
       expect(await store.readVersions([])).toEqual([]);
       expect(await store.bump([])).toEqual([]);
-      await store.write(key('a'), { v: 'a', g: 1, n: 3 }, 60_000);
-      expect(await store.read(key('a'), [nsVersion(), tagVersion('x')])).toMatchObject({ entry: { v: 'a', g: 1, n: 3 }, versions: [3, 1] });
-      expect(await store.bump([tagVersion('x')])).toEqual([2]);
-      expect((await store.read(key('a'), [nsVersion(), tagVersion('x')])).versions).toEqual([3, 2]);
+      await store.write(key('a'), { v: 'a', g: 1, n: n! + 3 }, 60_000);
+      expect(await store.read(key('a'), [nsVersion(), tagVersion('x')])).toMatchObject({ entry: { v: 'a', g: 1, n: n! + 3 }, versions: [n! + 3, x! + 1] });
+      expect(await store.bump([tagVersion('x')])).toEqual([x! + 2]);
+      expect((await store.read(key('a'), [nsVersion(), tagVersion('x')])).versions).toEqual([n! + 3, x! + 2]);
+      // a counter bumped before anything read it starts where a read would have started it
+      const [first] = await store.bump([tagVersion('fresh')]);
+      expect(Number.isSafeInteger(first) && (h.raw ? first! > 2 ** 51 : first === 1)).toBe(true);
     });
 
     it('handles many keys in one call', async () => {
       const tags = Array.from({ length: 100 }, (_, i) => tagVersion(`t${i}`));
-      expect(await store.bump(tags)).toEqual(tags.map(() => 1));
-      expect(await store.bump(tags.slice(0, 50))).toEqual(tags.slice(0, 50).map(() => 2));
-      expect(await store.readVersions(tags)).toEqual(tags.map((_, i) => (i < 50 ? 2 : 1)));
+      const [n] = await store.readVersions([nsVersion()]);
+      const base = await store.readVersions(tags);
+      expect(await store.bump(tags)).toEqual(base.map((b) => b + 1));
+      expect(await store.bump(tags.slice(0, 50))).toEqual(base.slice(0, 50).map((b) => b + 2));
+      expect(await store.readVersions(tags)).toEqual(base.map((b, i) => (i < 50 ? b + 2 : b + 1)));
       const keys = Array.from({ length: 100 }, (_, i) => key(`k${i}`));
       await Promise.all(keys.map((k, i) => store.write(k, { v: i, g: i + 1 }, 60_000)));
       const read = await store.read(keys[42]!, [nsVersion(), ...tags.slice(45, 64)]);
       expect(read.entry).toStrictEqual({ v: 42, g: 43 });
-      expect(read.versions).toEqual([0, ...tags.slice(45, 64).map((_, i) => (45 + i < 50 ? 2 : 1))]);
+      expect(read.versions).toEqual([n, ...base.slice(45, 64).map((b, i) => (45 + i < 50 ? b + 2 : b + 1))]);
       expect(await store.delete(keys)).toBe(100);
-      expect((await Promise.all(keys.map((k) => store.read(k, [])))).every((r) => r.entry === undefined)).toBe(true);
+      for (const r of await Promise.all(keys.map((k) => store.read(k, [])))) expectMiss(r.entry);
     });
 
     it('clears every entry and counter under its prefix and nothing else', async () => {
@@ -199,14 +240,16 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
       if (h.raw) for (const k of foreign) await h.raw.set(k, 'keep');
       await store.write(key('a'), { v: 'a', g: 1 }, 60_000);
       await store.write(`${prefix}:other-ns:b`, { v: 'b', g: 2 }, 0);
-      await store.bump([nsVersion(), tagVersion('t')]);
+      const bumped = await store.bump([nsVersion(), tagVersion('t')]);
       await store.clear();
-      expect((await store.read(key('a'), [nsVersion(), tagVersion('t')])).entry).toBeUndefined();
-      expect((await store.read(key('a'), [nsVersion(), tagVersion('t')])).versions).toEqual([0, 0]);
-      expect((await store.read(`${prefix}:other-ns:b`, [])).entry).toBeUndefined();
+      if (h.raw) for (const k of [key('a'), `${prefix}:other-ns:b`, nsVersion(), tagVersion('t')]) expect(await h.raw.exists(k)).toBe(0);
+      expectMiss((await store.read(key('a'), [nsVersion(), tagVersion('t')])).entry);
+      const restarted = (await store.read(key('a'), [nsVersion(), tagVersion('t')])).versions;
+      if (h.raw) expect(restarted.some((v, i) => v === bumped[i])).toBe(false);
+      else expect(restarted).toEqual([0, 0]);
+      expectMiss((await store.read(`${prefix}:other-ns:b`, [])).entry);
       if (h.raw) {
         for (const k of foreign) expect(String(await h.raw.getBuffer(k))).toBe('keep');
-        for (const k of [key('a'), `${prefix}:other-ns:b`, nsVersion(), tagVersion('t')]) expect(await h.raw.exists(k)).toBe(0);
       }
     });
 
@@ -243,7 +286,7 @@ export function runStoreSuite(kind: string, create: HarnessFactory): void {
         await h.raw!.set(key('f'), 'this is not a cachekit entry');
         const read = await store.read(key('f'), [nsVersion()]);
         expect(read.entry).toBeUndefined();
-        expect(read.versions).toEqual([0]);
+        expect(read.versions).toEqual(await store.readVersions([nsVersion()]));
         expect(h.errors).toHaveLength(1);
         expect(h.errors[0]).toBeInstanceOf(errors.SerializationError);
         expect((h.errors[0] as Error).message).toContain(key('f'));
@@ -294,6 +337,7 @@ export function rawOf(client: Redis | Cluster): RawRedis {
     getBuffer: (key) => c.getBuffer(key),
     pttl: (key) => c.pttl(key),
     exists: (key) => c.exists(key),
+    del: (key) => c.del(key),
   };
 }
 

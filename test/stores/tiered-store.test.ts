@@ -4,6 +4,7 @@ import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type St
 import type { RedisReadResult } from '../../src/stores/redis-store.js';
 import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
 import { sleep, until } from '../helpers/waiting.js';
+import { Gate } from '../helpers/gate.js';
 
 /** A tiered store on the test Redis with a fake L1 clock; resolves once its bus is subscribed. */
 async function tiered(options: { channel?: string; l2?: RedisStore; l1Ttl?: number } = {}) {
@@ -41,8 +42,11 @@ runStoreSuite('TieredStore', async () => {
 /** A RedisStore whose reads wait for a gate after Redis answered (a slow network, on demand). */
 class GatedRedisStore extends RedisStore {
   gate: Promise<void> | undefined;
+  /** Called once Redis answered a read that the gate then holds. */
+  onAnswered: (() => void) | undefined;
   override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const result = await super.read(key, versionKeys);
+    this.onAnswered?.();
     await this.gate;
     return result;
   }
@@ -79,14 +83,14 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
   it('answers a repeated read from L1, synchronously, with mirrored counters', async () => {
     const { store } = await open();
     const ns = `${prefix}#n:ns`;
-    await store.l2.bump([ns]);
-    await store.l2.write(key('a'), { v: 'from redis', g: 1, n: 1 }, 60_000);
+    const [n] = await store.l2.bump([ns]);
+    await store.l2.write(key('a'), { v: 'from redis', g: 1, n }, 60_000);
     expect(store.readSync(key('a'), [ns])).toBeUndefined();
     const first = await store.read(key('a'), [ns]);
-    expect(first.entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    expect(first.entry).toStrictEqual({ v: 'from redis', g: 1, n });
     const spy = jest.spyOn(store.l2, 'read');
-    expect(store.readSync(key('a'), [ns])).toStrictEqual({ entry: { v: 'from redis', g: 1, n: 1 }, versions: [1] });
-    expect((await store.read(key('a'), [ns])).entry).toStrictEqual({ v: 'from redis', g: 1, n: 1 });
+    expect(store.readSync(key('a'), [ns])).toStrictEqual({ entry: { v: 'from redis', g: 1, n }, versions: [n] });
+    expect((await store.read(key('a'), [ns])).entry).toStrictEqual({ v: 'from redis', g: 1, n });
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -127,11 +131,12 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     const a = await open();
     const b = await open();
     const ns = `${prefix}#n:ns`;
+    const [n0] = await a.store.readVersions([ns]);
     let received = nextMessage(b.store);
-    await a.store.write(key('x'), { v: 'x', g: 1, n: 0 }, 60_000);
+    await a.store.write(key('x'), { v: 'x', g: 1, n: n0 }, 60_000);
     await received;
     received = nextMessage(b.store);
-    await a.store.write(key('y'), { v: 'y', g: 2, n: 0 }, 60_000);
+    await a.store.write(key('y'), { v: 'y', g: 2, n: n0 }, 60_000);
     await received;
     await b.store.read(key('x'), [ns]);
     await b.store.read(key('y'), [ns]);
@@ -145,12 +150,13 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
 
     received = nextMessage(b.store);
     await a.store.bump([ns]);
-    expect((await received).versions).toEqual([[ns, 1]]);
-    expect(b.store.readSync(key('y'), [ns])).toBeUndefined(); // n: 0 is stale under version 1
-    expect(await b.store.readVersions([ns])).toEqual([1]);
+    expect((await received).versions).toEqual([[ns, n0! + 1]]);
+    expect(b.store.readSync(key('y'), [ns])).toBeUndefined(); // written under n0: stale under n0 + 1
+    expect(await b.store.readVersions([ns])).toEqual([n0! + 1]);
+    const n1 = n0! + 1;
 
     received = nextMessage(b.store);
-    await a.store.write(key('z'), { v: 'z', g: 4, n: 1 }, 60_000);
+    await a.store.write(key('z'), { v: 'z', g: 4, n: n1 }, 60_000);
     await received;
     await b.store.read(key('z'), [ns]);
     expect(b.store.readSync(key('z'), [ns])!.entry!.v).toBe('z');
@@ -160,7 +166,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect(b.store.readSync(key('z'), [ns])).toBeUndefined();
 
     received = nextMessage(b.store);
-    await a.store.write(key('w'), { v: 'w', g: 5, n: 1 }, 60_000);
+    await a.store.write(key('w'), { v: 'w', g: 5, n: n1 }, 60_000);
     await received;
     await b.store.read(key('w'), [ns]);
     expect(b.store.readSync(key('w'), [ns])!.entry!.v).toBe('w');
@@ -200,6 +206,71 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     expect(b.store.readSync(key('r'), [])).toBeUndefined(); // and did not fill L1
     expect((await b.store.read(key('r'), [])).entry).toStrictEqual({ v: 'new', g: 2 });
     expect(b.store.readSync(key('r'), [])!.entry).toStrictEqual({ v: 'new', g: 2 });
+  });
+
+  it.each([
+    ['a conditional write (write-through under its lease)', 'writeIf'],
+    ['an unconditional write', 'write'],
+    ['a tombstone', 'tombstone'],
+  ] as const)('does not let its own L2 read, answered before %s resolved, fill L1 with the entry it replaced', async (_name, how) => {
+    const gated = new GatedRedisStore({ connection: redisUrl() });
+    const { store } = await open({ l2: gated });
+    await gated.write(key('own'), { v: 'old', g: 1 }, 60_000);
+    const gate = new Gate();
+    gated.gate = gate.opened;
+    const answered = new Promise<void>((resolve) => (gated.onAnswered = resolve));
+    const slowRead = store.read(key('own'), []); // Redis answers 'old'; the answer is held back
+    await answered;
+    gated.onAnswered = undefined;
+    gated.gate = undefined;
+    const next: StoredEntry = how === 'tombstone' ? { g: 2, d: 1 } : { v: 'new', g: 2 };
+    if (how === 'writeIf') expect(await store.writeIf(key('own'), next, 60_000, 1)).toBe(true);
+    else await store.write(key('own'), next, 60_000);
+    gate.open();
+    expect((await slowRead).entry).toStrictEqual({ v: 'old', g: 1 }); // it started before the write
+    // L1 holds the new entry (or nothing, after a tombstone), never the old one
+    expect(store.readSync(key('own'), [])?.entry).toStrictEqual(how === 'tombstone' ? undefined : next);
+    expect((await store.read(key('own'), [])).entry).toStrictEqual(next);
+  });
+
+  it('does not let an L2 read that began while its own write was on the way, and read the older entry, fill L1 after the write resolved', async () => {
+    /** Holds its next write before sending it, and its next read after Redis answered. */
+    class SlowRedisStore extends RedisStore {
+      writeGate: Promise<void> | undefined;
+      readGate: Promise<void> | undefined;
+      onAnswered: (() => void) | undefined;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const gate = this.writeGate;
+        this.writeGate = undefined;
+        await gate;
+        return super.writeChecked(key, entry, ttlMs);
+      }
+      override async read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+        const result = await super.read(key, versionKeys);
+        const gate = this.readGate;
+        this.readGate = undefined;
+        this.onAnswered?.();
+        await gate;
+        return result;
+      }
+    }
+    const l2 = new SlowRedisStore({ connection: redisUrl() });
+    const { store } = await open({ l2 });
+    await l2.write(key('mid'), { v: 'old', g: 1 }, 60_000); // in Redis only: L1 has no copy
+    const writeGate = new Gate();
+    const readGate = new Gate();
+    l2.writeGate = writeGate.opened;
+    const write = store.write(key('mid'), { v: 'new', g: 2 }, 60_000); // begun, not sent yet
+    l2.readGate = readGate.opened;
+    const answered = new Promise<void>((resolve) => (l2.onAnswered = resolve));
+    const read = store.read(key('mid'), []); // begins after the write did; Redis answers 'old'
+    await answered;
+    writeGate.open();
+    await write;
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 });
+    readGate.open();
+    expect((await read).entry).toStrictEqual({ v: 'old', g: 1 }); // it began before the write resolved
+    expect(store.readSync(key('mid'), [])?.entry).toStrictEqual({ v: 'new', g: 2 }); // L1 kept the new entry
   });
 
   it('never keeps an L1 copy longer than l1Ttl, nor longer than the entry lives in Redis', async () => {
@@ -242,6 +313,42 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     }
   });
 
+  it("publishes again a message Redis did not take (the writer's connection killed at publish time): the other instance drops its copy once it is back", async () => {
+    /** A RedisStore whose connection is killed right after its next write went through, before the bus message. */
+    class KilledAfterWrite extends RedisStore {
+      killNext = false;
+      override async writeChecked(key: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
+        const stored = await super.writeChecked(key, entry, ttlMs);
+        if (this.killNext) {
+          this.killNext = false;
+          const admin = new Redis(redisUrl());
+          const port = (this.client as unknown as { stream: { localPort: number } }).stream.localPort;
+          await admin.client('KILL', 'ADDR', `127.0.0.1:${port}`);
+          await admin.quit();
+          await until(() => this.client.status !== 'ready', 'the writer sees its connection gone', 5_000, 1);
+        }
+        return stored;
+      }
+    }
+    const l2 = new KilledAfterWrite({ connection: redisUrl(), trackVersions: false });
+    const a = await open({ l2 });
+    const b = await open();
+    let received = nextMessage(b.store);
+    await a.store.write(key('p'), { v: 'v1', g: 1 }, 60_000);
+    await received;
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v1', g: 1 });
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // b's L1 copy
+    received = nextMessage(b.store);
+    l2.killNext = true;
+    await a.store.write(key('p'), { v: 'v2', g: 2 }, 60_000); // resolves: Redis has v2, the message is not out
+    expect(b.store.readSync(key('p'), [])?.entry).toStrictEqual({ v: 'v1', g: 1 }); // stale until the retry
+    await until(() => b.store.readSync(key('p'), []) === undefined, "b drops its copy once a's retry got through", 10_000, 5);
+    expect(await received).toStrictEqual({ from: a.store.bus!.instanceId, keys: [key('p')] }); // a reconnected and published
+    expect(a.store.bus!.unsentMessages).toBe(0);
+    expect(a.errors).toHaveLength(1); // the failed publish, reported once
+    expect((await b.store.read(key('p'), [])).entry).toStrictEqual({ v: 'v2', g: 2 });
+  });
+
   it('works as a single instance with bus: false, and exposes the L2 client', async () => {
     const l2 = new RedisStore({ connection: redisUrl() });
     const store = new TieredStore({ l1: new MemoryStore(), l2, bus: false });
@@ -270,7 +377,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
     const entry: StoredEntry = { v: 'kept', g: 1 };
     await store.write(key('lw'), entry, 60_000);
     expect(store.readSync(key('lw'), [])!.entry).toBe(entry);
-    const failing = jest.spyOn(store.l2, 'write').mockRejectedValueOnce(new Error('redis write failed'));
+    const failing = jest.spyOn(store.l2, 'writeChecked').mockRejectedValueOnce(new Error('redis write failed'));
     await expect(store.write(key('lw'), { v: 'lost', g: 2 }, 60_000)).rejects.toThrow('redis write failed');
     failing.mockRestore();
     expect(store.readSync(key('lw'), [])).toBeUndefined();

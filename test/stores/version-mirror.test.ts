@@ -52,6 +52,8 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     store = new RedisStore({ client, name, trackVersions: true });
     entryKey = `${scope}:ns:a`;
     versionKey = `${scope}#n:ns`;
+    // The counter exists at 0, so rounds of INCR read as 1, 2, ... (a missing one starts at a random base).
+    await raw.set(versionKey, '0');
     await store.write(entryKey, { v: 'a', g: 1, n: 0 }, 60_000);
   });
 
@@ -71,6 +73,9 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     expect(store.versionsTracked).toBe(true);
     expect(await commandsSent(() => store.read(entryKey, [versionKey]))).toEqual(['mirror:get']);
     const other = `${scope}#t:other`;
+    // A counter never read is started first (one script), then read like any other.
+    expect((await commandsSent(() => store.read(entryKey, [versionKey, other]))).filter((c) => c !== 'client:eval')).toEqual(['mirror:mget', 'client:evalsha']);
+    await raw.set(other, '0');
     expect(await commandsSent(() => store.read(entryKey, [versionKey, other]))).toEqual(['mirror:mget']);
     // Asked for versions alone, the store always asks Redis (copies serve only reads of entries).
     expect(await commandsSent(() => store.readVersions([versionKey, other]))).toEqual(['mirror:mget']);
@@ -120,15 +125,18 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     await warm();
     expect((await store.read(entryKey, [versionKey])).versions).toEqual([7]);
     await raw.unlink(versionKey);
-    expect((await store.read(entryKey, [versionKey])).versions).toEqual([0]);
+    // a lost counter starts again at a random base: never 7 (nor 0) again
+    const [restarted] = (await store.read(entryKey, [versionKey])).versions;
+    expect(restarted! >= 2 ** 51 && restarted! < 2 ** 52).toBe(true);
+    expect(await raw.get(versionKey)).toBe(String(restarted));
     await raw.set(versionKey, '9', 'PX', 50);
     await store.read(entryKey, [versionKey]);
     await until(async () => (await store.read(entryKey, [versionKey])).versions[0] === 9, 'the store copies the new counter');
     // Redis announces an expiry when it reclaims the key (on access, or by its expiry cycle),
     // and the copies are dropped every MIRROR_MAX_AGE_MS anyway: seen within that bound.
     await until(
-      async () => (await store.read(entryKey, [versionKey])).versions[0] === 0,
-      'the expired counter reads 0',
+      async () => (await store.read(entryKey, [versionKey])).versions[0]! >= 2 ** 51,
+      'the expired counter starts again at a random base',
       MIRROR_MAX_AGE_MS + 1_000,
     );
   });
@@ -195,6 +203,7 @@ describe('RedisStore version tracking (trackVersions, CLIENT TRACKING under RESP
     const inner = new RedisStore({ client: prefixed, name: `${name}-prefixed`, trackVersions: true });
     try {
       await inner.write(entryKey, { v: 'a', g: 1, n: 0 }, 60_000);
+      await raw.set(`${keyPrefix}${versionKey}`, '0');
       await warm(inner);
       const hit = await inner.read(entryKey, [versionKey]);
       expect(hit.entry).toEqual({ v: 'a', g: 1, n: 0 });

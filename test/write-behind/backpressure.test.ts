@@ -95,14 +95,14 @@ describe('@WriteBehind: backpressure (maxPending)', () => {
     expect(db.calls).toEqual([['k0', 'k1', 'k2', 'k3'], ['k4']]);
   });
 
-  it('keeps memory bounded while the database is down for long: never more than maxPending writes held', async () => {
+  it('keeps memory bounded while the database is down for long (never more than maxPending held), loses nothing, and writes everything once it is back', async () => {
     const deadKeys = new Set<string>();
     const r = repo({
       maxPending: 50,
       backpressure: 'wait',
       batchWith: 'saveMany',
       batch: { size: 25, intervalMs: 1000 },
-      retry: { attempts: 3, backoffMs: 100, maxBackoffMs: 1000 },
+      retry: { attempts: 3, backoffMs: 100, maxBackoffMs: 30_000 },
       deadLetter: (d) => void deadKeys.add(d.key),
     });
     db.down = true;
@@ -111,16 +111,24 @@ describe('@WriteBehind: backpressure (maxPending)', () => {
       for (let i = 0; i < 100; i++) await r.save(`c${c}-${i}`, i);
       finished++;
     });
+    // an hour of outage on the injected clock: calls wait for room, nothing is dead-lettered
+    for (let step = 0; step < 60; step++) await scheduler.advance(60_000);
+    expect(maxSeen).toBe(50);
+    expect(runtime.writeBehind?.size).toBe(50);
+    expect(finished).toBe(0);
+    expect(deadKeys.size).toBe(0);
+    db.down = false;
     for (let step = 0; finished < 20 && step < 10_000; step++) await scheduler.advance(1000);
     await Promise.all(clients);
     await scheduler.runAll();
     await runtime.flush();
     expect(finished).toBe(20);
     expect(maxSeen).toBe(50);
-    expect(deadKeys.size).toBe(2000);
-    expect(db.rows.size).toBe(0);
+    expect(deadKeys.size).toBe(0);
+    expect(db.rows.size).toBe(2000);
+    expect([...db.rows.entries()].every(([k, v]) => Number(k.split('-')[1]) === v)).toBe(true);
     expect(runtime.writeBehind?.size).toBe(0);
-    expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 2000, flushed: 0, deadLetters: 2000 });
+    expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 2000, flushed: 2000, deadLetters: 0 });
   });
 
   it('close() rejects calls still waiting for room with RuntimeClosedError, and writes what was queued', async () => {

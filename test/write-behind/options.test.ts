@@ -8,7 +8,7 @@ describe('@WriteBehind options are checked when the decorator is applied', () =>
   it.each([
     [{ batch: { size: 0 } }, '@WriteBehind: batch.size must be an integer >= 1; got 0 (number)'],
     [{ batch: { intervalMs: -1 } }, "@WriteBehind: batch.intervalMs: expected milliseconds (a number >= 0) or a duration string like '30s', '5m', '1h'; got -1 (number)"],
-    [{ batch: { sise: 10 } }, "@WriteBehind: unknown option 'sise' (known: size, intervalMs)"],
+    [{ batch: { sise: 10 } }, "@WriteBehind: unknown option 'batch.sise' (known: batch.size, batch.intervalMs)"],
     [{ concurrency: 0 }, '@WriteBehind: concurrency must be an integer >= 1; got 0 (number)'],
     [{ retry: { attempts: 0 } }, '@WriteBehind: retry.attempts must be an integer >= 1; got 0 (number)'],
     [{ maxPending: 1.5 }, '@WriteBehind: maxPending must be an integer >= 1; got 1.5 (number)'],
@@ -19,7 +19,7 @@ describe('@WriteBehind options are checked when the decorator is applied', () =>
     [{ journal: { claimIdleMs: 0 } }, '@WriteBehind: journal.claimIdleMs must be more than 0; got 0 (number)'],
     [{ journal: { claimIntervalMs: '1x' } }, "@WriteBehind: journal.claimIntervalMs: expected milliseconds (a number >= 0) or a duration string like '30s', '5m', '1h'; got '1x'"],
     [{ journal: { stream: 7 } }, '@WriteBehind: journal.stream must be a non-empty string; got 7 (number)'],
-    [{ journal: { consumer: 'me' } }, "@WriteBehind: unknown option 'consumer' (known: stream, group, claimIdleMs, claimIntervalMs)"],
+    [{ journal: { consumer: 'me' } }, "@WriteBehind: unknown option 'journal.consumer' (known: journal.stream, journal.group, journal.claimIdleMs, journal.claimIntervalMs, journal.leaseMs)"],
     [{ scheduler: { now: () => 0 } }, '@WriteBehind: scheduler must have now(), setTimer() and clearTimer() methods; got {} (object)'],
     [{ drainOnSignal: 'SIGTERM' }, "@WriteBehind: drainOnSignal must be a boolean or { signals, timeoutMs }; got 'SIGTERM'"],
     [{ drainOnSignal: { signals: ['TERM'] } }, `@WriteBehind: drainOnSignal.signals must be a non-empty array of signal names like 'SIGTERM'; got ["TERM"] (object)`],

@@ -54,7 +54,7 @@ async function replayStore(policy: EvictionPolicy): Promise<Replay> {
     const id = requests[i]!;
     const key = keys[id]!;
     const { entry } = await store.read(key, []);
-    if (entry !== undefined) {
+    if (entry !== undefined && entry.d !== 1) {
       if (entry.v !== id) wrongValues++;
       if (i >= WARMUP) hits++;
     } else {

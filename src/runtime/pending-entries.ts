@@ -1,0 +1,220 @@
+import { PENDING_COUNTER_BITS, type CacheStore, type StoredEntry } from '../stores/store.js';
+import type { WriteItem } from '../write-behind/write-item.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import type { EntryTarget } from './entry-target.js';
+import { newGeneration } from './generation.js';
+import { writeTombstone } from './tombstones.js';
+
+const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;
+
+/** The newest pending entry a runtime wrote for one key, while the key's write is queued. */
+interface PendingRecord {
+  readonly target: EntryTarget;
+  /** The newest pending entry (`w: 1`) written for the key. */
+  entry: StoredEntry;
+  /** Whether `entry` carries the versions read at the call (else it cannot become an ordinary entry). */
+  versionsKnown: boolean;
+  /** Whether the store took `entry`. */
+  stored: boolean;
+  /** When the store last took it (ms). */
+  storedAt: number;
+  /** Settles when every write of the key sent so far has settled. */
+  writing: Promise<unknown>;
+  /** A background retry or refresh is in flight. */
+  busy: boolean;
+}
+
+/**
+ * The cache side of queued write-behind writes (last wins; `merge` writes keep no entry, see
+ * `queued-reads.ts`). While a write is queued, the shared store holds a *pending entry* of its
+ * value (`w: 1`), so that every process reads the newest accepted value:
+ * - it is served whatever namespace or tag versions say and kept by invalidations of the key
+ *   (the queued write reaches the database after them); a populate from the method never
+ *   replaces it (its lease is an older generation);
+ * - it lives at least `max(ttl, leaseTtl)` and is refreshed while the write stays queued, so
+ *   it outlives its TTL until the flush; a write the store failed is retried until it lands;
+ * - its generation carries this runtime's writer token, so that only this runtime releases it.
+ *
+ * After the method ran, {@link release} (called by the flusher before the queued value stops
+ * being served) turns the pending entry into an ordinary entry of the written value, if the
+ * store still holds exactly it (a compare-and-set on its generation, taken before the database
+ * write); otherwise, after a failed write, or with `merge`, the key is tombstoned (another
+ * writer's pending entry is kept). A release the store fails is retried until it lands, and
+ * meanwhile this process reads the key from the method, never from the cache.
+ */
+export class PendingEntries {
+  private static readonly byRuntime = new WeakMap<CacheRuntime, PendingEntries>();
+  /** This runtime's writer token: the high bits of its pending entries' generations. */
+  readonly writer = Math.floor(Math.random() * 2 ** 32);
+  private counter = Math.floor(Math.random() * COUNTER_SPAN);
+  private readonly records = new Map<string, PendingRecord>();
+  private readonly failed = new Set<string>();
+  private readonly unreleased = new Map<string, EntryTarget>();
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly runtime: CacheRuntime) {}
+
+  /** The pending entries of `runtime`, created on first use. */
+  static of(runtime: CacheRuntime): PendingEntries {
+    let entries = PendingEntries.byRuntime.get(runtime);
+    if (entries === undefined) PendingEntries.byRuntime.set(runtime, (entries = new PendingEntries(runtime)));
+    return entries;
+  }
+
+  /** Keys whose release the store has not taken yet; a read of one bypasses the cache. */
+  get unreleasedCount(): number {
+    return this.unreleased.size;
+  }
+
+  /** Whether a read of `key` must bypass the cache (its release has not reached the store). */
+  blocks(key: string): boolean {
+    return this.unreleased.has(key);
+  }
+
+  /** How long a pending entry lives in the store unless refreshed: at least its TTL and the runtime's lease TTL. */
+  pendingTtl(ttlMs: number): number {
+    return Math.max(ttlMs, this.runtime.settings.leaseMs);
+  }
+
+  /**
+   * Writes the pending entry of a write just queued for `key` (the value the key's queued
+   * write now holds). A failure is retried in the background until the store takes it or the
+   * write is released.
+   * @param versions the namespace and tag versions read for the call, undefined if that read failed
+   * @throws the store's error (the caller reports it; the call is accepted anyway)
+   */
+  write(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): Promise<void> {
+    const entry: StoredEntry = { v: value, g: this.generation(), w: 1 };
+    if (versions !== undefined) {
+      entry.n = versions[0] ?? 0;
+      if (versionKeys.length > 1) {
+        entry.t = {};
+        for (let i = 1; i < versionKeys.length; i++) entry.t[versionKeys[i]!] = versions[i]!;
+      }
+    }
+    // a new queued write supersedes a release still waiting for the store
+    this.unreleased.delete(key);
+    let record = this.records.get(key);
+    if (record === undefined || record.target.store !== target.store) {
+      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, writing: Promise.resolve(), busy: false };
+      this.records.set(key, record);
+    } else {
+      record.entry = entry;
+      record.versionsKnown = versions !== undefined;
+      record.stored = false;
+    }
+    this.startTimer();
+    return this.put(key, record, entry);
+  }
+
+  /**
+   * Puts the cache entry of `item`'s key right once its method call succeeded (`written`) or the
+   * item was dead-lettered, before the queued value stops being served (see the class comment).
+   * A newer queued write of the key (last wins) keeps its pending entry. Never rejects.
+   */
+  async release(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
+    const key = item.key;
+    const newest = this.runtime.writeBehind?.pending(key);
+    if (item.merge === undefined && newest !== undefined && newest !== item) return;
+    const record = item.merge === undefined ? this.records.get(key) : undefined;
+    let store = target.store;
+    if (record !== undefined) {
+      this.records.delete(key);
+      this.failed.delete(key);
+      store = record.target.store;
+      await record.writing; // a write of the pending entry still on its way must land first
+      if (written && record.stored && record.versionsKnown) {
+        const { v, n, t } = record.entry;
+        const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
+        try {
+          // the pending entry's generation was taken before the database write: if the key
+          // still has it, nothing happened to the key since, and the written value is current
+          if (await store.writeIf(key, entry, record.target.ttlMs, record.entry.g)) return;
+        } catch {
+          // the tombstone below settles it (and reports if the store fails it too)
+        }
+      }
+    }
+    await this.tombstone(target, store, key);
+  }
+
+  /** The release of `key` as a tombstone (this runtime's own pending entries included); retried until the store takes it. */
+  private async tombstone(target: EntryTarget, store: CacheStore, key: string): Promise<void> {
+    try {
+      await writeTombstone(store, key, this.runtime.settings.leaseMs, this.writer);
+      if (this.unreleased.get(key) === target) this.unreleased.delete(key);
+    } catch (error) {
+      this.runtime.report(error, { operation: 'invalidate', method: target.method, key }, target.stats);
+      if (this.records.has(key)) return; // a newer queued write of the key took over
+      this.unreleased.set(key, target);
+      this.startTimer();
+    }
+  }
+
+  /** A fresh pending-entry generation: the writer token above a counter (never 0, below 2^53). */
+  private generation(): number {
+    this.counter = (this.counter + 1) % COUNTER_SPAN;
+    return this.writer * COUNTER_SPAN + this.counter;
+  }
+
+  /** Sends `entry` (the record's newest) and keeps the record's state. */
+  private put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
+    const sent = record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs)).then(
+      () => {
+        if (record.entry !== entry || this.records.get(key) !== record) return;
+        record.stored = true;
+        record.storedAt = Date.now();
+        this.failed.delete(key);
+        // keep the records in the order the store last took them (refreshes go oldest first)
+        this.records.delete(key);
+        this.records.set(key, record);
+      },
+      (error: unknown) => {
+        if (record.entry === entry && this.records.get(key) === record) {
+          record.stored = false;
+          this.failed.add(key);
+        }
+        throw error;
+      },
+    );
+    const before = record.writing;
+    record.writing = Promise.allSettled([before, sent]);
+    return sent;
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined) return;
+    const leaseMs = this.runtime.settings.leaseMs;
+    const every = Math.max(20, Math.min(1_000, Math.floor(leaseMs / 3)));
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+  }
+
+  /** Retries failed pending writes and releases, refreshes pending entries a third of their life old. */
+  private tick(): void {
+    if (this.runtime.isClosed || (this.records.size === 0 && this.unreleased.size === 0)) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      if (this.runtime.isClosed) return;
+      return;
+    }
+    const retry = (key: string, record: PendingRecord) => {
+      record.busy = true;
+      this.put(key, record, record.entry)
+        .catch((error: unknown) => this.runtime.report(error, { operation: 'write', method: record.target.method, key }, record.target.stats))
+        .finally(() => (record.busy = false));
+    };
+    for (const key of this.failed) {
+      const record = this.records.get(key);
+      if (record === undefined) this.failed.delete(key);
+      else if (!record.busy) retry(key, record);
+    }
+    const now = Date.now();
+    for (const [key, record] of this.records) {
+      if (!record.stored || record.busy) continue;
+      if (now - record.storedAt < this.pendingTtl(record.target.ttlMs) / 3) break;
+      retry(key, record);
+    }
+    for (const [key, target] of this.unreleased) void this.tombstone(target, target.store, key);
+  }
+}
