@@ -7,7 +7,7 @@ import { KeyBuildError } from '../errors.js';
  * Every type has its own shape, so values of different types never encode alike:
  * `1` -> `1` (and `-0` -> `0`, `NaN` -> `NaN`), `'1'` -> `"1"`, `1n` -> `1n`, `null` -> `null`,
  * `undefined` -> `undefined`, arrays -> `[..]` (a hole -> `hole`, never `undefined`), plain
- * objects -> `{"a":..}` with keys sorted (key order does not matter; symbol keys are ignored, as
+ * objects -> `{"a":..}` with keys sorted (key order does not matter; non-enumerable fields are ignored, as
  * by JSON), `Date` -> `Date(2024-01-01T00:00:00.000Z)`, `URL` -> `URL("href")`, `RegExp` ->
  * `RegExp("source",flags)`, `Buffer`, typed arrays, `DataView`, `ArrayBuffer` -> their type and
  * bytes, `Map` -> `Map{k=>v,..}` and `Set` -> `Set[..]` with entries sorted (insertion order does
@@ -16,7 +16,7 @@ import { KeyBuildError } from '../errors.js';
  * enumerable fields.
  *
  * What the encoding cannot see is refused with a {@link KeyBuildError} naming where it sits
- * (`argument 1.user`), so two calls never share a key by accident: functions, symbols, `Error`s,
+ * (`argument 1.user`), so two calls never share a key by accident: functions, symbols, enumerable symbol-keyed fields, `Error`s,
  * `Promise`s, `WeakMap`/`WeakSet`/`WeakRef`, class instances with no own enumerable field (their
  * state is `#private`, inherited or native) or with non-enumerable own fields, circular values and
  * values nested more than {@link MAX_DEPTH} levels deep.
