@@ -633,7 +633,11 @@ export class WriteBehindFlusher implements JournalHost {
     if (items.length === 1) {
       const item = items[0]!;
       if (item.attempts >= attempts) {
-        await this.deadLetter(item, error);
+        // closing, a durable write is never dropped on the poison rule's word: an outage that
+        // began right after a success looks like poison to a write failing alone. It stays in the
+        // journal; the process that replays it dead-letters it if it really is poison.
+        if (this.closing && item.ids !== undefined) await this.giveUpAtClose(item, error);
+        else await this.deadLetter(item, error);
         return;
       }
       if ((item.closingFailures ?? 0) >= attempts) {

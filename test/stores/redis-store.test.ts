@@ -295,7 +295,9 @@ describe('RedisStore on one Redis', () => {
       expect(await client.exists(`${prefix}app:shop:ns:a`)).toBe(1);
       // a burst: the four writes leave together as one script
       const burst = await commandsOf(prefixed, () => Promise.all(['w', 'x', 'y', 'z'].map((k, i) => inner.write(`shop:ns:${k}`, { v: k, g: 10 + i }, 60_000))));
-      expect(burst.map((c) => c[0]).filter((name) => name !== 'eval')).toEqual(['evalsha']); // eval: loading the script
+      // eval: loading the script; none at all when the burst went on the version-tracking connection (once it is up)
+      const sent = burst.map((c) => c[0]).filter((name) => name !== 'eval');
+      expect(['', 'evalsha']).toContain(sent.join(','));
       expect(await client.exists(...['w', 'x', 'y', 'z'].map((k) => `${prefix}app:shop:ns:${k}`))).toBe(4);
       expect((await inner.read('shop:ns:y', [])).entry).toStrictEqual({ v: 'y', g: 12 });
       await client.set(`${prefix}app:other:ns:a`, 'keep');
