@@ -72,36 +72,6 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     return Repo;
   }
 
-  it('closing during an outage that began right after a success: a durable write failing alone stays in the journal, and the next process writes it', async () => {
-    const scheduler = new ManualScheduler();
-    const db = { down: false };
-    class Repo {
-      @WriteBehind({ durable: true, key: (id: string) => id, scheduler, retry: { attempts: 2 }, batch: { size: 100, intervalMs: 60_000 } })
-      async save(id: string, v: number) {
-        if (db.down) throw new Error('database down');
-        rows.set(id, v);
-        if (id === 'b') db.down = true; // the outage begins right after this success
-      }
-    }
-    const runtimeA = runtimeOn(client());
-    const repo = new Repo();
-    await repo.save('b', 1);
-    await repo.save('a', 2);
-    const closing = runtimeA.close(); // b lands; a fails alone (it looks like poison) until close gives up
-    await scheduler.runAll();
-    await closing;
-    expect(rows.get('b')).toBe(1);
-    expect(rows.has('a')).toBe(false);
-    expect(runtimeA.stats().deadLetters).toBe(0);
-    expect(await client().xlen(`${prefix}#wb:{Repo.save}`)).toBe(1); // still in the journal
-    db.down = false;
-    const runtimeB = runtimeOn(client());
-    const recovery = await recoverWriteBehind(new Repo(), runtimeB);
-    expect(recovery.claimed).toBe(1);
-    await runtimeB.flush();
-    expect(rows.get('a')).toBe(2);
-  });
-
   it('appends the arguments to the stream and delivers them to this consumer before the call resolves; acks and deletes after the write', async () => {
     const redis = client();
     const runtime = runtimeOn(redis);
