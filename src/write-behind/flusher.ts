@@ -97,10 +97,10 @@ export class WriteBehindFlusher implements JournalHost {
   /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
   private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
   private readonly retryTimers = new Map<TimerHandle, WriteUnit>();
-  /** Outcomes of method calls so far (a clock that only moves when a unit settles an attempt). */
-  private outcomes = 0;
-  /** The last successful unit: when (in outcomes) and which keys it wrote. */
-  private lastSuccess: { at: number; keys: Set<string> } | undefined;
+  /** A logical clock that moves when an item is queued, a method call starts and an attempt ends (orders them for the poison rule). */
+  private clock = 0;
+  /** The last successful unit: when its method call started (on `clock`) and which keys it wrote. */
+  private lastSuccess: { startedAt: number; keys: Set<string> } | undefined;
   /** Items whose attempt failed since the last success. */
   private readonly failedSinceSuccess = new Set<WriteItem>();
   /** Replayed entry ids -> the recovery passes that claimed them (several after a compaction). */
@@ -271,7 +271,7 @@ export class WriteBehindFlusher implements JournalHost {
       calls: 1,
       attempts: 0,
       failures: 0,
-      queuedAt: this.outcomes,
+      lastFailedAt: ++this.clock,
       ids: id === undefined ? undefined : [id],
       state: this.inflight.has(key) ? 'waiting' : 'ready',
       replayed,
@@ -530,7 +530,7 @@ export class WriteBehindFlusher implements JournalHost {
   private async run(unit: WriteUnit): Promise<void> {
     const items = await this.withoutSuperseded(unit.items);
     if (items.length === 0) return;
-    if (items.length !== unit.items.length) unit = { items };
+    unit = { items, startedAt: ++this.clock };
     // From here until the items settle (or the call fails) the database may or may not hold
     // them: a merged read of their keys waits (see runtime/queued-reads.ts).
     let endRun!: () => void;
@@ -603,7 +603,8 @@ export class WriteBehindFlusher implements JournalHost {
     const { stats, runtime, method, release } = this.s;
     // the cache entries are put right before the queued values stop being served
     if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
-    this.lastSuccess = { at: ++this.outcomes, keys: new Set(unit.items.map((i) => i.key)) };
+    this.clock++;
+    this.lastSuccess = { startedAt: unit.startedAt ?? 0, keys: new Set(unit.items.map((i) => i.key)) };
     this.failedSinceSuccess.clear();
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
@@ -623,8 +624,9 @@ export class WriteBehindFlusher implements JournalHost {
     const { stats, runtime, method, attempts } = this.s;
     const { items } = unit;
     const poison = this.isPoisonFailure(unit);
-    this.outcomes++;
+    const now = ++this.clock;
     for (const item of items) {
+      item.lastFailedAt = now;
       item.failures++;
       if (poison) item.attempts++;
       if (this.closing) item.closingFailures = (item.closingFailures ?? 0) + 1;
@@ -664,16 +666,18 @@ export class WriteBehindFlusher implements JournalHost {
   /**
    * Whether a failed attempt counts toward `retry.attempts`: the item is poison, not the
    * database down. The rule: the last successful method call of this flusher wrote other keys,
-   * came after every item of the unit was queued, and no other item has failed since. So a
-   * write that fails alone while the writes queued with or after it succeed is poison; while
-   * every recent attempt fails (an outage, whatever its length) nothing counts and nothing is
-   * dead-lettered. With `retry.onOutage: 'dead-letter'` every failure counts.
+   * started after every item of the unit last failed (or was queued), and no other item has
+   * failed since. So a write that keeps failing while writes started between its attempts
+   * succeed is poison; while every recent attempt fails (an outage, whatever its length), and
+   * while the item is the only write (nothing tells it from an outage), nothing counts and
+   * nothing is dead-lettered: one attempt at most counts per success seen between failures.
+   * With `retry.onOutage: 'dead-letter'` every failure counts.
    */
   private isPoisonFailure(unit: WriteUnit): boolean {
     if (this.s.onOutage === 'dead-letter') return true;
     const last = this.lastSuccess;
     if (last === undefined) return false;
-    for (const item of unit.items) if (last.at <= item.queuedAt || last.keys.has(item.key)) return false;
+    for (const item of unit.items) if (last.startedAt <= item.lastFailedAt || last.keys.has(item.key)) return false;
     for (const failed of this.failedSinceSuccess) if (!unit.items.includes(failed)) return false;
     return true;
   }

@@ -23,8 +23,11 @@ export interface WriteItem {
   attempts: number;
   /** Failed attempts so far, outages included (the backoff grows with it). */
   failures: number;
-  /** The flusher's outcome count when the item was queued (a success after it is evidence the database works). */
-  readonly queuedAt: number;
+  /**
+   * The flusher's clock at the item's last failure, or when it was queued: only a success of a
+   * unit started after it is evidence that the database works while this item fails (poison).
+   */
+  lastFailedAt: number;
   /** Failed attempts since close() began (close gives up after `retry.attempts` of them). */
   closingFailures?: number;
   /** Journal entry ids this item covers (durable mode), oldest first. */
@@ -49,6 +52,8 @@ export interface WriteItem {
 /** A group of items written by one method call: one item, or a `batchWith` batch. */
 export interface WriteUnit {
   readonly items: WriteItem[];
+  /** The flusher's clock when the method call of this attempt started. */
+  startedAt?: number;
 }
 
 /** Compares two Redis Stream ids (`ms-seq`): negative if `a` is older than `b`. */

@@ -116,9 +116,16 @@ describe('@WriteBehind: failures (retries, backoff, dead letters, poison items)'
     await scheduler.advance(1000);
     expect(db.calls).toEqual([['bad'], ['good1'], ['good2']]);
     expect([...db.rows.keys()]).toEqual(['good1', 'good2']);
-    await scheduler.runAll();
-    // bad's first failure came before any other write succeeded (it might have been an outage): not counted
-    expect(runtime.stats().methods['Repo.save']).toMatchObject({ flushed: 2, deadLetters: 1, retries: 3 });
+    // traffic goes on: one good write every 10 s until bad is dead-lettered
+    let goods = 2;
+    while (runtime.stats().methods['Repo.save']!.deadLetters === 0 && goods < 20) {
+      await r.save(`good${++goods}`, goods);
+      await scheduler.advance(10_000);
+    }
+    // a failure of bad counts only when a write started after its previous failure succeeded:
+    // its first (before any success) did not, then 3 did, with good writes between each
+    expect(runtime.stats().methods['Repo.save']).toMatchObject({ flushed: goods, deadLetters: 1, retries: 3 });
+    expect(goods).toBe(5);
   });
 
   it('without a deadLetter handler, reports a WriteBehindFailedError through the error hook', async () => {

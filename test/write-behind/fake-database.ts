@@ -10,6 +10,8 @@ export class FakeDatabase {
   readonly poison = new Set<string>();
   /** While true every write fails (the database is down). */
   down = false;
+  /** When set, the database goes down (`down = true`) once this many more writes have succeeded. */
+  downAfter: number | undefined;
   /** Most writes seen running at once. */
   maxConcurrent = 0;
   private running = 0;
@@ -38,6 +40,10 @@ export class FakeDatabase {
       const bad = rows.find(([k]) => this.poison.has(k));
       if (bad) throw new Error(`constraint violated by ${bad[0]}`);
       for (const [k, v] of rows) this.rows.set(k, v);
+      if (this.downAfter !== undefined && --this.downAfter === 0) {
+        this.down = true;
+        this.downAfter = undefined;
+      }
     } finally {
       this.running--;
     }

@@ -71,16 +71,52 @@ describe('@WriteBehind: a database outage of any length loses nothing; only pois
     });
   }
 
+  /**
+   * Traffic goes on: one good write per second until something is dead-lettered (a poison write
+   * counts a failure only when a write started after its previous failure succeeded).
+   * @returns the keys written meanwhile
+   */
+  async function keepWritingUntilDeadLetter(r: { save(id: string, v: number): Promise<void> }): Promise<string[]> {
+    const written: string[] = [];
+    await scheduler.advance(1000);
+    while (dead.length === 0 && written.length < 50) {
+      written.push(`h${written.length}`);
+      await r.save(written[written.length - 1]!, written.length);
+      await scheduler.advance(1000);
+    }
+    await scheduler.runAll();
+    return written;
+  }
+
   it('per item: one poison write among nine good ones is dead-lettered alone; the good ones are written', async () => {
     const r = repo({ retry: { attempts: 3, backoffMs: 100 } });
     db.poison.add('p');
     await r.save('p', 0);
     for (let k = 1; k <= 9; k++) await r.save(`g${k}`, k);
+    const more = await keepWritingUntilDeadLetter(r);
+    expect([...db.rows.keys()].sort()).toEqual([...['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9'], ...more].sort());
+    // p failed 8 times: first before any other write had succeeded, then 7 times, of which 3
+    // counted: those with a successful write started between the failure and the one before it
+    expect(dead.map((d) => [d.key, d.attempts, (d.error as Error).message])).toEqual([['cachekit:Repo.save:p', 8, 'constraint violated by p']]);
+    expect(more.length).toBe(6);
+    expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 10 + more.length, flushed: 9 + more.length, deadLetters: 1 });
+  });
+
+  it('a lone write failing after the last success is an outage, not poison: the database down for an hour right after another write succeeded loses nothing', async () => {
+    // the campaign's seed 2109266741: the write of A was queued, B's write succeeded, then the
+    // database went down; A failed alone ever after (nothing else was written)
+    const r = repo({ retry: { attempts: 3, backoffMs: 100 } });
+    await r.save('b', 2);
+    await r.save('a', 1);
+    db.downAfter = 1; // b's write succeeds (after a was queued), then the database is down
+    await scheduler.advance(3_600_000);
+    expect(db.calls.slice(0, 2)).toEqual([['b'], ['a']]);
+    expect(dead).toEqual([]);
+    expect(db.calls.length).toBeGreaterThan(200);
+    db.down = false;
     await scheduler.runAll();
-    expect([...db.rows.keys()].sort()).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9']);
-    // p failed first, before any other write had succeeded (not counted), then 3 times while the others had
-    expect(dead.map((d) => [d.key, d.attempts, (d.error as Error).message])).toEqual([['cachekit:Repo.save:p', 4, 'constraint violated by p']]);
-    expect(runtime.stats().methods['Repo.save']).toMatchObject({ queued: 10, flushed: 9, deadLetters: 1 });
+    expect(Object.fromEntries(db.rows)).toEqual({ a: 1, b: 2 });
+    expect(dead).toEqual([]);
   });
 
   it('an outage with a poison write inside: nothing is dead-lettered while everything fails; once the database is back, the good writes land and only the poison one is dead-lettered', async () => {
@@ -93,9 +129,12 @@ describe('@WriteBehind: a database outage of any length loses nothing; only pois
     await scheduler.advance(3_600_000);
     expect(dead).toEqual([]);
     db.down = false;
-    await scheduler.runAll();
-    expect([...db.rows.keys()].sort()).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9']);
+    const more = await keepWritingUntilDeadLetter(r);
+    expect([...db.rows.keys()].sort()).toEqual([...['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9'], ...more].sort());
     expect(dead.map((d) => [d.key, (d.error as Error).message])).toEqual([['cachekit:Repo.save:p', 'constraint violated by p']]);
+    // p shares each batch with the newest good write (both fail, so nothing counts) until the
+    // split leaves p alone between successes: 40 seconds of traffic
+    expect(more.length).toBe(40);
   });
 
   it("retry.onOutage: 'dead-letter' counts every failure: an outage longer than the attempts dead-letters the writes", async () => {
