@@ -57,10 +57,11 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
   concurrency?: number;
   /**
    * Retries of a failed write: exponential backoff with full jitter, `backoffMs` doubling up to
-   * `maxBackoffMs`. Only poison failures count toward `attempts` (a write that fails alone while
-   * writes of other keys queued with or after it succeed); while every recent attempt fails (the
-   * database is down) nothing counts, and writes are retried every `maxBackoffMs` at most for as
-   * long as the outage lasts (`onOutage: 'retry'`). `onOutage: 'dead-letter'` counts every
+   * `maxBackoffMs`. Only poison failures count toward `attempts`: a failure counts when a write of
+   * other keys, started after the write's previous failure, succeeded. While every recent attempt
+   * fails (the database is down), and while the write fails with nothing else succeeding between its
+   * attempts, nothing counts, and writes are retried every `maxBackoffMs` at most for as long as it
+   * lasts (`onOutage: 'retry'`). `onOutage: 'dead-letter'` counts every
    * failure (the old rule: an outage longer than the attempts dead-letters every write).
    * @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000, onOutage: 'retry' }
    */
