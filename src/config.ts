@@ -72,6 +72,9 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.store !== undefined && !isStore(config.store)) {
     throw new TypeError(`configureCache: store must be a CacheStore (MemoryStore, RedisStore, TieredStore); got ${quote(config.store)}`);
   }
+  if (config.stores !== undefined && (typeof config.stores !== 'object' || config.stores === null || Array.isArray(config.stores))) {
+    throw new TypeError(`configureCache: stores must be an object of named CacheStores; got ${quote(config.stores)}`);
+  }
   for (const [name, store] of Object.entries(config.stores ?? {})) {
     if (!isStore(store)) throw new TypeError(`configureCache: stores.${name} must be a CacheStore; got ${quote(store)}`);
   }

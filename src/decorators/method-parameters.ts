@@ -20,6 +20,8 @@ export function methodParameters(method: Function): MethodParameters {
   } catch {
     return { count: method.length, rest: true };
   }
+  // a native or bound function shows no parameters; a downlevelled rest parameter reads `arguments`
+  if (/\[native code\]\s*\}\s*$/.test(source) || /\barguments\b/.test(source)) return { count: method.length, rest: true };
   const scanned = scanParameterList(source);
   return scanned === undefined ? { count: method.length, rest: true } : { count: Math.max(scanned.count, method.length), rest: scanned.rest };
 }
@@ -55,6 +57,14 @@ function scanParameterList(source: string): MethodParameters | undefined {
       i = end;
       continue;
     }
+    if (c === '/' && /[=(,:[!&|?{};+\-*%<>~^]$/.test(segment.trimEnd() || '(')) {
+      // a regular expression literal in a default value (`a = /\)/`): skip it whole
+      const end = closingSlash(source, i);
+      if (end === -1) return undefined;
+      segment += source.slice(i, end + 1);
+      i = end;
+      continue;
+    }
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ']' || c === '}') depth--;
     else if (c === ')') {
@@ -80,6 +90,20 @@ function closingQuote(source: string, start: number): number {
     if (c === '\\') i++;
     else if (quote === '`' && c === '$' && source[i + 1] === '{') return -1;
     else if (c === quote) return i;
+  }
+  return -1;
+}
+
+/** The index of the slash that closes the regular expression literal opening at `start` (a `/` inside `[...]` does not close it); -1 if none. */
+function closingSlash(source: string, start: number): number {
+  let inClass = false;
+  for (let i = start + 1; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '\n') return -1;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    else if (c === '/' && !inClass) return i;
   }
   return -1;
 }

@@ -50,7 +50,7 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
     call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), lock);
   } else if (cache?.kind === 'WriteThrough') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);
-    call = createWriteThroughCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store));
+    call = createWriteThroughCall(target, cache.options, original);
   } else if (cache?.kind === 'WriteBehind') {
     const target = resolveTarget(runtime, method, stats, { ...cache.options, ttl: cache.options.ttl }, defaults);
     call = createWriteBehindCall(target, cache.options, plan);

@@ -131,7 +131,9 @@ function encodeShape(value: object, ancestors: object[]): string {
       const item: unknown = value[i];
       out += (i === 0 ? '' : ',') + (item === undefined && !(i in value) ? 'hole' : encodeNested(item, ancestors));
     }
-    return out + ']';
+    out += ']';
+    const proto = Object.getPrototypeOf(value) as object;
+    return proto === Array.prototype || isBuiltInPrototype(proto) ? out : encodeSubclass(value, out, ancestors);
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
@@ -167,7 +169,40 @@ const OPAQUE: Record<string, string> = {
   '[object Symbol]': 'a boxed symbol',
 };
 
+/**
+ * Whether `proto` is a built-in's own prototype (`Map.prototype`, of any realm), not a subclass's:
+ * its own prototype is an `Object.prototype`, the end of the chain.
+ */
+function isBuiltInPrototype(proto: object): boolean {
+  const above: unknown = Object.getPrototypeOf(proto);
+  return above !== null && Object.getPrototypeOf(above) === null;
+}
+
+/**
+ * An instance of a subclass of a built-in (`class TenantMap extends Map`): its class, the
+ * built-in's encoding, then its own enumerable fields (array indices aside), so that neither the
+ * class nor a field such as `tenant` is lost. Non-enumerable own fields are refused, as on any
+ * class instance.
+ */
+function encodeSubclass(value: object, builtIn: string, ancestors: object[]): string {
+  const array = Array.isArray(value);
+  const hidden = Object.getOwnPropertyNames(value).filter((k) => !Object.prototype.propertyIsEnumerable.call(value, k) && !(array && k === 'length'));
+  if (hidden.length > 0) {
+    throw unencodable(ancestors, value, `a ${classNameOf(value, false)} instance with non-enumerable fields (${hidden.join(', ')})`);
+  }
+  const keys = array ? Object.keys(value).filter((k) => !/^(?:0|[1-9]\d*)$/.test(k)) : Object.keys(value);
+  return `@${classNameOf(value, true)}${builtIn}${encodeFields('', value, ancestors, keys)}`;
+}
+
 function encodeBuiltInOrInstance(value: object, proto: object, ancestors: object[]): string {
+  const builtIn = encodeBuiltIn(value, ancestors);
+  // typed arrays and Buffer already name their class (their prototype chain is deeper)
+  if (builtIn !== undefined) return ArrayBuffer.isView(value) || isBuiltInPrototype(proto) ? builtIn : encodeSubclass(value, builtIn, ancestors);
+  return encodeInstance(value, proto, ancestors);
+}
+
+/** The encoding of a built-in value (Date, URL, RegExp, Map, Set, buffers, boxed primitives); undefined for anything else. */
+function encodeBuiltIn(value: object, ancestors: object[]): string | undefined {
   // Built-ins are recognised by their tag, not instanceof, so values from another realm
   // (a vm context, a worker's structured clone) encode exactly like local ones.
   const tag = Object.prototype.toString.call(value);
@@ -201,6 +236,12 @@ function encodeBuiltInOrInstance(value: object, proto: object, ancestors: object
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
     return `${tag.slice(8, -1) === 'DataView' ? 'DataView' : classNameOf(value, false)}(${bytes})`;
   }
+  return undefined;
+}
+
+/** A plain object of another realm, or a class instance: its class, then its own enumerable fields (or what `toJSON()` says). */
+function encodeInstance(value: object, proto: object, ancestors: object[]): string {
+  const tag = Object.prototype.toString.call(value);
   // A plain object of another realm: its prototype is that realm's Object.prototype.
   const plain = Object.getPrototypeOf(proto) === null && typeof (proto as { hasOwnProperty?: unknown }).hasOwnProperty === 'function';
   const classTag = plain ? '' : `@${classNameOf(value, true)}`;

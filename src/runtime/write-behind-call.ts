@@ -6,6 +6,7 @@ import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { PendingEntries } from './pending-entries.js';
+import { unregisteredClassWatcher } from './unregistered-class-warning.js';
 
 /**
  * Write-behind (write-back). A call:
@@ -32,6 +33,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
   const valueOf = valueOfCall(options);
   const { batchWith } = options;
   const events = runtime.events;
+  const watch = unregisteredClassWatcher(method, store, 'queued');
 
   return async function writeBehindCall(self, args) {
     if (runtime.isClosed || flusher.isClosed) throw new RuntimeClosedError(`${method}: the cache runtime is closed`);
@@ -41,6 +43,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       throw new TypeError(`@WriteBehind ${method}: batchWith '${batchWith}' is not a method of the instance`);
     }
     const value = valueOf(args);
+    watch?.(value);
     // Read the namespace and tag versions while the call waits for room and the journal: one
     // round trip less before it resolves. Failures surface at the cache write below.
     const versions = merged ? undefined : store.readVersions(versionKeys);

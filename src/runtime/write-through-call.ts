@@ -4,6 +4,7 @@ import type { ReadResult, StoredEntry } from '../stores/store.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodCall } from './cacheable-call.js';
 import { newGeneration } from './generation.js';
+import { unregisteredClassWatcher } from './unregistered-class-warning.js';
 
 /**
  * Write-through. The key is built first (a bad key fails the call before the database is
@@ -17,6 +18,7 @@ import { newGeneration } from './generation.js';
 export function createWriteThroughCall(target: EntryTarget, options: WriteThroughOptions, original: (...args: any[]) => any): MethodCall {
   const { runtime, store, stats, method, ttlMs } = target;
   const { value: valueOf, throwOnCacheError } = options;
+  const watch = unregisteredClassWatcher(method, store, valueOf ? 'cached' : 'returned');
   return async function writeThroughCall(self, args) {
     const key = target.keysOf(args) as string;
     const versionKeys = target.versionKeysOf(args);
@@ -30,6 +32,7 @@ export function createWriteThroughCall(target: EntryTarget, options: WriteThroug
     }
     const result = await original.apply(self, args);
     const value = valueOf ? valueOf(result, ...args) : result;
+    watch?.(value);
     let written = false;
     if (lease !== undefined) {
       try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quote } from '../duration.js';
 import { SerializationError, StoreError } from '../errors.js';
+import { checkKnownOptions } from '../known-options.js';
 import type { RedisClient, RedisStore } from './redis-store.js';
 
 /** Options of the invalidation bus of a {@link TieredStore}. */
@@ -75,9 +76,7 @@ export class InvalidationBus {
     private readonly handlers: InvalidationBusHandlers,
   ) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: bus must be an object or false; got ${quote(options)}`);
-    for (const key of Object.keys(options)) {
-      if (!OPTIONS.includes(key)) throw new TypeError(`TieredStore: unknown bus option '${key}' (known: ${OPTIONS.join(', ')})`);
-    }
+    checkKnownOptions('TieredStore', options, OPTIONS, 'bus');
     if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
       throw new TypeError(`TieredStore: bus.channel must be a non-empty string; got ${quote(options.channel)}`);
     }

@@ -96,6 +96,9 @@ export class MemoryStore implements CacheStore {
       throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
     }
     this.copyOnRead = options.copyOnRead === true;
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new TypeError(`MemoryStore: name must be a non-empty string; got ${quote(options.name)}`);
+    }
     this.name = options.name ?? 'memory';
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);

@@ -280,6 +280,9 @@ export class RedisStore implements CacheStore {
     if (options.breaker !== undefined && options.breaker !== false && (typeof options.breaker !== 'object' || options.breaker === null)) {
       throw new TypeError(`RedisStore: breaker must be an object or false; got ${quote(options.breaker)}`);
     }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new TypeError(`RedisStore: name must be a non-empty string; got ${quote(options.name)}`);
+    }
     this.name = options.name ?? 'redis';
     this.timeoutMs = timeoutMs;
     this.maxValueBytes = maxValueBytes;
@@ -289,7 +292,12 @@ export class RedisStore implements CacheStore {
     this.deadlines = new OperationDeadlines(timeoutMs);
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
-    if (typeof options.breaker === 'object') checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+    if (typeof options.breaker === 'object') {
+      checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+      if (userOnStateChange !== undefined && typeof userOnStateChange !== 'function') {
+        throw new TypeError(`RedisStore: breaker.onStateChange must be a function; got ${quote(userOnStateChange)}`);
+      }
+    }
     this.breaker = newBreaker({
       ...breakerOptions,
       onStateChange: (state, cause) => {

@@ -78,6 +78,9 @@ export class TieredStore implements CacheStore {
     if (!Number.isInteger(maxVersions) || maxVersions < 1) {
       throw new TypeError(`TieredStore: maxMirroredVersions must be an integer >= 1; got ${quote(options.maxMirroredVersions)}`);
     }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new TypeError(`TieredStore: name must be a non-empty string; got ${quote(options.name)}`);
+    }
     this.name = options.name ?? 'tiered';
     this.l1 = options.l1;
     this.l2 = options.l2;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Cacheable, Invalidate, WriteThrough, WriteBehind, configureCache, MemoryStore, errors } from '../../src/index.js';
 import { compileKey } from '../../src/runtime/keys.js';
+import { methodParameters } from '../../src/decorators/method-parameters.js';
 
 describe('key templates are checked when the decorator is applied', () => {
   it.each([
@@ -93,6 +94,22 @@ describe('key templates are checked when the decorator is applied', () => {
       }
       return Late;
     }).toThrow("declares 2 parameters (indexes 0..1)");
+  });
+
+  it('reads parameters past a regular expression in a default value, and accepts every index when the source shows none (a bound or native function, a downlevelled rest parameter)', () => {
+    expect(methodParameters(function (a = /\)/, b?: string) { return String(a) + b; })).toEqual({ count: 2, rest: false });
+    expect(methodParameters(function (a = /[/,]/g, b = 1 / 2, c?: number) { return [a, b, c]; })).toEqual({ count: 3, rest: false });
+    expect(methodParameters(function (...ids: string[]) { return ids; }.bind(null))).toEqual({ count: 0, rest: true });
+    expect(methodParameters(Math.max)).toEqual({ count: 2, rest: true });
+    // what tsc emits for `(...ids)` when targeting ES5
+    expect(methodParameters(new Function('var ids = []; for (var i = 0; i < arguments.length; i++) ids[i] = arguments[i]; return ids;'))).toEqual({ count: 0, rest: true });
+    class Regex {
+      @Cacheable({ key: 'u:{1}' })
+      async g(a = /\)/, b?: string) {
+        return String(a) + b;
+      }
+    }
+    expect(typeof Regex.prototype.g).toBe('function');
   });
 
   it('raises KeyBuildError at call time, before the method runs, when a path resolves to undefined or null', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { MemoryStore, RedisStore, TieredStore, WriteBehind, type WriteBehindOptions } from '../../src/index.js';
+import { configureCache, MemoryStore, RedisStore, TieredStore, WriteBehind, type WriteBehindOptions } from '../../src/index.js';
 
 describe('option errors name the option path', () => {
   const writeBehind = (options: unknown) => () => WriteBehind(options as WriteBehindOptions);
@@ -57,5 +57,27 @@ describe('option errors name the option path', () => {
     );
     expect(() => new RedisStore({ connection: url, timeoutMs: 0 })).toThrow(/^RedisStore: timeoutMs must be/);
     expect(() => new TieredStore({ l1: {} as never, l2: {} as never })).toThrow(/^TieredStore: l1 must be a MemoryStore/);
+  });
+
+  it('refuses a breaker.onStateChange that is not a function (it would throw inside the breaker), a name that is not a non-empty string, and misspelled bus options by their path', async () => {
+    const url = process.env.REDIS_URL!;
+    expect(() => new RedisStore({ connection: url, breaker: { onStateChange: 1 as never } })).toThrow(
+      new TypeError('RedisStore: breaker.onStateChange must be a function; got 1 (number)'),
+    );
+    expect(() => new RedisStore({ connection: url, name: 5 as never })).toThrow(new TypeError('RedisStore: name must be a non-empty string; got 5 (number)'));
+    expect(() => new MemoryStore({ name: '' })).toThrow(new TypeError("MemoryStore: name must be a non-empty string; got ''"));
+    const l1 = new MemoryStore();
+    const l2 = new RedisStore({ connection: url });
+    try {
+      expect(() => new TieredStore({ l1, l2, name: 5 as never })).toThrow(new TypeError('TieredStore: name must be a non-empty string; got 5 (number)'));
+      expect(() => new TieredStore({ l1, l2, bus: { chanel: 'x' } as never })).toThrow(new TypeError("TieredStore: unknown option 'bus.chanel' (known: bus.channel)"));
+    } finally {
+      await l2.close();
+    }
+  });
+
+  it('configureCache refuses stores that is not an object of named stores', () => {
+    expect(() => configureCache({ stores: 5 as never })).toThrow(new TypeError('configureCache: stores must be an object of named CacheStores; got 5 (number)'));
+    expect(() => configureCache({ stores: 'ab' as never })).toThrow(new TypeError("configureCache: stores must be an object of named CacheStores; got 'ab'"));
   });
 });

@@ -68,9 +68,31 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 })).value;
 
 /** Equality as a caller means it: by content, NaN equal to NaN, -0 to 0, Map/Set/object order ignored, a hole unlike undefined. */
+/** Subclasses of built-ins: their class and own fields count too. */
+class TenantMap extends Map<string, number> {
+  constructor(readonly tenant: string) {
+    super();
+  }
+}
+class Path extends Array<string> {}
+function tenantMap(tenant: string): TenantMap {
+  const map = new TenantMap(tenant);
+  map.set('k', 1);
+  return map;
+}
+
 function userEqual(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+  // a plain object is plain whether its prototype is Object.prototype or null
+  const kind = (o: object): unknown => Object.getPrototypeOf(o) ?? Object.prototype;
+  if (kind(a) !== kind(b)) return false;
+  // a subclass of a built-in (TenantMap extends Map) is equal when its built-in part and its own fields are
+  if (a instanceof TenantMap || a instanceof Path) {
+    const fields = (o: object) => Object.fromEntries(Object.entries(o).filter(([k]) => !/^\d+$/.test(k)));
+    const base = (o: object) => (o instanceof Map ? new Map(o) : [...(o as unknown[])]);
+    return userEqual(base(a), base(b as object)) && userEqual(fields(a), fields(b as object));
+  }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) {
@@ -78,9 +100,6 @@ function userEqual(a: unknown, b: unknown): boolean {
     }
     return true;
   }
-  // a plain object is plain whether its prototype is Object.prototype or null
-  const kind = (o: object): unknown => Object.getPrototypeOf(o) ?? Object.prototype;
-  if (kind(a) !== kind(b)) return false;
   if (a instanceof Date) return userEqual(a.getTime(), (b as Date).getTime());
   if (a instanceof URL) return a.href === (b as URL).href;
   if (a instanceof RegExp) return a.source === (b as RegExp).source && a.flags === (b as RegExp).flags;
@@ -170,6 +189,7 @@ describe('default keys never collide (stable encoding)', () => {
     [new Point(1, 2), new Vec(1, 2)], [new Point(1, 2), { x: 1, y: 2 }], [new Point(1, 2), new Point(1, 2)], [new Point(1, 2), new Point(2, 1)],
     [new Map([['a', 1]]), { a: 1 }], [new Map([['a', 1]]), [['a', 1]]], [new Map([['a', 1], ['b', 2]]), new Map([['b', 2], ['a', 1]])], [new Map([[1, 'a']]), new Map([['1', 'a']])],
     [new Set([1]), [1]], [new Set([1, 2]), new Set([2, 1])], [new Set([{ a: 1 }]), new Set([{ a: 1 }])],
+    [tenantMap('acme'), tenantMap('globex')], [tenantMap('acme'), tenantMap('acme')], [tenantMap('acme'), new Map([['k', 1]])], [Path.from(['a']), ['a']], [Path.from(['a']), Path.from(['a'])],
     [new Money('1'), '1'], [new Money('1'), new Money('1')], [new Money('1'), { toJSON: () => '1' }], [{ a: 1, b: 2 }, { b: 2, a: 1 }], [{ a: undefined }, {}],
   ];
 
@@ -232,6 +252,7 @@ describe('default keys never collide (stable encoding)', () => {
     ['a symbol', Symbol('s'), 'a symbol'],
     ['a class instance with #private state only', new (class Secret { #id = 1; get id() { return this.#id; } })(), 'a Secret instance with no own enumerable field'],
     ['a class instance with non-enumerable fields', Object.defineProperty(new Point(1, 2), 'z', { value: 3 }), 'a Point instance with non-enumerable fields (z)'],
+    ['a Map subclass with non-enumerable fields', Object.defineProperty(tenantMap('a'), 'secret', { value: 3 }), 'a TenantMap instance with non-enumerable fields (secret)'],
   ];
 
   it.each(refused)('refuses %s with a KeyBuildError naming the argument and suggesting `key`', (_, bad, what) => {
@@ -253,6 +274,15 @@ describe('default keys never collide (stable encoding)', () => {
     check([[1, [2, bad]]], 'argument 0[1][1]');
     check([new Map([['k', bad]])], 'argument 0.get("k")');
     check([{ 'a b': new Set([bad]) }], 'argument 0["a b"] (a Set item)');
+  });
+
+  it('refuses an unencodable value wherever it sits in a random structure (property)', () => {
+    fc.assert(
+      fc.property(context, fc.array(value, { maxLength: 2 }), fc.constantFrom(...refused), (ctx, others, [, bad]) => {
+        expect(() => encodeArgs([...others, ctx(bad)])).toThrow(KeyBuildError);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('never lets two distinct unencodable arguments share a key (each call fails instead)', () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Cacheable, WriteThrough, configureCache, JsonSerializer, MemoryStore, MsgpackSerializer, RedisStore, TieredStore, type CacheStore, type Serializer } from '../../src/index.js';
+import { Cacheable, WriteBehind, WriteThrough, configureCache, JsonSerializer, MemoryStore, MsgpackSerializer, RedisStore, TieredStore, type CacheStore, type Serializer } from '../../src/index.js';
 import type { CacheRuntime } from '../../src/runtime/cache-runtime.js';
 import { storeFactories } from '../helpers/store-factories.js';
 import { until } from '../helpers/waiting.js';
@@ -151,6 +151,34 @@ describe('a class that is not registered', () => {
           "Orders.invoice returned an instance of Invoice, but class Invoice is not registered: hits from the 'redis' store return a plain object (the miss returned the instance). Register it: configureCache({ classes: [Invoice] })",
           { type: 'CacheKitWarning', code: 'CK_UNREGISTERED_CLASS' },
         ],
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('is warned about for a value the method does not return: a @WriteThrough value() result, a @WriteBehind value', async () => {
+    const runtime = configureCache({ store: new RedisStore({ connection: process.env.REDIS_URL! }), prefix: `types-warn-w-${Date.now()}` });
+    class Receipt {
+      constructor(readonly id: string) {}
+    }
+    class Receipts {
+      @WriteThrough({ namespace: 'receipts', key: (id: string) => id, value: (_result: string, id: string) => new Receipt(id) })
+      async put(_id: string) {
+        return 'ok';
+      }
+
+      @WriteBehind({ namespace: 'queued-receipts', key: (id: string) => id })
+      async queue(_id: string, _receipt: Receipt) {}
+    }
+    try {
+      const receipts = new Receipts();
+      await receipts.put('r1');
+      await receipts.queue('r2', new Receipt('r2'));
+      await runtime.flush();
+      expect(ours().map(([message]) => message)).toEqual([
+        "Receipts.put cached an instance of Receipt, but class Receipt is not registered: hits from the 'redis' store return a plain object (the call cached the instance). Register it: configureCache({ classes: [Receipt] })",
+        "Receipts.queue queued an instance of Receipt, but class Receipt is not registered: hits from the 'redis' store return a plain object (the call queued the instance). Register it: configureCache({ classes: [Receipt] })",
       ]);
     } finally {
       await runtime.close();
