@@ -1,17 +1,27 @@
-import type { CacheStore } from '../stores/store.js';
+import { StoreError } from '../errors.js';
+import { pendingWriterOf, type CacheStore, type StoredEntry } from '../stores/store.js';
 import { newGeneration } from './generation.js';
+
+/** Compare-and-set rounds of the fallback for a store without `writeTombstone` before it gives up (reported and retried). */
+const FALLBACK_ROUNDS = 5;
 
 /**
  * Invalidates `key` in `store`: a tombstone with a fresh generation for `ttlMs` (a miss in flight
  * holds the older generation and will not store). A pending entry (a queued write-behind write,
  * the newest accepted value of the key) is kept, unless `writer` is the runtime that wrote it and
- * releases it after its write reached the method. A store without `writeTombstone` gets a plain
- * write of the tombstone.
- * @returns whether the tombstone was written (a store without `writeTombstone`: always)
+ * releases it after its write reached the method. A store without `writeTombstone` (a custom
+ * store) gets the same rule from its `read` and `writeIf`: the key is read, a pending entry of
+ * another writer is kept, anything else is replaced by a compare-and-set on its generation
+ * (repeated while the key keeps changing; a StoreError after {@link FALLBACK_ROUNDS} rounds).
+ * @returns whether the tombstone was written
  */
 export async function writeTombstone(store: CacheStore, key: string, ttlMs: number, writer?: number): Promise<boolean> {
-  const tombstone = { g: newGeneration(), d: 1 as const };
+  const tombstone: StoredEntry = { g: newGeneration(), d: 1 };
   if (store.writeTombstone !== undefined) return store.writeTombstone(key, tombstone, ttlMs, writer);
-  await store.write(key, tombstone, ttlMs);
-  return true;
+  for (let round = 0; round < FALLBACK_ROUNDS; round++) {
+    const { entry } = await store.read(key, []);
+    if (entry?.w === 1 && (writer === undefined || pendingWriterOf(entry.g) !== writer)) return false;
+    if (await store.writeIf(key, tombstone, ttlMs, entry?.g)) return true;
+  }
+  throw new StoreError(`${store.name}: the tombstone of '${key}' lost ${FALLBACK_ROUNDS} compare-and-sets in a row (the key kept changing)`);
 }

@@ -97,8 +97,9 @@ export interface CacheStore {
   /**
    * Invalidates `key`: writes `tombstone` (a `d: 1` entry) for `ttlMs`, unless the key holds a
    * pending entry (`w`, a queued write-behind write: the newest accepted value) of a writer other
-   * than `writer` (see {@link pendingWriterOf}). Atomic. Optional: without it the runtime writes
-   * the tombstone with {@link write}, and pending entries are not protected.
+   * than `writer` (see {@link pendingWriterOf}). Atomic. Optional: without it the runtime gets the
+   * same rule from {@link read} and {@link writeIf} (a compare-and-set on the generation read), one
+   * more round trip.
    * @param writer the runtime releasing its own pending entry; undefined: keep every pending entry
    * @returns whether the tombstone was written
    */

@@ -8,7 +8,8 @@
  *   fault of its process's store (Redis paused or killed, chaos that fails or stalls) could not
  *   reach the shared store: its floor applies to other processes `grace` ms after that fault
  *   ended (the unconfirmed invalidation is retried every second until it lands). A write-behind
- *   floor (`a`: the write reached the database) applies like the write-behind call's own floor;
+ *   floor (`a`: the write reached the database) applies like the write-behind call's own floor
+ *   (in histories where Redis evicts keys, `grace` later in other processes: see the G1 loop);
  *   the floor of a write-behind call that has not reached the database yet (`l`) only binds its
  *   own process (read-your-writes).
  * - G2 (an accepted write is never lost or reverted): the database holds, for every write-behind
@@ -153,8 +154,11 @@ export function checkHistory(input: CheckInput): Violation[] {
       const call = writeCalls.get(`${r.ns}:${r.k}:${v}`);
       if (kind === 'l') binds = p === r.p;
       else if (kind === 'w') binds = p === r.p || (call !== undefined && crossProcessTime(call, t) <= r.s);
-      // a flushed write-behind value binds once its call had resolved (the method may run before that)
-      else binds = call !== undefined && (call.p === r.p ? call.e <= r.s : crossProcessTime(call, t) <= r.s);
+      // a flushed write-behind value binds once its call had resolved (the method may run before
+      // that); where Redis evicts keys, other processes `grace` later: the pending entry may have
+      // been evicted, another process then cached the older row, and the release that follows the
+      // method tombstones it (documented: evictions on RedisStore)
+      else binds = call !== undefined && (call.p === r.p ? call.e <= r.s : crossProcessTime(call, t) + (input.evicting ? limits.graceMs : 0) <= r.s);
       if (binds) required = { floor, call };
     }
     if (required && r.v < required.floor[0]) {

@@ -66,6 +66,9 @@ export class FaultStore implements CacheStore {
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
     return this.guard(() => this.inner.writeIf(key, entry, ttlMs, expected));
   }
+  writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
+    return this.guard(() => (this.inner.writeTombstone ? this.inner.writeTombstone(key, tombstone, ttlMs, writer) : this.inner.write(key, tombstone, ttlMs).then(() => true)));
+  }
   delete(keys: readonly string[]): Promise<number> {
     return this.guard(() => this.inner.delete(keys));
   }

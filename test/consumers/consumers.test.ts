@@ -49,6 +49,7 @@ const consumers: Record<string, Steps> = {
     [node, ['dist/main.js']],
   ],
   'jest-nest': [npmInstall, [node, ['node_modules/jest/bin/jest.js', '--ci']]],
+  'jest-preset': [npmInstall, [node, ['node_modules/jest/bin/jest.js', '--ci']]],
   'node-esm': [npmInstall, [node, [tsc6, '-p', '.']], [node, ['dist/main.js']]],
   'node-cjs': [npmInstall, [node, [tsc6, '-p', '.']], [node, ['dist/main.js']]],
   tsx: [npmInstall, [node, ['node_modules/tsx/dist/cli.mjs', 'src/main.ts']]],
@@ -100,6 +101,11 @@ describe('consumers of the packed tarball', () => {
 
   it('Jest + ts-jest preset, CommonJS, legacy decorators, the `nest new` Jest config only (p-queue bundled: no "Must use import")', async () => {
     const [, jest] = await succeeded('jest-nest');
+    expect(jest!.stderr).toMatch(/Tests: {7}2 passed, 2 total/);
+  }, 600_000);
+
+  it("Jest with only `preset: 'ts-jest'`, module commonjs, legacy decorators, skipLibCheck false", async () => {
+    const [, jest] = await succeeded('jest-preset');
     expect(jest!.stderr).toMatch(/Tests: {7}2 passed, 2 total/);
   }, 600_000);
 
