@@ -365,7 +365,7 @@ describe('TieredStore: two tiers and the invalidation bus', () => {
       expect(() => new TieredStore({ l1: {} as MemoryStore, l2 })).toThrow(/l1 must be a MemoryStore/);
       expect(() => new TieredStore({ l1: new MemoryStore(), l2: new MemoryStore() as unknown as RedisStore })).toThrow(/l2 must be a RedisStore/);
       expect(() => new TieredStore({ l1: new MemoryStore(), l2, l1Ttl: 'soon' as never })).toThrow(/l1Ttl.*'soon'/);
-      expect(() => new TieredStore({ l1: new MemoryStore(), l2, bus: { chanel: 'x' } as never })).toThrow(/unknown bus option 'chanel'/);
+      expect(() => new TieredStore({ l1: new MemoryStore(), l2, bus: { chanel: 'x' } as never })).toThrow("TieredStore: unknown option 'bus.chanel' (known: bus.channel)");
       expect(() => new TieredStore({ l1: new MemoryStore(), l2, extra: 1 } as never)).toThrow(/unknown option 'extra'/);
     } finally {
       void l2.close();
