@@ -115,6 +115,7 @@ export class PendingEntries {
    * A newer queued write of the key (last wins) keeps its pending entry. Never rejects.
    */
   async release(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
+    item.releasing = true;
     const key = item.key;
     const newest = this.runtime.writeBehind?.pending(key);
     if (item.merge === undefined && newest !== undefined && newest !== item) return;
