@@ -114,8 +114,11 @@ export class PendingEntries {
    * item was dead-lettered, before the queued value stops being served (see the class comment).
    * A newer queued write of the key (last wins) keeps its pending entry. Never rejects.
    */
-  async release(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
-    item.releasing = true;
+  release(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
+    return (item.releasing = this.putRight(target, item, written));
+  }
+
+  private async putRight(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
     const key = item.key;
     const newest = this.runtime.writeBehind?.pending(key);
     if (item.merge === undefined && newest !== undefined && newest !== item) return;
@@ -128,7 +131,10 @@ export class PendingEntries {
       // a write of the pending entry still on its way must land first
       if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
       if (written && record.stored && record.versionsKnown) {
-        const { v, n, t } = record.entry;
+        // the value the method wrote: the item's, which may be newer than the record's entry (a
+        // call coalesced into the item whose own pending entry the flush overtook)
+        const { n, t } = record.entry;
+        const v = item.value;
         const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
         try {
           // the pending entry's generation was taken before the database write: if the key

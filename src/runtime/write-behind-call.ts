@@ -76,9 +76,13 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     } catch (error) {
       runtime.report(error, { operation: 'read', method, key }, stats);
     }
-    // the flush may have overtaken this call (its write reached the method and was released while
-    // the versions were read): a pending entry now would outlive the write, kept by invalidations
-    if (item.releasing || item.settled) return undefined;
+    // the flush may have overtaken this call (its write reached the method and the key is being
+    // released): a pending entry now would outlive the write (invalidations keep pending entries);
+    // the call resolves once the release has put the key right
+    if (item.releasing !== undefined || item.settled) {
+      await item.releasing;
+      return undefined;
+    }
     try {
       await pendingEntries.write(target, key, item.value, versionKeys, read);
       stats.sets++;

@@ -45,8 +45,12 @@ export interface WriteItem {
   readonly previous?: WriteItem | undefined;
   /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
   running?: Promise<void> | undefined;
-  /** Set once its cache entry is being put right (the write reached the method or was given up): no pending entry may be written for it from then on. */
-  releasing?: true;
+  /**
+   * Set once its cache entry is being put right (the write reached the method or was given up):
+   * settles when that is done. No pending entry may be written for the item from then on; a call
+   * that finds it set waits for it instead.
+   */
+  releasing?: Promise<void>;
   /** Set once the item settled (written or dead-lettered). */
   settled?: true;
 }

@@ -15,16 +15,15 @@ describe('@WriteBehind: a flush that overtakes the call it writes', () => {
     runtime = undefined;
   });
 
-  it('leaves no pending entry behind: after an @Invalidate, reads return the row the database holds', async () => {
+  /** A MemoryStore whose versions reads the test can hold (the write-behind call awaits them before its pending entry). */
+  function heldStore() {
     const memory = new MemoryStore();
-    const versionsRead = new Gate();
-    let holdVersions = false;
-    // the runtime's store: the MemoryStore, with the versions read of the write-behind call held
+    let gate: Gate | undefined;
     const store: CacheStore = {
       name: 'held',
       read: (key, versionKeys) => memory.read(key, versionKeys),
       readVersions: async (keys) => {
-        if (holdVersions) await versionsRead.opened;
+        if (gate) await gate.opened;
         return memory.readVersions(keys);
       },
       write: (key, entry, ttlMs) => memory.write(key, entry, ttlMs),
@@ -35,8 +34,18 @@ describe('@WriteBehind: a flush that overtakes the call it writes', () => {
       clear: () => memory.clear(),
       close: () => memory.close(),
     };
-    runtime = configureCache({ store });
-    const db = new Map<string, number>();
+    return {
+      memory,
+      store,
+      hold: () => (gate = new Gate()),
+      open: () => {
+        gate?.open();
+        gate = undefined;
+      },
+    };
+  }
+
+  function rowsClass(db: Map<string, number>) {
     class Rows {
       @WriteBehind({ namespace: 'rows', key: (k: string) => k, batch: { size: 100, intervalMs: 60_000 } })
       async save(k: string, v: number) {
@@ -53,19 +62,44 @@ describe('@WriteBehind: a flush that overtakes the call it writes', () => {
         db.set(k, v);
       }
     }
-    const rows = new Rows();
-    holdVersions = true;
+    return new Rows();
+  }
+
+  it('leaves no pending entry behind: after an @Invalidate, reads return the row the database holds', async () => {
+    const held = heldStore();
+    runtime = configureCache({ store: held.store });
+    const db = new Map<string, number>();
+    const rows = rowsClass(db);
+    held.hold();
     const call = rows.save('a', 1);
     await until(() => runtime!.stats().methods['Rows.save']?.queued === 1, 'the write is queued');
     await runtime.flush(); // the method runs and the key is released while the call waits for its versions
     expect(db.get('a')).toBe(1);
-    holdVersions = false;
-    versionsRead.open();
+    held.open();
     await call;
     expect(await rows.get('a')).toBe(1);
     await rows.changedElsewhere('a', 2);
     expect(await rows.get('a')).toBe(2);
-    const { entry } = await memory.read('cachekit:rows:a', []);
+    const { entry } = await held.memory.read('cachekit:rows:a', []);
     expect(entry?.w).toBeUndefined();
+  });
+
+  it("caches the value the method wrote, not the older pending entry of a call coalesced into the same write (campaign seed 2110357932)", async () => {
+    const held = heldStore();
+    runtime = configureCache({ store: held.store });
+    const db = new Map<string, number>();
+    const rows = rowsClass(db);
+    await rows.save('a', 1); // its pending entry (1) is in the store
+    held.hold();
+    const second = rows.save('a', 2); // coalesced into the same queued write; held before its pending entry
+    await until(() => runtime!.stats().methods['Rows.save']?.queued === 2, 'the second call is queued');
+    await runtime.flush(); // writes 2, then releases the key, whose pending entry still says 1
+    expect(db.get('a')).toBe(2);
+    held.open();
+    await second;
+    const { entry } = await held.memory.read('cachekit:rows:a', []);
+    expect(entry).toMatchObject({ v: 2 });
+    expect(entry?.w).toBeUndefined();
+    expect(await rows.get('a')).toBe(2);
   });
 });
