@@ -1,6 +1,6 @@
 import { parseDuration, quote, type Duration } from './duration.js';
 import { MemoryStore } from './stores/memory-store.js';
-import type { CacheStore } from './stores/store.js';
+import type { CacheStore } from './cache-store.js';
 import { TimeoutGuard } from './stores/timeout-guard.js';
 import { checkKnownOptions } from './known-options.js';
 import type { Serializer } from './serializer.js';

@@ -8,7 +8,7 @@ export { configureCache, getCacheRuntime, type CacheConfig } from './config.js';
 export { CacheRuntime, type ErrorContext, type Logger, type InvalidateTarget } from './runtime/cache-runtime.js';
 export type { CacheStats, CacheStatsReport } from './runtime/stats.js';
 export type { CacheEvents, CacheEventName } from './runtime/events.js';
-export type { KeyOption, KeyPart } from './runtime/keys.js';
+export type { KeyOption, KeyPart } from './options/key.js';
 
 export { Cacheable, type CacheableOptions, type TagsOption } from './decorators/cacheable.js';
 export { WriteThrough, type WriteThroughOptions } from './decorators/write-through.js';
@@ -18,7 +18,7 @@ export { CacheDefaults, type CacheDefaultsOptions } from './decorators/cache-def
 
 export { MemoryStore, type MemoryStoreOptions, type Clock } from './stores/memory-store.js';
 export type { EvictionPolicy } from './stores/eviction/bounded-map.js';
-export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './stores/store.js';
+export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './cache-store.js';
 export { RedisStore, type RedisStoreOptions, type RedisClient, type RedisReadResult } from './stores/redis-store.js';
 export { TieredStore, type TieredStoreOptions } from './stores/tiered-store.js';
 export { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './stores/invalidation-bus.js';

@@ -1,4 +1,4 @@
-import type { KeyOption } from '../runtime/keys.js';
+import type { KeyOption } from '../options/key.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import type { TagsOption } from './cacheable.js';
 import { checkBoolean, checkChoice, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments } from './validate-options.js';

@@ -1,5 +1,5 @@
 import { quote, type Duration } from '../duration.js';
-import type { KeyOption } from '../runtime/keys.js';
+import type { KeyOption } from '../options/key.js';
 import type { WriteBehindScheduler } from '../write-behind/scheduler.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {

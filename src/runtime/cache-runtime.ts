@@ -1,10 +1,10 @@
-import type { CacheStore } from '../stores/store.js';
+import type { CacheStore } from '../cache-store.js';
 import type { Serializer } from '../serializer.js';
 import { UnknownStoreError } from '../errors.js';
 import { CacheEventEmitter, type CacheEventName, type CacheEvents } from './events.js';
 import { SingleFlight } from './single-flight.js';
 import { StatsCounter, type CacheStatsReport } from './stats.js';
-import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from './keys.js';
+import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from '../stores/key-layout.js';
 import { writeTombstone } from './tombstones.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';

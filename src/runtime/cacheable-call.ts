@@ -1,9 +1,9 @@
 import type { CacheableOptions } from '../decorators/cacheable.js';
-import type { ReadResult, StoredEntry } from '../stores/store.js';
+import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
-import { isFresh, tagsStillCurrent } from './entry-freshness.js';
-import { newGeneration } from './generation.js';
-import { tagVersionKey } from './keys.js';
+import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
+import { newGeneration } from '../stores/generation.js';
+import { tagVersionKey } from '../stores/key-layout.js';
 import type { LockedRun } from './distributed-lock.js';
 import { PendingEntries } from './pending-entries.js';
 import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';

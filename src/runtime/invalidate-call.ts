@@ -1,7 +1,7 @@
 import type { InvalidateOptions } from '../decorators/invalidate.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
-import { tagVersionKey } from './keys.js';
+import { tagVersionKey } from '../stores/key-layout.js';
 
 /** One compiled @Invalidate: what it drops for a call, and when. */
 export interface CompiledInvalidation {

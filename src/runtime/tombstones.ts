@@ -1,5 +1,5 @@
-import type { CacheStore } from '../stores/store.js';
-import { newGeneration } from './generation.js';
+import type { CacheStore } from '../cache-store.js';
+import { newGeneration } from '../stores/generation.js';
 
 /**
  * Invalidates `key` in `store`: a tombstone with a fresh generation for `ttlMs` (a miss in flight

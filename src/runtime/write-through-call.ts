@@ -1,9 +1,9 @@
 import type { WriteThroughOptions } from '../decorators/write-through.js';
 import { CacheWriteError } from '../errors.js';
-import type { ReadResult, StoredEntry } from '../stores/store.js';
+import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodCall } from './cacheable-call.js';
-import { newGeneration } from './generation.js';
+import { newGeneration } from '../stores/generation.js';
 import { unregisteredClassWatcher } from './unregistered-class-warning.js';
 
 /**

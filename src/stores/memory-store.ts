@@ -1,4 +1,4 @@
-import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
 import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';

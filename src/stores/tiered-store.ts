@@ -1,8 +1,8 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore, type RedisClient, type RedisReadResult } from './redis-store.js';
 import { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
-import { isFresh } from '../runtime/entry-freshness.js';
+import { isFresh } from './entry-freshness.js';
 import { parseDuration, quote, type Duration } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 
