@@ -2,20 +2,9 @@ import 'reflect-metadata';
 import type { Duration } from '../duration.js';
 import { DecoratorUsageError } from '../errors.js';
 import { DEFAULTS_METADATA } from '../runtime/plan.js';
-import type { TagsOption } from './cacheable.js';
+import type { TagsOption } from '../options/tags.js';
 import { checkDuration, checkName, checkOptionNames, checkTags } from './validate-options.js';
-
-/** Options of {@link CacheDefaults}: defaults for every decorated method of the class. */
-export interface CacheDefaultsOptions {
-  /** Namespace of every method's entries. @default `ClassName.methodName` per method */
-  namespace?: string;
-  /** Default TTL of the class's entries. @default the runtime's `ttl` */
-  ttl?: Duration;
-  /** Default store name. @default the runtime's default store */
-  store?: string;
-  /** Tags added to every entry written by @Cacheable and @WriteThrough of the class. */
-  tags?: TagsOption;
-}
+import type { CacheDefaultsOptions } from '../options/cache-defaults.js';
 
 /** Class decorator in both TypeScript modes: `(class, context)` or `(class)`. */
 export type DualClassDecorator = <C extends abstract new (...args: any[]) => any>(value: C, context?: ClassDecoratorContext<C>) => void;

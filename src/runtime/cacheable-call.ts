@@ -1,4 +1,4 @@
-import type { CacheableOptions } from '../decorators/cacheable.js';
+import type { CacheableOptions } from '../options/cacheable.js';
 import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';

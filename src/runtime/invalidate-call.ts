@@ -1,4 +1,4 @@
-import type { InvalidateOptions } from '../decorators/invalidate.js';
+import type { InvalidateOptions } from '../options/invalidate.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import { tagVersionKey } from '../stores/key-layout.js';

@@ -1,4 +1,4 @@
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import { RuntimeClosedError } from '../errors.js';
 import { WriteBehindFlushers } from '../write-behind/write-behind-flushers.js';
 import { valueOfCall } from '../write-behind/flusher-settings.js';

@@ -1,4 +1,4 @@
-import type { WriteThroughOptions } from '../decorators/write-through.js';
+import type { WriteThroughOptions } from '../options/write-through.js';
 import { CacheWriteError } from '../errors.js';
 import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';

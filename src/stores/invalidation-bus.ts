@@ -3,13 +3,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { quote } from '../duration.js';
 import { SerializationError, StoreError } from '../errors.js';
 import { checkKnownOptions } from '../known-options.js';
-import type { RedisClient, RedisStore } from './redis-store.js';
-
-/** Options of the invalidation bus of a {@link TieredStore}. */
-export interface InvalidationBusOptions {
-  /** The Redis pub/sub channel every instance of the application shares. @default 'cachekit:invalidation' */
-  channel?: string;
-}
+import type { RedisClient } from '../options/redis-store.js';
+import type { RedisStore } from './redis-store.js';
+import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
 
 /** What one instance tells the others. */
 export interface InvalidationMessage {

@@ -1,5 +1,6 @@
 import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
-import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
+import type { BoundedMap } from './eviction/bounded-map.js';
+import type { EvictionPolicy } from '../options/memory-store.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
@@ -8,37 +9,7 @@ import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
 import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
-
-/** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
-export interface Clock {
-  now(): number;
-}
-
-/** Options of {@link MemoryStore}. */
-export interface MemoryStoreOptions {
-  /** Most entries held; the policy evicts beyond it. @default 10_000 */
-  maxEntries?: number;
-  /**
-   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
-   * than this on its own is not cached (the key's older entry goes too): reported once as a
-   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
-   */
-  maxBytes?: number;
-  /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
-  policy?: EvictionPolicy;
-  /** Estimates the size in bytes of a value, for `maxBytes`. @default a walk of the value's strings and fields */
-  sizeOf?: (value: unknown) => number;
-  /** Source of time for TTLs. @default a coarse clock: `Date.now()` read at most once a millisecond */
-  clock?: Clock;
-  /** A name for stats and errors. @default 'memory' */
-  name?: string;
-  /**
-   * Deep-copy values when they are written and on every read, so no two callers share (or
-   * mutate) one cached object; class instances keep their class. Without it a hit returns the
-   * very object the miss returned, to every caller. @default false
-   */
-  copyOnRead?: boolean;
-}
+import type { Clock, MemoryStoreOptions } from '../options/memory-store.js';
 
 const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
 

@@ -1,30 +1,16 @@
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
 import { MemoryStore } from './memory-store.js';
-import { RedisStore, type RedisClient, type RedisReadResult } from './redis-store.js';
-import { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
+import { RedisStore, type RedisReadResult } from './redis-store.js';
+import type { RedisClient } from '../options/redis-store.js';
+import { InvalidationBus, type InvalidationMessage } from './invalidation-bus.js';
+import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
 import { isFresh } from './entry-freshness.js';
 import { parseDuration, quote, type Duration } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
+import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
 
-/** Options of {@link TieredStore}. */
-export interface TieredStoreOptions {
-  /** The in-process tier, read first. */
-  l1: MemoryStore;
-  /** The shared tier, the source of truth. */
-  l2: RedisStore;
-  /**
-   * Longest life of an L1 copy (it never outlives the Redis entry either). Bounds how stale an
-   * L1 copy can be if an invalidation is missed without the bus noticing. `0`: only the
-   * entry's own TTL. @default '30s'
-   */
-  l1Ttl?: Duration;
-  /** The pub/sub bus that drops other instances' L1 copies, or `false` for a single instance. @default {} (channel 'cachekit:invalidation') */
-  bus?: InvalidationBusOptions | false;
-  /** Most version counters (namespaces, tags) mirrored in memory; beyond it the mirror starts over. @default 10_000 */
-  maxMirroredVersions?: number;
-  /** A name for stats and errors. @default 'tiered' */
-  name?: string;
-}
+/** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
+export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
 
 const OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'];
 const EMPTY: readonly string[] = [];

@@ -1,4 +1,4 @@
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import { parseDuration } from '../duration.js';
 import { DecoratorUsageError } from '../errors.js';
 import type { EntryTarget } from '../runtime/entry-target.js';

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../decorators/write-behind.js';
+import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/write-behind.js';
 import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
 import type { CacheRuntime } from '../runtime/cache-runtime.js';
 import type { StatsCounter } from '../runtime/stats.js';
@@ -7,7 +7,7 @@ import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stre
 import { RecentMap } from '../stores/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
-import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
+import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
 
 /** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */

@@ -1,18 +1,11 @@
-import type { TimerHandle, TimerOptions, WriteBehindScheduler } from './scheduler.js';
+import type { TimerHandle, TimerOptions, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
+import type { ManualSchedulerOptions } from '../options/manual-scheduler.js';
 
 interface ManualTimer {
   readonly id: number;
   readonly due: number;
   readonly callback: () => void;
   readonly background: boolean;
-}
-
-/** Options of {@link ManualScheduler}. */
-export interface ManualSchedulerOptions {
-  /** The starting time in ms. @default 0 */
-  now?: number;
-  /** The jitter source, e.g. `() => 0.5` for exact backoff delays. @default Math.random */
-  random?: () => number;
 }
 
 /**

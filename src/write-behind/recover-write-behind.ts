@@ -1,5 +1,5 @@
 import { getCacheRuntime } from '../config.js';
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import type { CacheRuntime } from '../runtime/cache-runtime.js';
 import { resolveTarget } from '../runtime/entry-target.js';
 import { classDefaultsOf, findOwner, planOf, type MethodPlan } from '../runtime/plan.js';

@@ -1,4 +1,4 @@
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import { parseDuration } from '../duration.js';
 import { WriteBehindFailedError } from '../errors.js';
 import type { CacheRuntime } from '../runtime/cache-runtime.js';
