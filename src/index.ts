@@ -4,7 +4,7 @@
  * reflect-metadata, which the decorators use, so users never import it themselves).
  */
 import 'reflect-metadata';
-export { configureCache, getCacheRuntime } from './config.js';
+export { configureCache, getCacheRuntime } from './runtime/configure-cache.js';
 export type { CacheConfig } from './options/configure-cache.js';
 export { CacheRuntime } from './runtime/cache-runtime.js';
 export type { ErrorContext, Logger, InvalidateTarget } from './options/cache-runtime.js';
@@ -44,4 +44,4 @@ export type { ManualSchedulerOptions } from './options/manual-scheduler.js';
 export type { WriteBehindScheduler, TimerHandle, TimerOptions } from './options/write-behind-scheduler.js';
 export type { WriteBehindJournalOptions } from './options/write-behind.js';
 export type { WriteBehindRegistry } from './write-behind/write-behind-registry.js';
-export { recoverWriteBehind, type WriteBehindRecovery, type WriteBehindRecoveryCounts } from './write-behind/recover-write-behind.js';
+export { recoverWriteBehind, type WriteBehindRecovery, type WriteBehindRecoveryCounts } from './runtime/recover-write-behind.js';

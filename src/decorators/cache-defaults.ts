@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import type { Duration } from '../duration.js';
 import { DecoratorUsageError } from '../errors.js';
 import { DEFAULTS_METADATA } from '../runtime/plan.js';
-import type { TagsOption } from '../options/tags.js';
 import { checkDuration, checkName, checkOptionNames, checkTags } from './validate-options.js';
 import type { CacheDefaultsOptions } from '../options/cache-defaults.js';
 

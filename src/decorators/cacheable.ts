@@ -1,5 +1,3 @@
-import type { Duration } from '../duration.js';
-import type { KeyOption } from '../options/key.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {
   checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags, checkTemplateArguments,

@@ -1,6 +1,4 @@
-import type { KeyOption } from '../options/key.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
-import type { TagsOption } from '../options/tags.js';
 import { checkBoolean, checkChoice, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments } from './validate-options.js';
 import type { InvalidateOptions } from '../options/invalidate.js';
 

@@ -1,5 +1,4 @@
-import { quote, type Duration } from '../duration.js';
-import type { KeyOption } from '../options/key.js';
+import { quote } from '../duration.js';
 import type { WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import {

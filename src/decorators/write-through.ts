@@ -1,7 +1,4 @@
-import type { Duration } from '../duration.js';
-import type { KeyOption } from '../options/key.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
-import type { TagsOption } from '../options/tags.js';
 import {
   checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';

@@ -1,5 +1,4 @@
 import type { CacheStore } from '../cache-store.js';
-import type { Serializer } from '../serializer.js';
 import { UnknownStoreError } from '../errors.js';
 import { CacheEventEmitter, type CacheEventName, type CacheEvents } from './events.js';
 import { SingleFlight } from './single-flight.js';

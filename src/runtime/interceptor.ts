@@ -1,4 +1,4 @@
-import { getCacheRuntime } from '../config.js';
+import { getCacheRuntime } from './configure-cache.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { classDefaultsOf, findOwner, type MethodPlan } from './plan.js';
 import { resolveTarget } from './entry-target.js';

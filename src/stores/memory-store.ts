@@ -1,6 +1,5 @@
 import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
-import type { EvictionPolicy } from '../options/memory-store.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';

@@ -8,7 +8,7 @@ import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } 
 import { quote } from '../duration.js';
 import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from './key-layout.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import type { CircuitBreakerOptions, CircuitState } from '../options/circuit-breaker.js';
+import type { CircuitState } from '../options/circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';

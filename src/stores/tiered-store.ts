@@ -3,9 +3,8 @@ import { MemoryStore } from './memory-store.js';
 import { RedisStore, type RedisReadResult } from './redis-store.js';
 import type { RedisClient } from '../options/redis-store.js';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus.js';
-import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
 import { isFresh } from './entry-freshness.js';
-import { parseDuration, quote, type Duration } from '../duration.js';
+import { parseDuration, quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
 

@@ -1,13 +1,11 @@
-import { parseDuration, quote, type Duration } from './duration.js';
-import { MemoryStore } from './stores/memory-store.js';
-import type { CacheStore } from './cache-store.js';
-import { TimeoutGuard } from './stores/timeout-guard.js';
-import { checkKnownOptions } from './known-options.js';
-import type { Serializer } from './serializer.js';
-import { registerClasses, type ClassesOption } from './value-classes.js';
-import { CacheRuntime } from './runtime/cache-runtime.js';
-import type { ErrorContext, Logger } from './options/cache-runtime.js';
-import type { CacheConfig } from './options/configure-cache.js';
+import { parseDuration, quote } from '../duration.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import type { CacheStore } from '../cache-store.js';
+import { TimeoutGuard } from '../stores/timeout-guard.js';
+import { checkKnownOptions } from '../known-options.js';
+import { registerClasses } from '../value-classes.js';
+import { CacheRuntime } from './cache-runtime.js';
+import type { CacheConfig } from '../options/configure-cache.js';
 
 const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'];
 

@@ -1,36 +1,16 @@
 import type { WriteBehindOptions } from '../options/write-behind.js';
 import { parseDuration } from '../duration.js';
 import { DecoratorUsageError } from '../errors.js';
-import type { EntryTarget } from '../runtime/entry-target.js';
-import { escapeSegment } from '../stores/key-layout.js';
-import type { MethodPlan } from '../runtime/plan.js';
+import type { EntryTarget } from './entry-target.js';
+import type { MethodPlan } from './plan.js';
 import { MsgpackSerializer } from '../serializer.js';
-import type { FlusherSettings, PendingIndex } from './flusher.js';
-import { CircuitBreaker } from '../stores/circuit-breaker.js';
-import type { CacheStore } from '../cache-store.js';
-import { JournalCommands, type JournalConnection } from './journal-commands.js';
-import type { JournalClient } from './journal-scripts.js';
-import { RedisStreamJournal } from './redis-stream-journal.js';
-import { realScheduler } from './scheduler.js';
-import { PendingEntries } from '../runtime/pending-entries.js';
-
-/** Defaults of @WriteBehind, in one place (the README quotes them). */
-export const WRITE_BEHIND_DEFAULTS = {
-  batchSize: 100,
-  intervalMs: 1_000,
-  concurrency: 1,
-  attempts: 5,
-  backoffMs: 100,
-  maxBackoffMs: 30_000,
-  onOutage: 'retry',
-  maxPending: 10_000,
-  backpressure: 'wait',
-  journalGroup: 'cachekit',
-  claimIdleMs: 30_000,
-  leaseMs: 2_000,
-  /** Journal commands on a store that has no `timeoutMs` of its own. */
-  journalTimeoutMs: 500,
-} as const;
+import type { FlusherSettings, PendingIndex } from '../write-behind/flusher.js';
+import { JournalCommands } from '../write-behind/journal-commands.js';
+import { defaultJournalStream, journalClientOf, journalConnectionOf } from '../write-behind/journal-connection.js';
+import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
+import { RedisStreamJournal } from '../write-behind/redis-stream-journal.js';
+import { realScheduler } from '../write-behind/scheduler.js';
+import { PendingEntries } from './pending-entries.js';
 
 /** The value a call caches (and merges): `value(...args)`, else the argument at `valueArg`, else the last one. */
 export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => unknown {
@@ -38,38 +18,6 @@ export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => u
   if (value !== undefined) return (args) => value(...args);
   if (valueArg !== undefined) return (args) => args[valueArg];
   return (args) => args[args.length - 1];
-}
-
-/** The Redis client of a store, if it has one (RedisStore and TieredStore expose `client`). */
-export function journalClientOf(store: unknown): JournalClient | undefined {
-  const client = (store as { client?: unknown } | null)?.client as Partial<JournalClient> | undefined;
-  return client !== undefined && client !== null && typeof client.evalshaBuffer === 'function' ? (client as JournalClient) : undefined;
-}
-
-/**
- * What a journal's commands run under: the store's client, deadline (`timeoutMs`) and circuit
- * breaker (a RedisStore's own, a TieredStore's L2's), so the journal fails as fast as the store
- * does; a store with a client but neither gets a breaker of its own and a 500 ms deadline.
- */
-export function journalConnectionOf(store: CacheStore, client: JournalClient): JournalConnection {
-  type Remote = { timeoutMs?: unknown; breaker?: unknown; name?: unknown };
-  const candidates = [store as unknown as Remote, (store as unknown as { l2?: Remote }).l2];
-  for (const c of candidates) {
-    if (c !== undefined && c !== null && c.breaker instanceof CircuitBreaker && typeof c.timeoutMs === 'number') {
-      return { client, timeoutMs: c.timeoutMs, breaker: c.breaker, name: String(c.name ?? store.name) };
-    }
-  }
-  return { client, timeoutMs: WRITE_BEHIND_DEFAULTS.journalTimeoutMs, breaker: new CircuitBreaker(), name: store.name };
-}
-
-/**
- * The default journal stream of a method: `<prefix>#wb:{Class.method}`, or with an explicit
- * namespace `<prefix>#wb:{<namespace>/Class.method}`, so that classes of one name in different
- * namespaces never share a journal, and a restarted process finds its own.
- */
-export function defaultJournalStream(prefix: string, method: string, namespace: string): string {
-  const tag = namespace === method ? method : `${namespace}/${method}`;
-  return `${escapeSegment(prefix)}#wb:{${tag}}`;
 }
 
 /**

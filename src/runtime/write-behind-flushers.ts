@@ -1,14 +1,14 @@
 import type { WriteBehindOptions } from '../options/write-behind.js';
 import { parseDuration } from '../duration.js';
 import { WriteBehindFailedError } from '../errors.js';
-import type { CacheRuntime } from '../runtime/cache-runtime.js';
-import type { EntryTarget } from '../runtime/entry-target.js';
-import type { MethodPlan } from '../runtime/plan.js';
-import { WriteBehindFlusher, type PendingIndex } from './flusher.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import type { EntryTarget } from './entry-target.js';
+import type { MethodPlan } from './plan.js';
+import { WriteBehindFlusher, type PendingIndex } from '../write-behind/flusher.js';
 import { resolveFlusherSettings } from './flusher-settings.js';
-import { installSignalDrain } from './signal-drain.js';
-import type { WriteBehindRegistry } from './write-behind-registry.js';
-import type { WriteItem } from './write-item.js';
+import { installSignalDrain } from '../write-behind/signal-drain.js';
+import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
+import type { WriteItem } from '../write-behind/write-item.js';
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
