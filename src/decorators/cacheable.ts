@@ -3,12 +3,15 @@ import {
   checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
 import type { CacheableOptions } from '../options/cacheable.js';
+import type { NoneMissing } from '../known-options.js';
 
-const OPTIONS = ['key', 'namespace', 'ttl', 'ttlJitter', 'condition', 'unless', 'cacheNull', 'store', 'tags', 'resultTags', 'distributedLock'] as const;
+/** The option names @Cacheable knows: every key of {@link CacheableOptions}, no other. */
+const CACHEABLE_OPTIONS = ['key', 'namespace', 'ttl', 'ttlJitter', 'condition', 'unless', 'cacheNull', 'store', 'tags', 'resultTags', 'distributedLock'] as const satisfies readonly (keyof CacheableOptions)[];
+type _EveryCacheableOption = NoneMissing<Exclude<keyof CacheableOptions, (typeof CACHEABLE_OPTIONS)[number]>>;
 
 /** Checks @Cacheable options; shared with the decorators that accept the same ones. */
 export function validateCacheableOptions(decorator: string, options: unknown): CacheableOptions {
-  const o = checkOptionNames(decorator, options, OPTIONS);
+  const o = checkOptionNames(decorator, options, CACHEABLE_OPTIONS);
   checkKeyOption(decorator, o.key);
   checkName(decorator, 'namespace', o.namespace);
   checkDuration(decorator, 'ttl', o.ttl);

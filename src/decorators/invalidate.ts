@@ -1,8 +1,11 @@
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
 import { checkBoolean, checkChoice, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments } from './validate-options.js';
 import type { InvalidateOptions } from '../options/invalidate.js';
+import type { NoneMissing } from '../known-options.js';
 
-const OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as const;
+/** The option names @Invalidate knows: every key of {@link InvalidateOptions}, no other. */
+const INVALIDATE_OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as const satisfies readonly (keyof InvalidateOptions)[];
+type _EveryInvalidateOption = NoneMissing<Exclude<keyof InvalidateOptions, (typeof INVALIDATE_OPTIONS)[number]>>;
 
 /**
  * Eviction and write-around: drops keys, a whole namespace or tags after the method succeeds
@@ -12,7 +15,7 @@ const OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as c
  * same parameters address the same entry.
  */
 export function Invalidate<A extends any[] = any[]>(options?: InvalidateOptions<A>): DualMethodDecorator<A> {
-  const o = checkOptionNames('Invalidate', options, OPTIONS);
+  const o = checkOptionNames('Invalidate', options, INVALIDATE_OPTIONS);
   checkKeyOption('Invalidate', o.key);
   checkName('Invalidate', 'namespace', o.namespace);
   checkBoolean('Invalidate', 'allEntries', o.allEntries);

@@ -5,12 +5,34 @@ import {
   checkArgumentIndex, checkBoolean, checkChoice, checkDuration, checkFunction, checkKeyOption, checkName, checkNumber, checkOptionNames,
   checkTemplateArguments,
 } from './validate-options.js';
-import type { WriteBehindOptions } from '../options/write-behind.js';
+import type { WriteBehindJournalOptions, WriteBehindOptions } from '../options/write-behind.js';
+import type { NoneMissing } from '../known-options.js';
 
-const OPTIONS = [
+/** The option names @WriteBehind knows: every key of {@link WriteBehindOptions}, no other. */
+const WRITE_BEHIND_OPTIONS = [
   'key', 'namespace', 'ttl', 'value', 'valueArg', 'merge', 'batch', 'batchWith', 'concurrency', 'retry', 'deadLetter',
   'maxPending', 'backpressure', 'durable', 'journal', 'store', 'scheduler', 'drainOnSignal',
-] as const;
+] as const satisfies readonly (keyof WriteBehindOptions)[];
+type _EveryWriteBehindOption = NoneMissing<Exclude<keyof WriteBehindOptions, (typeof WRITE_BEHIND_OPTIONS)[number]>>;
+
+type BatchOptions = NonNullable<WriteBehindOptions['batch']>;
+/** The names `batch` knows. */
+const BATCH_OPTIONS = ['size', 'intervalMs'] as const satisfies readonly (keyof BatchOptions)[];
+type _EveryBatchOption = NoneMissing<Exclude<keyof BatchOptions, (typeof BATCH_OPTIONS)[number]>>;
+
+type RetryOptions = NonNullable<WriteBehindOptions['retry']>;
+/** The names `retry` knows. */
+const RETRY_OPTIONS = ['attempts', 'backoffMs', 'maxBackoffMs', 'onOutage'] as const satisfies readonly (keyof RetryOptions)[];
+type _EveryRetryOption = NoneMissing<Exclude<keyof RetryOptions, (typeof RETRY_OPTIONS)[number]>>;
+
+/** The names `journal` knows: every key of {@link WriteBehindJournalOptions}. */
+const JOURNAL_OPTIONS = ['stream', 'group', 'claimIdleMs', 'claimIntervalMs', 'leaseMs'] as const satisfies readonly (keyof WriteBehindJournalOptions)[];
+type _EveryJournalOption = NoneMissing<Exclude<keyof WriteBehindJournalOptions, (typeof JOURNAL_OPTIONS)[number]>>;
+
+type DrainOptions = Exclude<NonNullable<WriteBehindOptions['drainOnSignal']>, boolean>;
+/** The names `drainOnSignal` knows in its object form. */
+const DRAIN_OPTIONS = ['signals', 'timeoutMs'] as const satisfies readonly (keyof DrainOptions)[];
+type _EveryDrainOption = NoneMissing<Exclude<keyof DrainOptions, (typeof DRAIN_OPTIONS)[number]>>;
 
 /**
  * Write-behind (write-back): the call stores the value in the cache and resolves at once;
@@ -20,7 +42,7 @@ const OPTIONS = [
  */
 export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOptions<A>): DualMethodDecorator<A> {
   const d = 'WriteBehind';
-  const o = checkOptionNames(d, options, OPTIONS);
+  const o = checkOptionNames(d, options, WRITE_BEHIND_OPTIONS);
   checkKeyOption(d, o.key);
   checkName(d, 'namespace', o.namespace);
   checkDuration(d, 'ttl', o.ttl);
@@ -28,14 +50,14 @@ export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOption
   checkNumber(d, 'valueArg', o.valueArg, 0, Infinity, true);
   checkFunction(d, 'merge', o.merge);
   if (o.batch !== undefined) {
-    const batch = checkOptionNames(d, o.batch, ['size', 'intervalMs'], 'batch');
+    const batch = checkOptionNames(d, o.batch, BATCH_OPTIONS, 'batch');
     checkNumber(d, 'batch.size', batch.size, 1, Infinity, true);
     checkDuration(d, 'batch.intervalMs', batch.intervalMs);
   }
   checkName(d, 'batchWith', o.batchWith);
   checkNumber(d, 'concurrency', o.concurrency, 1, Infinity, true);
   if (o.retry !== undefined) {
-    const retry = checkOptionNames(d, o.retry, ['attempts', 'backoffMs', 'maxBackoffMs', 'onOutage'], 'retry');
+    const retry = checkOptionNames(d, o.retry, RETRY_OPTIONS, 'retry');
     checkNumber(d, 'retry.attempts', retry.attempts, 1, Infinity, true);
     checkChoice(d, 'retry.onOutage', retry.onOutage, ['retry', 'dead-letter']);
     checkDuration(d, 'retry.backoffMs', retry.backoffMs);
@@ -46,7 +68,7 @@ export function WriteBehind<A extends any[] = any[]>(options?: WriteBehindOption
   checkChoice(d, 'backpressure', o.backpressure, ['wait', 'flush', 'reject']);
   checkBoolean(d, 'durable', o.durable);
   if (o.journal !== undefined) {
-    const journal = checkOptionNames(d, o.journal, ['stream', 'group', 'claimIdleMs', 'claimIntervalMs', 'leaseMs'], 'journal');
+    const journal = checkOptionNames(d, o.journal, JOURNAL_OPTIONS, 'journal');
     if (checkDuration(d, 'journal.leaseMs', journal.leaseMs) === 0) {
       throw new TypeError(`@${d}: journal.leaseMs must be more than 0; got 0 (number)`);
     }
@@ -80,7 +102,7 @@ function checkDrainOnSignal(d: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`@${d}: drainOnSignal must be a boolean or { signals, timeoutMs }; got ${quote(value)}`);
   }
-  const o = checkOptionNames(d, value, ['signals', 'timeoutMs'], 'drainOnSignal');
+  const o = checkOptionNames(d, value, DRAIN_OPTIONS, 'drainOnSignal');
   if (o.signals !== undefined && (!Array.isArray(o.signals) || o.signals.length === 0 || !o.signals.every((s) => typeof s === 'string' && /^SIG[A-Z0-9]+$/.test(s)))) {
     throw new TypeError(`@${d}: drainOnSignal.signals must be a non-empty array of signal names like 'SIGTERM'; got ${quote(o.signals)}`);
   }

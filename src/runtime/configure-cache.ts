@@ -6,8 +6,11 @@ import { checkKnownOptions } from '../known-options.js';
 import { registerClasses } from '../value-classes.js';
 import { CacheRuntime } from './cache-runtime.js';
 import type { CacheConfig } from '../options/configure-cache.js';
+import type { NoneMissing } from '../known-options.js';
 
-const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'];
+/** The option names configureCache knows: every key of {@link CacheConfig}, no other. */
+const CONFIG_OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'] as const satisfies readonly (keyof CacheConfig)[];
+type _EveryCacheConfigOption = NoneMissing<Exclude<keyof CacheConfig, (typeof CONFIG_OPTIONS)[number]>>;
 
 /**
  * What must be one per process, whichever copy of cachekit holds it: the package's `import` and
@@ -40,7 +43,7 @@ const registry: ProcessRegistry = ((globalThis as Record<symbol, unknown>)[RUNTI
  * @throws TypeError naming the option and quoting the value when an option is wrong
  */
 export function configureCache(config: CacheConfig = {}): CacheRuntime {
-  checkKnownOptions('configureCache', config, OPTIONS);
+  checkKnownOptions('configureCache', config, CONFIG_OPTIONS);
   const isStore = (s: unknown): s is CacheStore => typeof s === 'object' && s !== null && typeof (s as CacheStore).read === 'function';
   if (config.store !== undefined && !isStore(config.store)) {
     throw new TypeError(`configureCache: store must be a CacheStore (MemoryStore, RedisStore, TieredStore); got ${quote(config.store)}`);

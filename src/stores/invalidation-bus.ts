@@ -6,6 +6,7 @@ import { checkKnownOptions } from '../known-options.js';
 import type { RedisClient } from '../options/redis-store.js';
 import type { RedisStore } from './redis-store.js';
 import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
+import type { NoneMissing } from '../known-options.js';
 
 /** What one instance tells the others. */
 export interface InvalidationMessage {
@@ -31,7 +32,9 @@ export interface InvalidationBusHandlers {
   onError(error: unknown): void;
 }
 
-const OPTIONS = ['channel'];
+/** The names `bus` knows: every key of {@link InvalidationBusOptions}. */
+const BUS_OPTIONS = ['channel'] as const satisfies readonly (keyof InvalidationBusOptions)[];
+type _EveryInvalidationBusOption = NoneMissing<Exclude<keyof InvalidationBusOptions, (typeof BUS_OPTIONS)[number]>>;
 /** Most messages waiting for a retry; beyond it they are replaced by one `clear`. */
 const MAX_UNSENT = 1_000;
 /** First and longest wait between retries of unsent messages, in ms. */
@@ -72,7 +75,7 @@ export class InvalidationBus {
     private readonly handlers: InvalidationBusHandlers,
   ) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: bus must be an object or false; got ${quote(options)}`);
-    checkKnownOptions('TieredStore', options, OPTIONS, 'bus');
+    checkKnownOptions('TieredStore', options, BUS_OPTIONS, 'bus');
     if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
       throw new TypeError(`TieredStore: bus.channel must be a non-empty string; got ${quote(options.channel)}`);
     }

@@ -9,8 +9,11 @@ import { coarseClock } from './coarse-clock.js';
 import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
 import type { Clock, MemoryStoreOptions } from '../options/memory-store.js';
+import type { NoneMissing } from '../known-options.js';
 
-const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
+/** The option names MemoryStore knows: every key of {@link MemoryStoreOptions}, no other. */
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];
+type _EveryMemoryStoreOption = NoneMissing<Exclude<keyof MemoryStoreOptions, (typeof MEMORY_STORE_OPTIONS)[number]>>;
 
 interface MemoryRecord {
   entry: StoredEntry;

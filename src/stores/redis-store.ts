@@ -16,6 +16,8 @@ import { RecentEntries, type DecodeGuess } from './recent-entries.js';
 import { LUA_FRAMES, packFrameChunks } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
 import type { RedisClient, RedisStoreOptions } from '../options/redis-store.js';
+import type { CircuitBreakerOptions } from '../options/circuit-breaker.js';
+import type { NoneMissing } from '../known-options.js';
 
 /** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
 export interface RedisReadResult extends ReadResult {
@@ -103,7 +105,12 @@ const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
 /** The Redis command behind each batched read method. */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
-const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'];
+/** The option names RedisStore knows: every key of {@link RedisStoreOptions}, no other. */
+const REDIS_STORE_OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'] as const satisfies readonly (keyof RedisStoreOptions)[];
+type _EveryRedisStoreOption = NoneMissing<Exclude<keyof RedisStoreOptions, (typeof REDIS_STORE_OPTIONS)[number]>>;
+/** The names `breaker` knows: every key of {@link CircuitBreakerOptions}. */
+const BREAKER_OPTIONS = ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'] as const satisfies readonly (keyof CircuitBreakerOptions)[];
+type _EveryCircuitBreakerOption = NoneMissing<Exclude<keyof CircuitBreakerOptions, (typeof BREAKER_OPTIONS)[number]>>;
 
 /** Reconnect after 0.1 s, 0.2 s, ... at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(100 * times, 2000);
@@ -204,7 +211,7 @@ export class RedisStore implements CacheStore {
   private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
 
   constructor(options: RedisStoreOptions = {}) {
-    checkKnownOptions('RedisStore', options, OPTIONS);
+    checkKnownOptions('RedisStore', options, REDIS_STORE_OPTIONS);
     const { client, connection } = options;
     if (client !== undefined && connection !== undefined) {
       throw new TypeError('RedisStore: give either client (an ioredis Redis or Cluster) or connection (options or a URL), not both');
@@ -248,7 +255,7 @@ export class RedisStore implements CacheStore {
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
     if (typeof options.breaker === 'object') {
-      checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+      checkKnownOptions('RedisStore', options.breaker, BREAKER_OPTIONS, 'breaker');
       if (userOnStateChange !== undefined && typeof userOnStateChange !== 'function') {
         throw new TypeError(`RedisStore: breaker.onStateChange must be a function; got ${quote(userOnStateChange)}`);
       }

@@ -7,11 +7,14 @@ import { isFresh } from './entry-freshness.js';
 import { parseDuration, quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
+import type { NoneMissing } from '../known-options.js';
 
 /** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
 export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
 
-const OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'];
+/** The option names TieredStore knows: every key of {@link TieredStoreOptions}, no other. */
+const TIERED_STORE_OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'] as const satisfies readonly (keyof TieredStoreOptions)[];
+type _EveryTieredStoreOption = NoneMissing<Exclude<keyof TieredStoreOptions, (typeof TIERED_STORE_OPTIONS)[number]>>;
 const EMPTY: readonly string[] = [];
 /** Beyond this many recently invalidated keys tracked for in-flight reads, they are all treated as invalidated. */
 const MAX_TRACKED = 10_000;
@@ -56,7 +59,7 @@ export class TieredStore implements CacheStore {
   private inFlight = 0;
 
   constructor(options: TieredStoreOptions) {
-    options = checkKnownOptions('TieredStore', options, OPTIONS) as unknown as TieredStoreOptions;
+    options = checkKnownOptions('TieredStore', options, TIERED_STORE_OPTIONS) as unknown as TieredStoreOptions;
     if (!(options.l1 instanceof MemoryStore)) throw new TypeError(`TieredStore: l1 must be a MemoryStore; got ${quote(options.l1)}`);
     if (!(options.l2 instanceof RedisStore)) throw new TypeError(`TieredStore: l2 must be a RedisStore; got ${quote(options.l2)}`);
     const maxVersions = options.maxMirroredVersions ?? 10_000;
