@@ -8,6 +8,7 @@ import { writeTombstone } from './tombstones.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options/cache-runtime.js';
+import { RUNTIME_DEFAULTS } from '../defaults.js';
 
 /**
  * The runtime handle: its stores and settings, stats, events, and the write-behind
@@ -112,7 +113,7 @@ export class CacheRuntime {
     }
     const code = (error as { code?: string } | null)?.code ?? context.operation;
     const now = Date.now();
-    if ((this.lastWarned.get(code) ?? -Infinity) + 60_000 > now) return;
+    if ((this.lastWarned.get(code) ?? -Infinity) + RUNTIME_DEFAULTS.errorWarningIntervalMs > now) return;
     this.lastWarned.set(code, now);
     this.settings.logger.warn(
       `cachekit: ${context.operation} failed${context.method ? ` in ${context.method}` : ''}: ${(error as Error)?.message ?? String(error)}`,

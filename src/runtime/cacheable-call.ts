@@ -7,6 +7,7 @@ import { tagVersionKey } from '../stores/key-layout.js';
 import type { LockedRun } from './distributed-lock.js';
 import { PendingEntries } from './pending-entries.js';
 import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';
+import { CACHEABLE_DEFAULTS } from '../defaults.js';
 
 /** A compiled call: runs one invocation of a decorated method. */
 export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
@@ -28,8 +29,8 @@ export function createCacheableCall(
 ): MethodCall {
   const { runtime, store, stats, method, ttlMs } = target;
   const { condition, unless, resultTags } = options;
-  const cacheNull = options.cacheNull ?? true;
-  const jitter = options.ttlJitter ?? 0;
+  const cacheNull = options.cacheNull ?? CACHEABLE_DEFAULTS.cacheNull;
+  const jitter = options.ttlJitter ?? CACHEABLE_DEFAULTS.ttlJitter;
   const events = runtime.events;
   const prefix = runtime.settings.prefix;
   const readSync = store.readSync?.bind(store);

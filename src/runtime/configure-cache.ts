@@ -7,6 +7,7 @@ import { registerClasses } from '../value-classes.js';
 import { CacheRuntime } from './cache-runtime.js';
 import type { CacheConfig } from '../options/configure-cache.js';
 import type { NoneMissing } from '../known-options.js';
+import { CONFIG_DEFAULTS } from '../defaults.js';
 
 /** The option names configureCache knows: every key of {@link CacheConfig}, no other. */
 const CONFIG_OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'] as const satisfies readonly (keyof CacheConfig)[];
@@ -67,7 +68,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
   registerClasses('configureCache', config.classes);
-  const storeTimeoutMs = config.storeTimeout === undefined ? 1_000 : parseDuration(config.storeTimeout, 'configureCache: storeTimeout');
+  const storeTimeoutMs = parseDuration(config.storeTimeout ?? CONFIG_DEFAULTS.storeTimeout, 'configureCache: storeTimeout');
   // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
   const used = new Map<CacheStore, CacheStore>();
   const guard = (store: CacheStore) => {
@@ -79,9 +80,9 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   const current = new CacheRuntime({
     store: guard(config.store ?? new MemoryStore()),
     stores: Object.fromEntries(Object.entries(config.stores ?? {}).map(([name, store]) => [name, guard(store)])),
-    prefix: config.prefix ?? 'cachekit',
-    ttlMs: config.ttl === undefined ? 300_000 : parseDuration(config.ttl, 'configureCache: ttl'),
-    leaseMs: config.leaseTtl === undefined ? 60_000 : parseDuration(config.leaseTtl, 'configureCache: leaseTtl'),
+    prefix: config.prefix ?? CONFIG_DEFAULTS.prefix,
+    ttlMs: parseDuration(config.ttl ?? CONFIG_DEFAULTS.ttl, 'configureCache: ttl'),
+    leaseMs: parseDuration(config.leaseTtl ?? CONFIG_DEFAULTS.leaseTtl, 'configureCache: leaseTtl'),
     serializer: config.serializer,
     logger: config.logger ?? console,
     onError: config.onError,

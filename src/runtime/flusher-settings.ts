@@ -31,18 +31,18 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     value === undefined ? fallback : parseDuration(value, `@WriteBehind ${method}: ${name}`);
   const scheduler = options.scheduler ?? realScheduler;
   let journal: FlusherSettings['journal'];
-  if (options.durable) {
+  if (options.durable ?? d.durable) {
     const client = journalClientOf(store);
     if (client === undefined) {
       throw new DecoratorUsageError(
         `@WriteBehind on ${method}: durable: true needs a store with a Redis client (RedisStore or TieredStore, or any store with an ioredis \`client\`); store '${store.name}' has none`,
       );
     }
-    const claimIdleMs = ms(options.journal?.claimIdleMs, d.claimIdleMs, 'journal.claimIdleMs');
-    const leaseMs = ms(options.journal?.leaseMs, d.leaseMs, 'journal.leaseMs');
+    const claimIdleMs = ms(options.journal?.claimIdleMs, d.journal.claimIdleMs, 'journal.claimIdleMs');
+    const leaseMs = ms(options.journal?.leaseMs, d.journal.leaseMs, 'journal.leaseMs');
     const claimIntervalMs = ms(options.journal?.claimIntervalMs, Math.max(1, Math.floor(Math.min(claimIdleMs / 3, leaseMs / 2))), 'journal.claimIntervalMs');
     const stream = options.journal?.stream ?? defaultJournalStream(runtime.settings.prefix, method, target.namespace);
-    const group = options.journal?.group ?? d.journalGroup;
+    const group = options.journal?.group ?? d.journal.group;
     const serializer = runtime.settings.serializer ?? new MsgpackSerializer();
     const connection = journalConnectionOf(store, client);
     const lastWins = options.merge === undefined;
@@ -59,13 +59,13 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     batchWith: options.batchWith,
     merge: options.merge,
     valueArg: options.valueArg,
-    batchSize: options.batch?.size ?? d.batchSize,
-    intervalMs: ms(options.batch?.intervalMs, d.intervalMs, 'batch.intervalMs'),
+    batchSize: options.batch?.size ?? d.batch.size,
+    intervalMs: ms(options.batch?.intervalMs, d.batch.intervalMs, 'batch.intervalMs'),
     concurrency: options.concurrency ?? d.concurrency,
-    attempts: options.retry?.attempts ?? d.attempts,
-    backoffMs: ms(options.retry?.backoffMs, d.backoffMs, 'retry.backoffMs'),
-    maxBackoffMs: ms(options.retry?.maxBackoffMs, d.maxBackoffMs, 'retry.maxBackoffMs'),
-    onOutage: options.retry?.onOutage ?? d.onOutage,
+    attempts: options.retry?.attempts ?? d.retry.attempts,
+    backoffMs: ms(options.retry?.backoffMs, d.retry.backoffMs, 'retry.backoffMs'),
+    maxBackoffMs: ms(options.retry?.maxBackoffMs, d.retry.maxBackoffMs, 'retry.maxBackoffMs'),
+    onOutage: options.retry?.onOutage ?? d.retry.onOutage,
     deadLetter: options.deadLetter,
     maxPending: options.maxPending ?? d.maxPending,
     backpressure: options.backpressure ?? d.backpressure,

@@ -9,8 +9,7 @@ import { resolveFlusherSettings } from './flusher-settings.js';
 import { installSignalDrain } from '../write-behind/signal-drain.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 import type { WriteItem } from '../write-behind/write-item.js';
-
-const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
 
 /**
  * The {@link WriteBehindRegistry} of one runtime: its flushers (one per decorated method), the
@@ -85,7 +84,7 @@ export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
     const timeoutMs =
       typeof option === 'object' && option.timeoutMs !== undefined
         ? parseDuration(option.timeoutMs, `@WriteBehind ${method}: drainOnSignal.timeoutMs`)
-        : DEFAULT_DRAIN_TIMEOUT_MS;
+        : WRITE_BEHIND_DEFAULTS.drainTimeoutMs;
     const fresh = signals.filter((s) => !this.drainSignals.has(s));
     if (fresh.length === 0) return;
     fresh.forEach((s) => this.drainSignals.add(s));

@@ -7,6 +7,7 @@
 
 import { quote } from '../duration.js';
 import type { CircuitBreakerOptions, CircuitState } from '../options/circuit-breaker.js';
+import { CIRCUIT_BREAKER_DEFAULTS } from '../defaults.js';
 
 const CLOSED = 0;
 const OPEN = 1;
@@ -25,11 +26,11 @@ export class CircuitBreaker {
   private readonly onStateChange: ((state: CircuitState, cause?: unknown) => void) | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
-    const threshold = options.failureThreshold ?? 5;
+    const threshold = options.failureThreshold ?? CIRCUIT_BREAKER_DEFAULTS.failureThreshold;
     if (!Number.isInteger(threshold) || threshold < 1) {
       throw new TypeError(`breaker.failureThreshold: expected an integer >= 1; got ${quote(options.failureThreshold)}`);
     }
-    const cooldown = options.cooldownMs ?? 1000;
+    const cooldown = options.cooldownMs ?? CIRCUIT_BREAKER_DEFAULTS.cooldownMs;
     if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0) {
       throw new TypeError(`breaker.cooldownMs: expected milliseconds (a number >= 0); got ${quote(options.cooldownMs)}`);
     }

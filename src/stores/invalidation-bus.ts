@@ -7,6 +7,7 @@ import type { RedisClient } from '../options/redis-store.js';
 import type { RedisStore } from './redis-store.js';
 import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
 import type { NoneMissing } from '../known-options.js';
+import { INVALIDATION_BUS_DEFAULTS } from '../defaults.js';
 
 /** What one instance tells the others. */
 export interface InvalidationMessage {
@@ -79,7 +80,7 @@ export class InvalidationBus {
     if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
       throw new TypeError(`TieredStore: bus.channel must be a non-empty string; got ${quote(options.channel)}`);
     }
-    this.channel = options.channel ?? 'cachekit:invalidation';
+    this.channel = options.channel ?? INVALIDATION_BUS_DEFAULTS.channel;
     const client = store.client;
     this.subscriber = store.isCluster
       ? (client as Cluster).duplicate()

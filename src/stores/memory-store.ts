@@ -10,6 +10,7 @@ import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
 import type { Clock, MemoryStoreOptions } from '../options/memory-store.js';
 import type { NoneMissing } from '../known-options.js';
+import { MEMORY_STORE_DEFAULTS } from '../defaults.js';
 
 /** The option names MemoryStore knows: every key of {@link MemoryStoreOptions}, no other. */
 const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];
@@ -47,15 +48,15 @@ export class MemoryStore implements CacheStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
-    const maxEntries = options.maxEntries ?? 10_000;
+    const maxEntries = options.maxEntries ?? MEMORY_STORE_DEFAULTS.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError(`MemoryStore: maxEntries must be an integer >= 1; got ${quote(options.maxEntries)}`);
     }
-    const maxBytes = options.maxBytes ?? Infinity;
+    const maxBytes = options.maxBytes ?? MEMORY_STORE_DEFAULTS.maxBytes;
     if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
       throw new TypeError(`MemoryStore: maxBytes must be an integer >= 1; got ${quote(options.maxBytes)}`);
     }
-    const policy = options.policy ?? 'lru';
+    const policy = options.policy ?? MEMORY_STORE_DEFAULTS.policy;
     if (!EVICTION_POLICIES.includes(policy)) {
       throw new TypeError(`MemoryStore: policy must be one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
     }
@@ -68,11 +69,11 @@ export class MemoryStore implements CacheStore {
     if (options.copyOnRead !== undefined && typeof options.copyOnRead !== 'boolean') {
       throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
     }
-    this.copyOnRead = options.copyOnRead === true;
+    this.copyOnRead = options.copyOnRead ?? MEMORY_STORE_DEFAULTS.copyOnRead;
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`MemoryStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'memory';
+    this.name = options.name ?? MEMORY_STORE_DEFAULTS.name;
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
     this.maxBytes = maxBytes;

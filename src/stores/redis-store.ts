@@ -18,6 +18,7 @@ import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, r
 import type { RedisClient, RedisStoreOptions } from '../options/redis-store.js';
 import type { CircuitBreakerOptions } from '../options/circuit-breaker.js';
 import type { NoneMissing } from '../known-options.js';
+import { REDIS_STORE_DEFAULTS } from '../defaults.js';
 
 /** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
 export interface RedisReadResult extends ReadResult {
@@ -222,11 +223,11 @@ export class RedisStore implements CacheStore {
     if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
       throw new TypeError(`RedisStore: connection must be ioredis options or a redis:// URL; got ${quote(connection)}`);
     }
-    const timeoutMs = options.timeoutMs ?? 500;
+    const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`RedisStore: timeoutMs must be a number of milliseconds > 0; got ${quote(options.timeoutMs)}`);
     }
-    const maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
+    const maxValueBytes = options.maxValueBytes ?? REDIS_STORE_DEFAULTS.maxValueBytes;
     if (!(maxValueBytes === Infinity || (Number.isInteger(maxValueBytes) && maxValueBytes >= 1))) {
       throw new TypeError(`RedisStore: maxValueBytes must be an integer number of bytes >= 1 (or Infinity); got ${quote(options.maxValueBytes)}`);
     }
@@ -245,7 +246,7 @@ export class RedisStore implements CacheStore {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`RedisStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'redis';
+    this.name = options.name ?? REDIS_STORE_DEFAULTS.name;
     this.timeoutMs = timeoutMs;
     this.maxValueBytes = maxValueBytes;
     this.scopeOption = options.scope;
@@ -289,7 +290,7 @@ export class RedisStore implements CacheStore {
     this.client.on('ready', this.onReady);
     const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     this.bufferReply = { keyPrefix, replyEncoding: null };
-    if (!this.isCluster && options.trackVersions !== false) {
+    if (!this.isCluster && (options.trackVersions ?? REDIS_STORE_DEFAULTS.trackVersions)) {
       const base = this.cmd;
       this.mirror = new VersionMirror({
         // This package's ioredis (whose RESP3 pushes it hears), with the client's options.
@@ -575,7 +576,7 @@ export class RedisStore implements CacheStore {
    */
   async clear(): Promise<void> {
     this.mirror?.reset();
-    const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : ['cachekit'];
+    const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : [escapeSegment(REDIS_STORE_DEFAULTS.scope)];
     const nodes: Redis[] = this.isCluster ? (this.client as Cluster).nodes('master') : [this.cmd];
     for (const node of nodes) {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');

@@ -8,6 +8,7 @@ import { parseDuration, quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
 import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
 import type { NoneMissing } from '../known-options.js';
+import { TIERED_STORE_DEFAULTS } from '../defaults.js';
 
 /** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
 export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
@@ -62,17 +63,17 @@ export class TieredStore implements CacheStore {
     options = checkKnownOptions('TieredStore', options, TIERED_STORE_OPTIONS) as unknown as TieredStoreOptions;
     if (!(options.l1 instanceof MemoryStore)) throw new TypeError(`TieredStore: l1 must be a MemoryStore; got ${quote(options.l1)}`);
     if (!(options.l2 instanceof RedisStore)) throw new TypeError(`TieredStore: l2 must be a RedisStore; got ${quote(options.l2)}`);
-    const maxVersions = options.maxMirroredVersions ?? 10_000;
+    const maxVersions = options.maxMirroredVersions ?? TIERED_STORE_DEFAULTS.maxMirroredVersions;
     if (!Number.isInteger(maxVersions) || maxVersions < 1) {
       throw new TypeError(`TieredStore: maxMirroredVersions must be an integer >= 1; got ${quote(options.maxMirroredVersions)}`);
     }
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`TieredStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'tiered';
+    this.name = options.name ?? TIERED_STORE_DEFAULTS.name;
     this.l1 = options.l1;
     this.l2 = options.l2;
-    this.l1TtlMs = options.l1Ttl === undefined ? 30_000 : parseDuration(options.l1Ttl, 'TieredStore: l1Ttl');
+    this.l1TtlMs = parseDuration(options.l1Ttl ?? TIERED_STORE_DEFAULTS.l1Ttl, 'TieredStore: l1Ttl');
     this.maxVersions = maxVersions;
     this.bus =
       options.bus === false

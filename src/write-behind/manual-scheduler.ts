@@ -1,5 +1,6 @@
 import type { TimerHandle, TimerOptions, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import type { ManualSchedulerOptions } from '../options/manual-scheduler.js';
+import { MANUAL_SCHEDULER_DEFAULTS } from '../defaults.js';
 
 interface ManualTimer {
   readonly id: number;
@@ -22,7 +23,7 @@ export class ManualScheduler implements WriteBehindScheduler {
   private readonly jitter: () => number;
 
   constructor(options: ManualSchedulerOptions = {}) {
-    this.time = options.now ?? 0;
+    this.time = options.now ?? MANUAL_SCHEDULER_DEFAULTS.now;
     this.jitter = options.random ?? Math.random;
   }
 
