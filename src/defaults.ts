@@ -18,6 +18,8 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
 
 /** Defaults of `configureCache` (options/configure-cache.ts). */
 export const CONFIG_DEFAULTS = deepFreeze({
+  /** No named stores. */
+  stores: {} as Readonly<Record<string, never>>,
   /** First segment of every key. */
   prefix: 'cachekit',
   /** Default time to live of entries. */

@@ -17,7 +17,7 @@ export interface TieredStoreOptionsOf<L1, L2> {
    * entry's own TTL. @default '30s'
    */
   l1Ttl?: Duration;
-  /** The pub/sub bus that drops other instances' L1 copies, or `false` for a single instance. @default {} (channel 'cachekit:invalidation') */
+  /** The pub/sub bus that drops other instances' L1 copies, or `false` for a single instance. @default { channel: 'cachekit:invalidation' } */
   bus?: InvalidationBusOptions | false;
   /** Most version counters (namespaces, tags) mirrored in memory; beyond it the mirror starts over. @default 10_000 */
   maxMirroredVersions?: number;

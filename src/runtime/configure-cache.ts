@@ -52,7 +52,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.stores !== undefined && (typeof config.stores !== 'object' || config.stores === null || Array.isArray(config.stores))) {
     throw new TypeError(`configureCache: stores must be an object of named CacheStores; got ${quote(config.stores)}`);
   }
-  for (const [name, store] of Object.entries(config.stores ?? {})) {
+  for (const [name, store] of Object.entries(config.stores ?? CONFIG_DEFAULTS.stores)) {
     if (!isStore(store)) throw new TypeError(`configureCache: stores.${name} must be a CacheStore; got ${quote(store)}`);
   }
   if (config.prefix !== undefined && (typeof config.prefix !== 'string' || config.prefix === '')) {
@@ -79,7 +79,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   const previous = registry.current;
   const current = new CacheRuntime({
     store: guard(config.store ?? new MemoryStore()),
-    stores: Object.fromEntries(Object.entries(config.stores ?? {}).map(([name, store]) => [name, guard(store)])),
+    stores: Object.fromEntries(Object.entries(config.stores ?? CONFIG_DEFAULTS.stores).map(([name, store]) => [name, guard(store)])),
     prefix: config.prefix ?? CONFIG_DEFAULTS.prefix,
     ttlMs: parseDuration(config.ttl ?? CONFIG_DEFAULTS.ttl, 'configureCache: ttl'),
     leaseMs: parseDuration(config.leaseTtl ?? CONFIG_DEFAULTS.leaseTtl, 'configureCache: leaseTtl'),
