@@ -68,7 +68,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
   registerClasses('configureCache', config.classes);
-  const storeTimeoutMs = parseDuration(config.storeTimeout ?? CONFIG_DEFAULTS.storeTimeout, 'configureCache: storeTimeout');
+  const storeTimeoutMs = parseDuration(config.storeTimeout === undefined ? CONFIG_DEFAULTS.storeTimeout : config.storeTimeout, 'configureCache: storeTimeout');
   // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
   const used = new Map<CacheStore, CacheStore>();
   const guard = (store: CacheStore) => {
@@ -81,8 +81,8 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     store: guard(config.store ?? new MemoryStore()),
     stores: Object.fromEntries(Object.entries(config.stores ?? CONFIG_DEFAULTS.stores).map(([name, store]) => [name, guard(store)])),
     prefix: config.prefix ?? CONFIG_DEFAULTS.prefix,
-    ttlMs: parseDuration(config.ttl ?? CONFIG_DEFAULTS.ttl, 'configureCache: ttl'),
-    leaseMs: parseDuration(config.leaseTtl ?? CONFIG_DEFAULTS.leaseTtl, 'configureCache: leaseTtl'),
+    ttlMs: parseDuration(config.ttl === undefined ? CONFIG_DEFAULTS.ttl : config.ttl, 'configureCache: ttl'),
+    leaseMs: parseDuration(config.leaseTtl === undefined ? CONFIG_DEFAULTS.leaseTtl : config.leaseTtl, 'configureCache: leaseTtl'),
     serializer: config.serializer,
     logger: config.logger ?? console,
     onError: config.onError,

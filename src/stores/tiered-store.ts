@@ -73,7 +73,7 @@ export class TieredStore implements CacheStore {
     this.name = options.name ?? TIERED_STORE_DEFAULTS.name;
     this.l1 = options.l1;
     this.l2 = options.l2;
-    this.l1TtlMs = parseDuration(options.l1Ttl ?? TIERED_STORE_DEFAULTS.l1Ttl, 'TieredStore: l1Ttl');
+    this.l1TtlMs = parseDuration(options.l1Ttl === undefined ? TIERED_STORE_DEFAULTS.l1Ttl : options.l1Ttl, 'TieredStore: l1Ttl');
     this.maxVersions = maxVersions;
     this.bus =
       options.bus === false
