@@ -20,3 +20,12 @@ export function checkKnownOptions(owner: string, options: unknown, allowed: read
   }
   return options as Record<string, unknown>;
 }
+
+/**
+ * Compiles only when `Missing` is `never`. Next to a list of known option names (which itself
+ * `satisfies readonly (keyof Options)[]`, so it names no unknown option), assert that it forgets
+ * none: `type _EveryCacheableOption = NoneMissing<Exclude<keyof CacheableOptions, (typeof
+ * CACHEABLE_OPTIONS)[number]>>` fails to compile, naming the option, when the interface gains an
+ * option the list lacks.
+ */
+export type NoneMissing<Missing extends never> = Missing;

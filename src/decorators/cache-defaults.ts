@@ -1,33 +1,23 @@
 import 'reflect-metadata';
-import type { Duration } from '../duration.js';
 import { DecoratorUsageError } from '../errors.js';
 import { DEFAULTS_METADATA } from '../runtime/plan.js';
-import type { TagsOption } from './cacheable.js';
 import { checkDuration, checkName, checkOptionNames, checkTags } from './validate-options.js';
-
-/** Options of {@link CacheDefaults}: defaults for every decorated method of the class. */
-export interface CacheDefaultsOptions {
-  /** Namespace of every method's entries. @default `ClassName.methodName` per method */
-  namespace?: string;
-  /** Default TTL of the class's entries. @default the runtime's `ttl` */
-  ttl?: Duration;
-  /** Default store name. @default the runtime's default store */
-  store?: string;
-  /** Tags added to every entry written by @Cacheable and @WriteThrough of the class. */
-  tags?: TagsOption;
-}
+import type { CacheDefaultsOptions } from '../options/cache-defaults.js';
+import type { NoneMissing } from '../known-options.js';
 
 /** Class decorator in both TypeScript modes: `(class, context)` or `(class)`. */
 export type DualClassDecorator = <C extends abstract new (...args: any[]) => any>(value: C, context?: ClassDecoratorContext<C>) => void;
 
-const OPTIONS = ['namespace', 'ttl', 'store', 'tags'] as const;
+/** The option names @CacheDefaults knows: every key of {@link CacheDefaultsOptions}, no other. */
+const CACHE_DEFAULTS_OPTIONS = ['namespace', 'ttl', 'store', 'tags'] as const satisfies readonly (keyof CacheDefaultsOptions)[];
+type _EveryCacheDefaultsOption = NoneMissing<Exclude<keyof CacheDefaultsOptions, (typeof CACHE_DEFAULTS_OPTIONS)[number]>>;
 
 /**
  * Class-level defaults. Settings resolve method option, then class default, then the
  * runtime's (`configureCache`).
  */
 export function CacheDefaults(options: CacheDefaultsOptions): DualClassDecorator {
-  const o = checkOptionNames('CacheDefaults', options, OPTIONS);
+  const o = checkOptionNames('CacheDefaults', options, CACHE_DEFAULTS_OPTIONS);
   checkName('CacheDefaults', 'namespace', o.namespace);
   checkDuration('CacheDefaults', 'ttl', o.ttl);
   checkName('CacheDefaults', 'store', o.store);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DecoratorUsageError } from '../errors.js';
 import { PLAN_METADATA, planOf, type CachePlan, type MethodPlan } from '../runtime/plan.js';
 import { intercept } from '../runtime/interceptor.js';
-import type { InvalidateOptions } from './invalidate.js';
+import type { InvalidateOptions } from '../options/invalidate.js';
 
 /**
  * A method cachekit can decorate: it returns a Promise (the decorated call always does), and its

@@ -1,35 +1,13 @@
-import type { Duration } from '../duration.js';
-import type { KeyOption } from '../runtime/keys.js';
 import { defineMethodDecorator, type DualMethodDecorator } from './define-method-decorator.js';
-import type { TagsOption } from './cacheable.js';
 import {
   checkBoolean, checkDuration, checkFunction, checkKeyOption, checkName, checkOptionNames, checkTags, checkTemplateArguments,
 } from './validate-options.js';
+import type { WriteThroughOptions } from '../options/write-through.js';
+import type { NoneMissing } from '../known-options.js';
 
-/** Options of {@link WriteThrough}. */
-export interface WriteThroughOptions<A extends any[] = any[]> {
-  /** Key of the entry (same meaning as on @Cacheable, so both address one entry). @default a stable encoding of all arguments */
-  key?: KeyOption<A>;
-  /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
-  namespace?: string;
-  /** Time to live of the written entry. @default the runtime's `ttl` */
-  ttl?: Duration;
-  /** The value to cache, from the method's result and arguments. @default the result */
-  value?: (result: any, ...args: any[]) => unknown;
-  /** Name of a registered store. @default the default store */
-  store?: string;
-  /** Tags of the written entry. @default none */
-  tags?: TagsOption;
-  /**
-   * When the method succeeded but the cache write failed: false (default) invalidates the key,
-   * reports the error and resolves with the result; true rejects with a CacheWriteError
-   * (the database write has happened all the same).
-   * @default false
-   */
-  throwOnCacheError?: boolean;
-}
-
-const OPTIONS = ['key', 'namespace', 'ttl', 'value', 'store', 'tags', 'throwOnCacheError'] as const;
+/** The option names @WriteThrough knows: every key of {@link WriteThroughOptions}, no other. */
+const WRITE_THROUGH_OPTIONS = ['key', 'namespace', 'ttl', 'value', 'store', 'tags', 'throwOnCacheError'] as const satisfies readonly (keyof WriteThroughOptions)[];
+type _EveryWriteThroughOption = NoneMissing<Exclude<keyof WriteThroughOptions, (typeof WRITE_THROUGH_OPTIONS)[number]>>;
 
 /**
  * Write-through: the method is the database write; when it succeeds its result (or
@@ -37,7 +15,7 @@ const OPTIONS = ['key', 'namespace', 'ttl', 'value', 'store', 'tags', 'throwOnCa
  * When the method throws, the cache is untouched and the error propagates unchanged.
  */
 export function WriteThrough<A extends any[] = any[]>(options?: WriteThroughOptions<A>): DualMethodDecorator<A> {
-  const o = checkOptionNames('WriteThrough', options, OPTIONS);
+  const o = checkOptionNames('WriteThrough', options, WRITE_THROUGH_OPTIONS);
   checkKeyOption('WriteThrough', o.key);
   checkName('WriteThrough', 'namespace', o.namespace);
   checkDuration('WriteThrough', 'ttl', o.ttl);

@@ -1,12 +1,13 @@
-import type { CacheableOptions } from '../decorators/cacheable.js';
-import type { ReadResult, StoredEntry } from '../stores/store.js';
+import type { CacheableOptions } from '../options/cacheable.js';
+import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
-import { isFresh, tagsStillCurrent } from './entry-freshness.js';
-import { newGeneration } from './generation.js';
-import { tagVersionKey } from './keys.js';
+import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
+import { newGeneration } from '../stores/generation.js';
+import { tagVersionKey } from '../stores/key-layout.js';
 import type { LockedRun } from './distributed-lock.js';
 import { PendingEntries } from './pending-entries.js';
 import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';
+import { CACHEABLE_DEFAULTS } from '../defaults.js';
 
 /** A compiled call: runs one invocation of a decorated method. */
 export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
@@ -28,8 +29,8 @@ export function createCacheableCall(
 ): MethodCall {
   const { runtime, store, stats, method, ttlMs } = target;
   const { condition, unless, resultTags } = options;
-  const cacheNull = options.cacheNull ?? true;
-  const jitter = options.ttlJitter ?? 0;
+  const cacheNull = options.cacheNull ?? CACHEABLE_DEFAULTS.cacheNull;
+  const jitter = options.ttlJitter ?? CACHEABLE_DEFAULTS.ttlJitter;
   const events = runtime.events;
   const prefix = runtime.settings.prefix;
   const readSync = store.readSync?.bind(store);

@@ -1,5 +1,5 @@
 import type { EntryTarget } from './entry-target.js';
-import { lockKey } from './keys.js';
+import { lockKey } from '../stores/key-layout.js';
 
 /** How long a distributed miss lock lives, and how long others wait for its holder. */
 export interface DistributedLockSettings {

@@ -1,10 +1,12 @@
 import { parseDuration } from '../duration.js';
-import type { CacheStore } from '../stores/store.js';
+import type { CacheStore } from '../cache-store.js';
 import type { CacheRuntime } from './cache-runtime.js';
-import { compileKey, namespaceBase, namespaceVersionKey, tagVersionKey, type KeyOption } from './keys.js';
+import { compileKey } from './keys.js';
+import { namespaceBase, namespaceVersionKey, tagVersionKey } from '../stores/key-layout.js';
+import type { KeyOption } from '../options/key.js';
 import type { StatsCounter } from './stats.js';
-import type { TagsOption } from '../decorators/cacheable.js';
-import type { CacheDefaultsOptions } from '../decorators/cache-defaults.js';
+import type { TagsOption } from '../options/tags.js';
+import type { CacheDefaultsOptions } from '../options/cache-defaults.js';
 
 /** The options every decorator shares for addressing entries. */
 export interface AddressOptions {

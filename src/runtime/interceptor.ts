@@ -1,4 +1,4 @@
-import { getCacheRuntime } from '../config.js';
+import { getCacheRuntime } from './configure-cache.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { classDefaultsOf, findOwner, type MethodPlan } from './plan.js';
 import { resolveTarget } from './entry-target.js';
@@ -8,6 +8,7 @@ import { createWriteBehindCall } from './write-behind-call.js';
 import { compileInvalidation, withInvalidations } from './invalidate-call.js';
 import { createDistributedLock } from './distributed-lock.js';
 import { watchForUnregisteredClasses } from './unregistered-class-warning.js';
+import { CACHEABLE_DEFAULTS } from '../defaults.js';
 
 /** A plan compiled against one runtime. */
 interface CompiledPlan {
@@ -46,7 +47,7 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
   const cache = plan.cache;
   if (cache?.kind === 'Cacheable') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);
-    const lock = cache.options.distributedLock ? createDistributedLock(target) : undefined;
+    const lock = (cache.options.distributedLock ?? CACHEABLE_DEFAULTS.distributedLock) ? createDistributedLock(target) : undefined;
     call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), lock);
   } else if (cache?.kind === 'WriteThrough') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);

@@ -1,7 +1,8 @@
-import type { InvalidateOptions } from '../decorators/invalidate.js';
+import type { InvalidateOptions } from '../options/invalidate.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
-import { tagVersionKey } from './keys.js';
+import { tagVersionKey } from '../stores/key-layout.js';
+import { INVALIDATE_DEFAULTS } from '../defaults.js';
 
 /** One compiled @Invalidate: what it drops for a call, and when. */
 export interface CompiledInvalidation {
@@ -16,12 +17,13 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
   const { prefix } = runtime.settings;
   const tags = options.tags;
   // Without key, allEntries and tags: the default key of the arguments, as on every other decorator.
-  const dropsKeys = options.key !== undefined || (!options.allEntries && tags === undefined);
+  const allEntries = options.allEntries ?? INVALIDATE_DEFAULTS.allEntries;
+  const dropsKeys = options.key !== undefined || (!allEntries && tags === undefined);
   return {
-    when: options.when ?? 'after',
+    when: options.when ?? INVALIDATE_DEFAULTS.when,
     prepare(args) {
       const keys = dropsKeys ? ([] as string[]).concat(target.keysOf(args)) : [];
-      const versionKeys = options.allEntries ? [target.namespaceVersionKey] : [];
+      const versionKeys = allEntries ? [target.namespaceVersionKey] : [];
       const tagNames = tags === undefined ? [] : typeof tags === 'function' ? tags(...args) : tags;
       for (const tag of tagNames) versionKeys.push(tagVersionKey(prefix, tag));
       return async (quiet = false) => {
@@ -31,7 +33,7 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
             runtime.events.emit('invalidate', {
               method,
               keys,
-              namespaces: options.allEntries ? [target.namespace] : [],
+              namespaces: allEntries ? [target.namespace] : [],
               tags: [...tagNames],
             });
           }

@@ -1,8 +1,8 @@
-import { PENDING_COUNTER_BITS, type CacheStore, type StoredEntry } from '../stores/store.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type StoredEntry } from '../cache-store.js';
 import type { WriteItem } from '../write-behind/write-item.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import type { EntryTarget } from './entry-target.js';
-import { newGeneration } from './generation.js';
+import { newGeneration } from '../stores/generation.js';
 import { writeTombstone } from './tombstones.js';
 
 const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import type { CacheableOptions } from '../decorators/cacheable.js';
-import type { WriteThroughOptions } from '../decorators/write-through.js';
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
-import type { InvalidateOptions } from '../decorators/invalidate.js';
-import type { CacheDefaultsOptions } from '../decorators/cache-defaults.js';
+import type { CacheableOptions } from '../options/cacheable.js';
+import type { WriteThroughOptions } from '../options/write-through.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
+import type { InvalidateOptions } from '../options/invalidate.js';
+import type { CacheDefaultsOptions } from '../options/cache-defaults.js';
 
 /**
  * The metadata a decorator records: what to do when the method is called. One plan per

@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.js';
-import { pendingWriterOf, type CacheStore, type StoredEntry } from '../stores/store.js';
-import { newGeneration } from './generation.js';
+import { pendingWriterOf, type CacheStore, type StoredEntry } from '../cache-store.js';
+import { newGeneration } from '../stores/generation.js';
 
 /** Compare-and-set rounds of the fallback for a store without `writeTombstone` before it gives up (reported and retried). */
 const FALLBACK_ROUNDS = 5;

@@ -1,6 +1,6 @@
-import type { CacheStore } from '../stores/store.js';
+import type { CacheStore } from '../cache-store.js';
 import { writeTombstone } from './tombstones.js';
-import { namespaceVersionKeyOf } from './keys.js';
+import { namespaceVersionKeyOf } from '../stores/key-layout.js';
 
 /**
  * Invalidations that a store failed to take (it was down or timed out). Until a retry gets

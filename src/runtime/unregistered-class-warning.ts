@@ -1,5 +1,5 @@
 import { MemoryStore } from '../stores/memory-store.js';
-import type { CacheStore } from '../stores/store.js';
+import type { CacheStore } from '../cache-store.js';
 import { unregisteredClassIn } from '../value-classes.js';
 
 /** Methods already warned about, so each is warned once per process. */

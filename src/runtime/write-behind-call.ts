@@ -1,7 +1,7 @@
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import { RuntimeClosedError } from '../errors.js';
-import { WriteBehindFlushers } from '../write-behind/write-behind-flushers.js';
-import { valueOfCall } from '../write-behind/flusher-settings.js';
+import { WriteBehindFlushers } from './write-behind-flushers.js';
+import { valueOfCall } from './flusher-settings.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';

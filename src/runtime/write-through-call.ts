@@ -1,10 +1,11 @@
-import type { WriteThroughOptions } from '../decorators/write-through.js';
+import type { WriteThroughOptions } from '../options/write-through.js';
 import { CacheWriteError } from '../errors.js';
-import type { ReadResult, StoredEntry } from '../stores/store.js';
+import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodCall } from './cacheable-call.js';
-import { newGeneration } from './generation.js';
+import { newGeneration } from '../stores/generation.js';
 import { unregisteredClassWatcher } from './unregistered-class-warning.js';
+import { WRITE_THROUGH_DEFAULTS } from '../defaults.js';
 
 /**
  * Write-through. The key is built first (a bad key fails the call before the database is
@@ -17,7 +18,7 @@ import { unregisteredClassWatcher } from './unregistered-class-warning.js';
  */
 export function createWriteThroughCall(target: EntryTarget, options: WriteThroughOptions, original: (...args: any[]) => any): MethodCall {
   const { runtime, store, stats, method, ttlMs } = target;
-  const { value: valueOf, throwOnCacheError } = options;
+  const { value: valueOf, throwOnCacheError = WRITE_THROUGH_DEFAULTS.throwOnCacheError } = options;
   const watch = unregisteredClassWatcher(method, store, valueOf ? 'cached' : 'returned');
   return async function writeThroughCall(self, args) {
     const key = target.keysOf(args) as string;

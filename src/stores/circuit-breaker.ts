@@ -6,21 +6,8 @@
  */
 
 import { quote } from '../duration.js';
-
-/** `closed`: operations run; `open`: they fail fast; `half-open`: one probe runs, the others fail fast. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-
-/** Options of {@link CircuitBreaker}. */
-export interface CircuitBreakerOptions {
-  /** Consecutive failures (timeouts, lost connections) that open the breaker. @default 5 */
-  failureThreshold?: number;
-  /** How long the breaker stays open before it lets a probe through, in ms. @default 1000 */
-  cooldownMs?: number;
-  /** Called on every state change, with the failure that opened it (if any). @default none */
-  onStateChange?: (state: CircuitState, cause?: unknown) => void;
-  /** Source of time. @default Date */
-  clock?: { now(): number };
-}
+import type { CircuitBreakerOptions, CircuitState } from '../options/circuit-breaker.js';
+import { CIRCUIT_BREAKER_DEFAULTS } from '../defaults.js';
 
 const CLOSED = 0;
 const OPEN = 1;
@@ -39,11 +26,11 @@ export class CircuitBreaker {
   private readonly onStateChange: ((state: CircuitState, cause?: unknown) => void) | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
-    const threshold = options.failureThreshold ?? 5;
+    const threshold = options.failureThreshold ?? CIRCUIT_BREAKER_DEFAULTS.failureThreshold;
     if (!Number.isInteger(threshold) || threshold < 1) {
       throw new TypeError(`breaker.failureThreshold: expected an integer >= 1; got ${quote(options.failureThreshold)}`);
     }
-    const cooldown = options.cooldownMs ?? 1000;
+    const cooldown = options.cooldownMs ?? CIRCUIT_BREAKER_DEFAULTS.cooldownMs;
     if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0) {
       throw new TypeError(`breaker.cooldownMs: expected milliseconds (a number >= 0); got ${quote(options.cooldownMs)}`);
     }

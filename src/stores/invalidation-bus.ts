@@ -3,13 +3,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { quote } from '../duration.js';
 import { SerializationError, StoreError } from '../errors.js';
 import { checkKnownOptions } from '../known-options.js';
-import type { RedisClient, RedisStore } from './redis-store.js';
-
-/** Options of the invalidation bus of a {@link TieredStore}. */
-export interface InvalidationBusOptions {
-  /** The Redis pub/sub channel every instance of the application shares. @default 'cachekit:invalidation' */
-  channel?: string;
-}
+import type { RedisClient } from '../options/redis-store.js';
+import type { RedisStore } from './redis-store.js';
+import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
+import type { NoneMissing } from '../known-options.js';
+import { INVALIDATION_BUS_DEFAULTS } from '../defaults.js';
 
 /** What one instance tells the others. */
 export interface InvalidationMessage {
@@ -35,7 +33,9 @@ export interface InvalidationBusHandlers {
   onError(error: unknown): void;
 }
 
-const OPTIONS = ['channel'];
+/** The names `bus` knows: every key of {@link InvalidationBusOptions}. */
+const BUS_OPTIONS = ['channel'] as const satisfies readonly (keyof InvalidationBusOptions)[];
+type _EveryInvalidationBusOption = NoneMissing<Exclude<keyof InvalidationBusOptions, (typeof BUS_OPTIONS)[number]>>;
 /** Most messages waiting for a retry; beyond it they are replaced by one `clear`. */
 const MAX_UNSENT = 1_000;
 /** First and longest wait between retries of unsent messages, in ms. */
@@ -76,11 +76,11 @@ export class InvalidationBus {
     private readonly handlers: InvalidationBusHandlers,
   ) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`TieredStore: bus must be an object or false; got ${quote(options)}`);
-    checkKnownOptions('TieredStore', options, OPTIONS, 'bus');
+    checkKnownOptions('TieredStore', options, BUS_OPTIONS, 'bus');
     if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
       throw new TypeError(`TieredStore: bus.channel must be a non-empty string; got ${quote(options.channel)}`);
     }
-    this.channel = options.channel ?? 'cachekit:invalidation';
+    this.channel = options.channel ?? INVALIDATION_BUS_DEFAULTS.channel;
     const client = store.client;
     this.subscriber = store.isCluster
       ? (client as Cluster).duplicate()

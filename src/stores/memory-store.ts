@@ -1,5 +1,5 @@
-import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
-import type { BoundedMap, EvictionPolicy } from './eviction/bounded-map.js';
+import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
+import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
 import { quote } from '../duration.js';
@@ -8,39 +8,13 @@ import { copyValue } from '../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
 import { ValueTooLargeError } from '../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
+import type { Clock, MemoryStoreOptions } from '../options/memory-store.js';
+import type { NoneMissing } from '../known-options.js';
+import { MEMORY_STORE_DEFAULTS } from '../defaults.js';
 
-/** A source of time in milliseconds. Inject one to test TTLs without sleeping. */
-export interface Clock {
-  now(): number;
-}
-
-/** Options of {@link MemoryStore}. */
-export interface MemoryStoreOptions {
-  /** Most entries held; the policy evicts beyond it. @default 10_000 */
-  maxEntries?: number;
-  /**
-   * Most total bytes held (estimated by `sizeOf`); the policy evicts beyond it. A value bigger
-   * than this on its own is not cached (the key's older entry goes too): reported once as a
-   * `ValueTooLargeError`, each one counted in {@link MemoryStore.oversizedValues}. @default Infinity
-   */
-  maxBytes?: number;
-  /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
-  policy?: EvictionPolicy;
-  /** Estimates the size in bytes of a value, for `maxBytes`. @default a walk of the value's strings and fields */
-  sizeOf?: (value: unknown) => number;
-  /** Source of time for TTLs. @default a coarse clock: `Date.now()` read at most once a millisecond */
-  clock?: Clock;
-  /** A name for stats and errors. @default 'memory' */
-  name?: string;
-  /**
-   * Deep-copy values when they are written and on every read, so no two callers share (or
-   * mutate) one cached object; class instances keep their class. Without it a hit returns the
-   * very object the miss returned, to every caller. @default false
-   */
-  copyOnRead?: boolean;
-}
-
-const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'];
+/** The option names MemoryStore knows: every key of {@link MemoryStoreOptions}, no other. */
+const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];
+type _EveryMemoryStoreOption = NoneMissing<Exclude<keyof MemoryStoreOptions, (typeof MEMORY_STORE_OPTIONS)[number]>>;
 
 interface MemoryRecord {
   entry: StoredEntry;
@@ -74,15 +48,15 @@ export class MemoryStore implements CacheStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     options = checkKnownOptions('MemoryStore', options, MEMORY_STORE_OPTIONS) as MemoryStoreOptions;
-    const maxEntries = options.maxEntries ?? 10_000;
+    const maxEntries = options.maxEntries ?? MEMORY_STORE_DEFAULTS.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError(`MemoryStore: maxEntries must be an integer >= 1; got ${quote(options.maxEntries)}`);
     }
-    const maxBytes = options.maxBytes ?? Infinity;
+    const maxBytes = options.maxBytes ?? MEMORY_STORE_DEFAULTS.maxBytes;
     if (!(maxBytes === Infinity || (Number.isInteger(maxBytes) && maxBytes >= 1))) {
       throw new TypeError(`MemoryStore: maxBytes must be an integer >= 1; got ${quote(options.maxBytes)}`);
     }
-    const policy = options.policy ?? 'lru';
+    const policy = options.policy ?? MEMORY_STORE_DEFAULTS.policy;
     if (!EVICTION_POLICIES.includes(policy)) {
       throw new TypeError(`MemoryStore: policy must be one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}; got ${quote(policy)}`);
     }
@@ -95,11 +69,11 @@ export class MemoryStore implements CacheStore {
     if (options.copyOnRead !== undefined && typeof options.copyOnRead !== 'boolean') {
       throw new TypeError(`MemoryStore: copyOnRead must be a boolean; got ${quote(options.copyOnRead)}`);
     }
-    this.copyOnRead = options.copyOnRead === true;
+    this.copyOnRead = options.copyOnRead ?? MEMORY_STORE_DEFAULTS.copyOnRead;
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`MemoryStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'memory';
+    this.name = options.name ?? MEMORY_STORE_DEFAULTS.name;
     this.clock = options.clock ?? coarseClock;
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
     this.maxBytes = maxBytes;

@@ -22,7 +22,7 @@
 
 import type { Serializer } from '../serializer.js';
 import { SerializationError } from '../errors.js';
-import type { StoredEntry } from './store.js';
+import type { StoredEntry } from '../cache-store.js';
 
 /** First byte of every encoded entry. */
 export const ENTRY_MAGIC = 0xcb;

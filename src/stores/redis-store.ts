@@ -2,65 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
 import { checkKnownOptions } from '../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from './store.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
 import { MsgpackSerializer, type Serializer } from '../serializer.js';
 import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../errors.js';
 import { quote } from '../duration.js';
-import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../runtime/keys.js';
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from './key-layout.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitState } from '../options/circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
 import { VersionMirror } from './version-mirror.js';
 import { RecentEntries, type DecodeGuess } from './recent-entries.js';
 import { LUA_FRAMES, packFrameChunks } from './packed-frames.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
-
-/** An ioredis client: a single `Redis` connection or a `Cluster`. */
-export type RedisClient = Redis | Cluster;
-
-/** Options of {@link RedisStore}. Give `client` or `connection` (neither: a connection to localhost:6379). */
-export interface RedisStoreOptions {
-  /** An ioredis `Redis` or `Cluster` you created. The store uses it as is and leaves it open on `close()`. @default none */
-  client?: RedisClient;
-  /**
-   * ioredis options or a `redis://` URL: the store opens its own connection (no offline queue,
-   * in-flight commands failed at once when the connection drops, reconnects every 0.1-2 s)
-   * and closes it on `close()`. Your options override those defaults. @default none
-   */
-  connection?: string | RedisOptions;
-  /**
-   * The runtime prefix (as given to `configureCache({ prefix })`) whose keys `clear()` removes.
-   * @default the prefix of every runtime the store is attached to and every prefix it has written under; `'cachekit'` if none
-   */
-  scope?: string;
-  /** Encodes values. @default the runtime's `serializer`, else MessagePack (msgpackr) */
-  serializer?: Serializer;
-  /** Longest wait for any single Redis operation, in ms; a slower one fails with `StoreTimeoutError`. @default 500 */
-  timeoutMs?: number;
-  /**
-   * Largest encoded entry stored, in bytes. A bigger value is not cached: a `write` stores a
-   * tombstone instead (no older value stays behind), a `writeIf` (a populate, a write-through)
-   * returns false; the first one is reported once as a `ValueTooLargeError`, every one counted
-   * in {@link RedisStore.oversizedValues}. The call still returns the method's value. Keep it
-   * below the server's `proto-max-bulk-len` (512 MB) and well within `timeoutMs` of transfer.
-   * @default 8_388_608 (8 MiB)
-   */
-  maxValueBytes?: number;
-  /** Circuit breaker settings, or `false` to never fail fast. @default { failureThreshold: 5, cooldownMs: 1000 } */
-  breaker?: CircuitBreakerOptions | false;
-  /** A name for stats and errors. @default 'redis' */
-  name?: string;
-  /**
-   * Keep namespace and tag versions in memory, kept current by Redis's client-side caching
-   * (`CLIENT TRACKING` under RESP3, Redis >= 6), so a warm hit is one `GET` instead of an `MGET`
-   * of the entry and its versions. Reads then go on one extra connection (unref'd, named
-   * `cachekit-versions:<name>`) that also receives Redis's announcements, ahead of any reply
-   * Redis sends after them: every invalidation, from any instance, is still seen by the next
-   * read. `false`: no extra connection; every read also reads its versions. Off by itself on
-   * a Cluster, and on servers without RESP3 or `CLIENT TRACKING`. @default true
-   */
-  trackVersions?: boolean;
-}
+import type { RedisClient, RedisStoreOptions } from '../options/redis-store.js';
+import type { CircuitBreakerOptions } from '../options/circuit-breaker.js';
+import type { NoneMissing } from '../known-options.js';
+import { REDIS_STORE_DEFAULTS } from '../defaults.js';
 
 /** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
 export interface RedisReadResult extends ReadResult {
@@ -148,7 +106,12 @@ const NO_GENERATION = Buffer.alloc(0);
 const EMPTY: number[] = [];
 /** The Redis command behind each batched read method. */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget' } as const;
-const OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'];
+/** The option names RedisStore knows: every key of {@link RedisStoreOptions}, no other. */
+const REDIS_STORE_OPTIONS = ['client', 'connection', 'scope', 'serializer', 'timeoutMs', 'maxValueBytes', 'breaker', 'name', 'trackVersions'] as const satisfies readonly (keyof RedisStoreOptions)[];
+type _EveryRedisStoreOption = NoneMissing<Exclude<keyof RedisStoreOptions, (typeof REDIS_STORE_OPTIONS)[number]>>;
+/** The names `breaker` knows: every key of {@link CircuitBreakerOptions}. */
+const BREAKER_OPTIONS = ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'] as const satisfies readonly (keyof CircuitBreakerOptions)[];
+type _EveryCircuitBreakerOption = NoneMissing<Exclude<keyof CircuitBreakerOptions, (typeof BREAKER_OPTIONS)[number]>>;
 
 /** Reconnect after 0.1 s, 0.2 s, ... at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(100 * times, 2000);
@@ -249,7 +212,7 @@ export class RedisStore implements CacheStore {
   private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
 
   constructor(options: RedisStoreOptions = {}) {
-    checkKnownOptions('RedisStore', options, OPTIONS);
+    checkKnownOptions('RedisStore', options, REDIS_STORE_OPTIONS);
     const { client, connection } = options;
     if (client !== undefined && connection !== undefined) {
       throw new TypeError('RedisStore: give either client (an ioredis Redis or Cluster) or connection (options or a URL), not both');
@@ -260,11 +223,11 @@ export class RedisStore implements CacheStore {
     if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
       throw new TypeError(`RedisStore: connection must be ioredis options or a redis:// URL; got ${quote(connection)}`);
     }
-    const timeoutMs = options.timeoutMs ?? 500;
+    const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`RedisStore: timeoutMs must be a number of milliseconds > 0; got ${quote(options.timeoutMs)}`);
     }
-    const maxValueBytes = options.maxValueBytes ?? 8 * 1024 * 1024;
+    const maxValueBytes = options.maxValueBytes ?? REDIS_STORE_DEFAULTS.maxValueBytes;
     if (!(maxValueBytes === Infinity || (Number.isInteger(maxValueBytes) && maxValueBytes >= 1))) {
       throw new TypeError(`RedisStore: maxValueBytes must be an integer number of bytes >= 1 (or Infinity); got ${quote(options.maxValueBytes)}`);
     }
@@ -283,7 +246,7 @@ export class RedisStore implements CacheStore {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`RedisStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'redis';
+    this.name = options.name ?? REDIS_STORE_DEFAULTS.name;
     this.timeoutMs = timeoutMs;
     this.maxValueBytes = maxValueBytes;
     this.scopeOption = options.scope;
@@ -293,7 +256,7 @@ export class RedisStore implements CacheStore {
     const breakerOptions = options.breaker === false ? { failureThreshold: Number.MAX_SAFE_INTEGER } : (options.breaker ?? {});
     const userOnStateChange = breakerOptions.onStateChange;
     if (typeof options.breaker === 'object') {
-      checkKnownOptions('RedisStore', options.breaker, ['failureThreshold', 'cooldownMs', 'onStateChange', 'clock'], 'breaker');
+      checkKnownOptions('RedisStore', options.breaker, BREAKER_OPTIONS, 'breaker');
       if (userOnStateChange !== undefined && typeof userOnStateChange !== 'function') {
         throw new TypeError(`RedisStore: breaker.onStateChange must be a function; got ${quote(userOnStateChange)}`);
       }
@@ -327,7 +290,7 @@ export class RedisStore implements CacheStore {
     this.client.on('ready', this.onReady);
     const keyPrefix = (this.cmd.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     this.bufferReply = { keyPrefix, replyEncoding: null };
-    if (!this.isCluster && options.trackVersions !== false) {
+    if (!this.isCluster && (options.trackVersions ?? REDIS_STORE_DEFAULTS.trackVersions)) {
       const base = this.cmd;
       this.mirror = new VersionMirror({
         // This package's ioredis (whose RESP3 pushes it hears), with the client's options.
@@ -613,7 +576,7 @@ export class RedisStore implements CacheStore {
    */
   async clear(): Promise<void> {
     this.mirror?.reset();
-    const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : ['cachekit'];
+    const scopes = this.scopeOption !== undefined ? [escapeSegment(this.scopeOption)] : this.seenScopes.size ? [...this.seenScopes] : [escapeSegment(REDIS_STORE_DEFAULTS.scope)];
     const nodes: Redis[] = this.isCluster ? (this.client as Cluster).nodes('master') : [this.cmd];
     for (const node of nodes) {
       const clientPrefix = String((node.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '');

@@ -1,32 +1,21 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
 import { MemoryStore } from './memory-store.js';
-import { RedisStore, type RedisClient, type RedisReadResult } from './redis-store.js';
-import { InvalidationBus, type InvalidationBusOptions, type InvalidationMessage } from './invalidation-bus.js';
-import { isFresh } from '../runtime/entry-freshness.js';
-import { parseDuration, quote, type Duration } from '../duration.js';
+import { RedisStore, type RedisReadResult } from './redis-store.js';
+import type { RedisClient } from '../options/redis-store.js';
+import { InvalidationBus, type InvalidationMessage } from './invalidation-bus.js';
+import { isFresh } from './entry-freshness.js';
+import { parseDuration, quote } from '../duration.js';
 import { checkKnownOptions } from '../known-options.js';
+import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
+import type { NoneMissing } from '../known-options.js';
+import { TIERED_STORE_DEFAULTS } from '../defaults.js';
 
-/** Options of {@link TieredStore}. */
-export interface TieredStoreOptions {
-  /** The in-process tier, read first. */
-  l1: MemoryStore;
-  /** The shared tier, the source of truth. */
-  l2: RedisStore;
-  /**
-   * Longest life of an L1 copy (it never outlives the Redis entry either). Bounds how stale an
-   * L1 copy can be if an invalidation is missed without the bus noticing. `0`: only the
-   * entry's own TTL. @default '30s'
-   */
-  l1Ttl?: Duration;
-  /** The pub/sub bus that drops other instances' L1 copies, or `false` for a single instance. @default {} (channel 'cachekit:invalidation') */
-  bus?: InvalidationBusOptions | false;
-  /** Most version counters (namespaces, tags) mirrored in memory; beyond it the mirror starts over. @default 10_000 */
-  maxMirroredVersions?: number;
-  /** A name for stats and errors. @default 'tiered' */
-  name?: string;
-}
+/** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
+export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
 
-const OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'];
+/** The option names TieredStore knows: every key of {@link TieredStoreOptions}, no other. */
+const TIERED_STORE_OPTIONS = ['l1', 'l2', 'l1Ttl', 'bus', 'maxMirroredVersions', 'name'] as const satisfies readonly (keyof TieredStoreOptions)[];
+type _EveryTieredStoreOption = NoneMissing<Exclude<keyof TieredStoreOptions, (typeof TIERED_STORE_OPTIONS)[number]>>;
 const EMPTY: readonly string[] = [];
 /** Beyond this many recently invalidated keys tracked for in-flight reads, they are all treated as invalidated. */
 const MAX_TRACKED = 10_000;
@@ -71,20 +60,20 @@ export class TieredStore implements CacheStore {
   private inFlight = 0;
 
   constructor(options: TieredStoreOptions) {
-    options = checkKnownOptions('TieredStore', options, OPTIONS) as unknown as TieredStoreOptions;
+    options = checkKnownOptions('TieredStore', options, TIERED_STORE_OPTIONS) as unknown as TieredStoreOptions;
     if (!(options.l1 instanceof MemoryStore)) throw new TypeError(`TieredStore: l1 must be a MemoryStore; got ${quote(options.l1)}`);
     if (!(options.l2 instanceof RedisStore)) throw new TypeError(`TieredStore: l2 must be a RedisStore; got ${quote(options.l2)}`);
-    const maxVersions = options.maxMirroredVersions ?? 10_000;
+    const maxVersions = options.maxMirroredVersions ?? TIERED_STORE_DEFAULTS.maxMirroredVersions;
     if (!Number.isInteger(maxVersions) || maxVersions < 1) {
       throw new TypeError(`TieredStore: maxMirroredVersions must be an integer >= 1; got ${quote(options.maxMirroredVersions)}`);
     }
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new TypeError(`TieredStore: name must be a non-empty string; got ${quote(options.name)}`);
     }
-    this.name = options.name ?? 'tiered';
+    this.name = options.name ?? TIERED_STORE_DEFAULTS.name;
     this.l1 = options.l1;
     this.l2 = options.l2;
-    this.l1TtlMs = options.l1Ttl === undefined ? 30_000 : parseDuration(options.l1Ttl, 'TieredStore: l1Ttl');
+    this.l1TtlMs = parseDuration(options.l1Ttl === undefined ? TIERED_STORE_DEFAULTS.l1Ttl : options.l1Ttl, 'TieredStore: l1Ttl');
     this.maxVersions = maxVersions;
     this.bus =
       options.bus === false

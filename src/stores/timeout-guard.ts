@@ -1,5 +1,5 @@
 import { StoreTimeoutError } from '../errors.js';
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from './store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
 
 /**
  * Puts a deadline on every operation of a store that does not enforce its own

@@ -1,13 +1,12 @@
 import PQueue from 'p-queue';
-import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../decorators/write-behind.js';
+import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/write-behind.js';
 import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
-import type { CacheRuntime } from '../runtime/cache-runtime.js';
-import type { StatsCounter } from '../runtime/stats.js';
+import type { FlusherHost, FlusherStats } from './flusher-host.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
 import { RecentMap } from '../stores/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
-import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
+import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
 
 /** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */
@@ -20,8 +19,10 @@ export interface PendingIndex {
 export interface FlusherSettings {
   /** `Class.method`. */
   method: string;
-  runtime: CacheRuntime;
-  stats: StatsCounter;
+  /** The runtime the flusher reports to. */
+  runtime: FlusherHost;
+  /** The method's counters. */
+  stats: FlusherStats;
   index: PendingIndex;
   /** The undecorated method. */
   original: (...args: any[]) => any;

@@ -1,18 +1,12 @@
-import type { TimerHandle, TimerOptions, WriteBehindScheduler } from './scheduler.js';
+import type { TimerHandle, TimerOptions, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
+import type { ManualSchedulerOptions } from '../options/manual-scheduler.js';
+import { MANUAL_SCHEDULER_DEFAULTS } from '../defaults.js';
 
 interface ManualTimer {
   readonly id: number;
   readonly due: number;
   readonly callback: () => void;
   readonly background: boolean;
-}
-
-/** Options of {@link ManualScheduler}. */
-export interface ManualSchedulerOptions {
-  /** The starting time in ms. @default 0 */
-  now?: number;
-  /** The jitter source, e.g. `() => 0.5` for exact backoff delays. @default Math.random */
-  random?: () => number;
 }
 
 /**
@@ -29,7 +23,7 @@ export class ManualScheduler implements WriteBehindScheduler {
   private readonly jitter: () => number;
 
   constructor(options: ManualSchedulerOptions = {}) {
-    this.time = options.now ?? 0;
+    this.time = options.now ?? MANUAL_SCHEDULER_DEFAULTS.now;
     this.jitter = options.random ?? Math.random;
   }
 

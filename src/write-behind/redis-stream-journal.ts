@@ -4,7 +4,7 @@ import { SerializationError, StoreError } from '../errors.js';
 import { MAX_FRAME_BYTES, packFrameChunks, packFrames } from '../stores/packed-frames.js';
 import type { Serializer } from '../serializer.js';
 import type { JournalCommands } from './journal-commands.js';
-import type { TimerHandle, WriteBehindScheduler } from './scheduler.js';
+import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import {
   ACK_SCRIPT, ACQUIRE_LEASE_SCRIPT, ALIVE_SCRIPT, APPEND_SCRIPT, HEARTBEAT_SCRIPT, HOLDERS_SCRIPT, LATEST_IDS_SCRIPT, PRUNE_CONSUMERS_SCRIPT,
   RELEASE_LEASE_SCRIPT, TAKE_OVER_SCRIPT,

@@ -2,7 +2,7 @@ import type { WriteItem } from './write-item.js';
 
 /**
  * The write-behind side of a runtime, as the runtime and @Cacheable see it: one flusher per
- * decorated method, created on first use (see {@link WriteBehindFlushers}).
+ * decorated method, created on first use (see `WriteBehindFlushers` in runtime/write-behind-flushers.ts).
  */
 export interface WriteBehindRegistry {
   /** The newest write queued for a full key, if one is pending (read-your-writes; see `runtime/queued-reads.ts`). */

@@ -8,7 +8,7 @@
 // `stop` it waits for its calls, closes the runtime and must then exit on its own.
 // argv: one JSON WorkerConfig. Role `recoverer`: only replays the durable journal, then closes.
 import { Cacheable, Invalidate, WriteBehind, WriteThrough, configureCache, recoverWriteBehind, MemoryStore, RedisStore, TieredStore } from '../../src/index.js';
-import type { CacheStore } from '../../src/stores/store.js';
+import type { CacheStore } from '../../src/cache-store.js';
 import { CampaignDatabase } from './campaign-database.js';
 import { FaultStore, type FaultMode } from './fault-store.js';
 import { appendRecord, wallNow, type CallRecord, type HistoryRecord, type Op } from './history.js';

@@ -5,7 +5,7 @@
  * the stores it wraps, enforces its own deadline: a stalled operation never reaches the store
  * and rejects after `timeoutMs`, as an operation on a server that stopped answering does.
  */
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../src/stores/store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../src/cache-store.js';
 
 /** How operations behave: pass through, reject at once, reject after the deadline, or run late. */
 export type FaultMode = 'ok' | 'throw' | 'stall' | 'slow';

@@ -11,7 +11,7 @@ import {
   WriteThrough,
   type CacheRuntime,
 } from '../../src/index.js';
-import type { StoredEntry } from '../../src/stores/store.js';
+import type { StoredEntry } from '../../src/cache-store.js';
 import { startServer, type TestRedisServer } from './fixtures/redis-servers.js';
 import { ReaderProcess } from './fixtures/reader-process.js';
 import { until } from '../helpers/waiting.js';

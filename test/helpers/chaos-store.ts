@@ -1,4 +1,4 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../src/stores/store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../src/cache-store.js';
 
 type Mode = 'ok' | 'throw' | 'hang';
 

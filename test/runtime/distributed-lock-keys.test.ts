@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Cacheable, RedisStore, configureCache } from '../../src/index.js';
-import { entryKey, lockKey, namespaceBase, namespaceVersionKey, tagVersionKey } from '../../src/runtime/keys.js';
+import { entryKey, lockKey, namespaceBase, namespaceVersionKey, tagVersionKey } from '../../src/stores/key-layout.js';
 import { redisUrl } from '../stores/store-suite.js';
 import { Gate } from '../helpers/gate.js';
 import { until } from '../helpers/waiting.js';

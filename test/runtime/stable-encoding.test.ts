@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { encodeArgs, encodeValue } from '../../src/runtime/stable-encoding.js';
-import { entryKey, escapeSegment, namespaceBase, namespaceVersionKey, tagVersionKey, versionKeyScope, MAX_KEY_LENGTH, compileKey } from '../../src/runtime/keys.js';
+import { entryKey, escapeSegment, namespaceBase, namespaceVersionKey, tagVersionKey, versionKeyScope, MAX_KEY_LENGTH } from '../../src/stores/key-layout.js';
+import { compileKey } from '../../src/runtime/keys.js';
 import { KeyBuildError } from '../../src/errors.js';
 
 describe('stable encoding of arguments', () => {

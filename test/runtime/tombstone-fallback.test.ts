@@ -1,6 +1,6 @@
 import { MemoryStore, errors, type CacheStore } from '../../src/index.js';
 import { writeTombstone } from '../../src/runtime/tombstones.js';
-import { PENDING_COUNTER_BITS, type ReadResult, type StoredEntry } from '../../src/stores/store.js';
+import { PENDING_COUNTER_BITS, type ReadResult, type StoredEntry } from '../../src/cache-store.js';
 
 /** A custom store with only the required methods (no writeTombstone), over a MemoryStore. */
 function customStore(inner = new MemoryStore(), beforeWriteIf?: () => Promise<void>): CacheStore {

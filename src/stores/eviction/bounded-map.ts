@@ -25,9 +25,6 @@ export interface BoundedMapOptions {
   onEvict(key: string): void;
 }
 
-/** The eviction policies MemoryStore offers. */
-export type EvictionPolicy = 'lru' | 'lfu' | 'tinylfu';
-
 /** The weight an entry counts for: its size (at least 1) when the map is bounded by size, else 1. */
 export function weightOf(size: number, sized: boolean): number {
   return sized && size > 1 ? size : 1;

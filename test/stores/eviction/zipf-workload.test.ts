@@ -1,4 +1,4 @@
-import type { EvictionPolicy } from '../../../src/stores/eviction/bounded-map.js';
+import type { EvictionPolicy } from '../../../src/options/memory-store.js';
 import { createBoundedMap, EVICTION_POLICIES } from '../../../src/stores/eviction/create-bounded-map.js';
 import { MemoryStore } from '../../../src/stores/memory-store.js';
 import { cheLruHitRatio } from '../../../samples/hit-rate/che.js';

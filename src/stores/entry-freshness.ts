@@ -1,4 +1,4 @@
-import type { StoredEntry } from '../stores/store.js';
+import type { StoredEntry } from '../cache-store.js';
 
 /**
  * Whether an entry read with `versions` (the current values of `versionKeys`: namespace

@@ -7,7 +7,7 @@
  * semantics (hits, leases, versions); a store only has to make each operation atomic.
  */
 
-import type { Serializer } from '../serializer.js';
+import type { Serializer } from './serializer.js';
 
 /** One cached record as it lives in a store. Short field names keep the Redis encoding small. */
 export interface StoredEntry {

@@ -1,16 +1,15 @@
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
 import { parseDuration } from '../duration.js';
 import { WriteBehindFailedError } from '../errors.js';
-import type { CacheRuntime } from '../runtime/cache-runtime.js';
-import type { EntryTarget } from '../runtime/entry-target.js';
-import type { MethodPlan } from '../runtime/plan.js';
-import { WriteBehindFlusher, type PendingIndex } from './flusher.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import type { EntryTarget } from './entry-target.js';
+import type { MethodPlan } from './plan.js';
+import { WriteBehindFlusher, type PendingIndex } from '../write-behind/flusher.js';
 import { resolveFlusherSettings } from './flusher-settings.js';
-import { installSignalDrain } from './signal-drain.js';
-import type { WriteBehindRegistry } from './write-behind-registry.js';
-import type { WriteItem } from './write-item.js';
-
-const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+import { installSignalDrain } from '../write-behind/signal-drain.js';
+import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
+import type { WriteItem } from '../write-behind/write-item.js';
+import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
 
 /**
  * The {@link WriteBehindRegistry} of one runtime: its flushers (one per decorated method), the
@@ -85,7 +84,7 @@ export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
     const timeoutMs =
       typeof option === 'object' && option.timeoutMs !== undefined
         ? parseDuration(option.timeoutMs, `@WriteBehind ${method}: drainOnSignal.timeoutMs`)
-        : DEFAULT_DRAIN_TIMEOUT_MS;
+        : WRITE_BEHIND_DEFAULTS.drainTimeoutMs;
     const fresh = signals.filter((s) => !this.drainSignals.has(s));
     if (fresh.length === 0) return;
     fresh.forEach((s) => this.drainSignals.add(s));

@@ -1,9 +1,9 @@
-import { getCacheRuntime } from '../config.js';
-import type { WriteBehindOptions } from '../decorators/write-behind.js';
-import type { CacheRuntime } from '../runtime/cache-runtime.js';
-import { resolveTarget } from '../runtime/entry-target.js';
-import { classDefaultsOf, findOwner, planOf, type MethodPlan } from '../runtime/plan.js';
-import type { ReplayPass } from './replay-pass.js';
+import { getCacheRuntime } from './configure-cache.js';
+import type { WriteBehindOptions } from '../options/write-behind.js';
+import type { CacheRuntime } from './cache-runtime.js';
+import { resolveTarget } from './entry-target.js';
+import { classDefaultsOf, findOwner, planOf, type MethodPlan } from './plan.js';
+import type { ReplayPass } from '../write-behind/replay-pass.js';
 import { WriteBehindFlushers } from './write-behind-flushers.js';
 
 /** Counts of one recovery, in all and per method (see {@link recoverWriteBehind}). */

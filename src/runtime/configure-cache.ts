@@ -1,40 +1,17 @@
-import { parseDuration, quote, type Duration } from './duration.js';
-import { MemoryStore } from './stores/memory-store.js';
-import type { CacheStore } from './stores/store.js';
-import { TimeoutGuard } from './stores/timeout-guard.js';
-import { checkKnownOptions } from './known-options.js';
-import type { Serializer } from './serializer.js';
-import { registerClasses, type ClassesOption } from './value-classes.js';
-import { CacheRuntime, type ErrorContext, type Logger } from './runtime/cache-runtime.js';
+import { parseDuration, quote } from '../duration.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import type { CacheStore } from '../cache-store.js';
+import { TimeoutGuard } from '../stores/timeout-guard.js';
+import { checkKnownOptions } from '../known-options.js';
+import { registerClasses } from '../value-classes.js';
+import { CacheRuntime } from './cache-runtime.js';
+import type { CacheConfig } from '../options/configure-cache.js';
+import type { NoneMissing } from '../known-options.js';
+import { CONFIG_DEFAULTS } from '../defaults.js';
 
-/** Options of {@link configureCache}. */
-export interface CacheConfig {
-  /** The default store. @default new MemoryStore() (10,000 entries, LRU) */
-  store?: CacheStore;
-  /** Named stores, chosen per method with the `store` option. @default {} */
-  stores?: Record<string, CacheStore>;
-  /** Prefix of every key, so several applications can share one Redis. @default 'cachekit' */
-  prefix?: string;
-  /** Default time to live: milliseconds or a string like `'5m'`; 0 for no expiry. @default '5m' */
-  ttl?: Duration;
-  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. @default '1m' */
-  leaseTtl?: Duration;
-  /** Deadline of each operation on a store that does not enforce its own (custom stores); 0 for none. @default '1s' */
-  storeTimeout?: Duration;
-  /** Serializer for stores that keep bytes (Redis) and were not given their own. @default MessagePack (msgpackr) */
-  serializer?: Serializer;
-  /** Where warnings go. @default console */
-  logger?: Logger;
-  /**
-   * Classes whose instances come back as instances from every store (`[Order]`, or `{ Order }`
-   * to fix the name a minifier could change). Registered for the process. @default none
-   */
-  classes?: ClassesOption;
-  /** Called with every failure the call survived (store down, corrupt entry, failed flush). @default a warning through `logger`, at most once a minute per error code */
-  onError?: (error: unknown, context: ErrorContext) => void;
-}
-
-const OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'];
+/** The option names configureCache knows: every key of {@link CacheConfig}, no other. */
+const CONFIG_OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'] as const satisfies readonly (keyof CacheConfig)[];
+type _EveryCacheConfigOption = NoneMissing<Exclude<keyof CacheConfig, (typeof CONFIG_OPTIONS)[number]>>;
 
 /**
  * What must be one per process, whichever copy of cachekit holds it: the package's `import` and
@@ -67,7 +44,7 @@ const registry: ProcessRegistry = ((globalThis as Record<symbol, unknown>)[RUNTI
  * @throws TypeError naming the option and quoting the value when an option is wrong
  */
 export function configureCache(config: CacheConfig = {}): CacheRuntime {
-  checkKnownOptions('configureCache', config, OPTIONS);
+  checkKnownOptions('configureCache', config, CONFIG_OPTIONS);
   const isStore = (s: unknown): s is CacheStore => typeof s === 'object' && s !== null && typeof (s as CacheStore).read === 'function';
   if (config.store !== undefined && !isStore(config.store)) {
     throw new TypeError(`configureCache: store must be a CacheStore (MemoryStore, RedisStore, TieredStore); got ${quote(config.store)}`);
@@ -75,7 +52,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.stores !== undefined && (typeof config.stores !== 'object' || config.stores === null || Array.isArray(config.stores))) {
     throw new TypeError(`configureCache: stores must be an object of named CacheStores; got ${quote(config.stores)}`);
   }
-  for (const [name, store] of Object.entries(config.stores ?? {})) {
+  for (const [name, store] of Object.entries(config.stores ?? CONFIG_DEFAULTS.stores)) {
     if (!isStore(store)) throw new TypeError(`configureCache: stores.${name} must be a CacheStore; got ${quote(store)}`);
   }
   if (config.prefix !== undefined && (typeof config.prefix !== 'string' || config.prefix === '')) {
@@ -91,7 +68,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
   registerClasses('configureCache', config.classes);
-  const storeTimeoutMs = config.storeTimeout === undefined ? 1_000 : parseDuration(config.storeTimeout, 'configureCache: storeTimeout');
+  const storeTimeoutMs = parseDuration(config.storeTimeout === undefined ? CONFIG_DEFAULTS.storeTimeout : config.storeTimeout, 'configureCache: storeTimeout');
   // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
   const used = new Map<CacheStore, CacheStore>();
   const guard = (store: CacheStore) => {
@@ -102,10 +79,10 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   const previous = registry.current;
   const current = new CacheRuntime({
     store: guard(config.store ?? new MemoryStore()),
-    stores: Object.fromEntries(Object.entries(config.stores ?? {}).map(([name, store]) => [name, guard(store)])),
-    prefix: config.prefix ?? 'cachekit',
-    ttlMs: config.ttl === undefined ? 300_000 : parseDuration(config.ttl, 'configureCache: ttl'),
-    leaseMs: config.leaseTtl === undefined ? 60_000 : parseDuration(config.leaseTtl, 'configureCache: leaseTtl'),
+    stores: Object.fromEntries(Object.entries(config.stores ?? CONFIG_DEFAULTS.stores).map(([name, store]) => [name, guard(store)])),
+    prefix: config.prefix ?? CONFIG_DEFAULTS.prefix,
+    ttlMs: parseDuration(config.ttl === undefined ? CONFIG_DEFAULTS.ttl : config.ttl, 'configureCache: ttl'),
+    leaseMs: parseDuration(config.leaseTtl === undefined ? CONFIG_DEFAULTS.leaseTtl : config.leaseTtl, 'configureCache: leaseTtl'),
     serializer: config.serializer,
     logger: config.logger ?? console,
     onError: config.onError,

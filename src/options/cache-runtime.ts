@@ -1,0 +1,51 @@
+import type { CacheStore } from '../cache-store.js';
+import type { Serializer } from '../serializer.js';
+
+/** Where an error happened, as passed to the error hook. */
+export interface ErrorContext {
+  /** What was being done: `'read'`, `'write'`, `'invalidate'`, `'flush'`, `'key'`, ... */
+  operation: string;
+  /** `Class.method`, when a decorated method was involved. */
+  method?: string;
+  /** The full cache key, when one was involved. */
+  key?: string;
+}
+
+/** Where cachekit writes its warnings. `console` fits. */
+export interface Logger {
+  warn(message: string, ...meta: unknown[]): void;
+  error?(message: string, ...meta: unknown[]): void;
+  debug?(message: string, ...meta: unknown[]): void;
+}
+
+/** Settings a runtime was built with, already resolved. */
+export interface RuntimeSettings {
+  store: CacheStore;
+  stores: Record<string, CacheStore>;
+  prefix: string;
+  ttlMs: number;
+  leaseMs: number;
+  serializer: Serializer | undefined;
+  logger: Logger;
+  onError: ((error: unknown, context: ErrorContext) => void) | undefined;
+  /**
+   * The stores as the configuration passed them, each mapped to the one this runtime uses (the
+   * same store, or a deadline wrapper around it). Tells a replaced runtime which stores its
+   * successor still uses. @default the runtime's stores, as they are
+   */
+  sources?: ReadonlyMap<CacheStore, CacheStore>;
+}
+
+/** What `runtime.invalidate()` drops. */
+export interface InvalidateTarget {
+  /** Namespace of `keys`, or the namespace to drop with `allEntries`. */
+  namespace?: string;
+  /** Keys within the namespace (the key parts, as a key function returns them). */
+  keys?: ReadonlyArray<string | number>;
+  /** Drop the whole namespace. */
+  allEntries?: boolean;
+  /** Drop every entry carrying one of these tags. */
+  tags?: readonly string[];
+  /** Name of a registered store. @default the default store */
+  store?: string;
+}
