@@ -43,6 +43,15 @@ export function pendingWriterOf(g: number): number {
   return Math.floor(g / 2 ** PENDING_COUNTER_BITS);
 }
 
+/**
+ * Whether a tombstone written by `writer` must leave `entry` alone: it is a pending entry (a
+ * queued write-behind value) of another writer (any writer when `writer` is undefined). The rule
+ * of {@link CacheStore.writeTombstone}.
+ */
+export function keepsPendingEntry(entry: StoredEntry | undefined, writer: number | undefined): boolean {
+  return entry?.w === 1 && (writer === undefined || pendingWriterOf(entry.g) !== writer);
+}
+
 /** What {@link CacheStore.read} returns. */
 export interface ReadResult {
   /**

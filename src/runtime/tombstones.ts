@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { pendingWriterOf, type CacheStore, type StoredEntry } from '../cache-store.js';
+import { keepsPendingEntry, type CacheStore, type StoredEntry } from '../cache-store.js';
 import { newGeneration } from '../stores/generation.js';
 
 /** Compare-and-set rounds of the fallback for a store without `writeTombstone` before it gives up (reported and retried). */
@@ -20,7 +20,7 @@ export async function writeTombstone(store: CacheStore, key: string, ttlMs: numb
   if (store.writeTombstone !== undefined) return store.writeTombstone(key, tombstone, ttlMs, writer);
   for (let round = 0; round < FALLBACK_ROUNDS; round++) {
     const { entry } = await store.read(key, []);
-    if (entry?.w === 1 && (writer === undefined || pendingWriterOf(entry.g) !== writer)) return false;
+    if (keepsPendingEntry(entry, writer)) return false;
     if (await store.writeIf(key, tombstone, ttlMs, entry?.g)) return true;
   }
   throw new StoreError(`${store.name}: the tombstone of '${key}' lost ${FALLBACK_ROUNDS} compare-and-sets in a row (the key kept changing)`);

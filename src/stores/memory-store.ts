@@ -1,4 +1,4 @@
-import { pendingWriterOf, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
+import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
@@ -150,7 +150,7 @@ export class MemoryStore implements CacheStore {
   writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
     const current = this.live(key)?.entry;
     // a queued write-behind write is the newest accepted value: only its writer replaces it
-    if (current?.w === 1 && (writer === undefined || pendingWriterOf(current.g) !== writer)) return Promise.resolve(false);
+    if (keepsPendingEntry(current, writer)) return Promise.resolve(false);
     this.writeSync(key, tombstone, ttlMs);
     return Promise.resolve(true);
   }

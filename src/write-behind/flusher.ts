@@ -98,7 +98,7 @@ export class WriteBehindFlusher implements JournalHost {
   /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
   private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
   private readonly retryTimers = new Map<TimerHandle, WriteUnit>();
-  /** A logical clock that moves when an item is queued, a method call starts and an attempt ends (orders them for the poison rule). */
+  /** A logical clock that moves when an item is queued, a method call starts and an attempt fails (orders them for the poison rule). */
   private clock = 0;
   /** The last successful unit: when its method call started (on `clock`) and which keys it wrote. */
   private lastSuccess: { startedAt: number; keys: Set<string> } | undefined;
@@ -531,7 +531,7 @@ export class WriteBehindFlusher implements JournalHost {
   private async run(unit: WriteUnit): Promise<void> {
     const items = await this.withoutSuperseded(unit.items);
     if (items.length === 0) return;
-    unit = { items, startedAt: ++this.clock };
+    unit = { items };
     // From here until the items settle (or the call fails) the database may or may not hold
     // them: a merged read of their keys waits (see runtime/queued-reads.ts).
     let endRun!: () => void;
@@ -544,6 +544,7 @@ export class WriteBehindFlusher implements JournalHost {
     // runtime replacement (configureCache): the replaced runtime's queued writes run first
     const predecessor = this.s.runtime.predecessorDone;
     if (predecessor !== undefined) await predecessor;
+    unit.startedAt = ++this.clock;
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;
@@ -604,7 +605,6 @@ export class WriteBehindFlusher implements JournalHost {
     const { stats, runtime, method, release } = this.s;
     // the cache entries are put right before the queued values stop being served
     if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
-    this.clock++;
     this.lastSuccess = { startedAt: unit.startedAt ?? 0, keys: new Set(unit.items.map((i) => i.key)) };
     this.failedSinceSuccess.clear();
     let calls = 0;
