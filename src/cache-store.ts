@@ -33,6 +33,19 @@ export interface StoredEntry {
    * Once the write reached the method, the writer turns it into an ordinary entry or a tombstone.
    */
   w?: 1;
+  /**
+   * Stale-after time (ms, on the writing runtime's clock) of an entry written with `grace` or
+   * `refreshAhead`: from then on the entry is stale, and served only within its grace ({@link q})
+   * when its reload fails or times out. Absent: fresh until it expires from the store.
+   */
+  s?: number;
+  /** Refresh-after time (ms) of an entry written with `refreshAhead`: a hit from then on reloads it in the background. */
+  r?: number;
+  /**
+   * Grace end (ms) of an entry written with `grace`: until then a stale entry may be served when its
+   * reload fails; the store keeps the entry until then (its TTL covers the grace).
+   */
+  q?: number;
 }
 
 /** Low bits of a pending entry's generation that count its writer's writes; the bits above name the writer. */

@@ -46,6 +46,20 @@ export const CACHEABLE_DEFAULTS = deepFreeze({
   distributedLock: false,
 } as const);
 
+/** Defaults of the resilient-read options of `@Cacheable`, `@CacheableMany`, `@CacheDefaults` and `configureCache` (options/resilient-reads.ts). */
+export const RESILIENT_READ_DEFAULTS = deepFreeze({
+  /** No grace: an entry is gone at its TTL. */
+  grace: 0,
+  /** After a failed reload served a stale value, the key is served stale this long before the next reload. */
+  graceBackoff: '5s',
+  /** No soft deadline of the loader. */
+  timeout: 0,
+  /** No hard deadline of the loader. */
+  hardTimeout: 0,
+  /** No refresh-ahead. */
+  refreshAhead: 0,
+} as const);
+
 /** Defaults of `@WriteThrough` (options/write-through.ts). */
 export const WRITE_THROUGH_DEFAULTS = deepFreeze({
   /** A failed cache write after a successful method invalidates the key and resolves. */
@@ -58,6 +72,8 @@ export const INVALIDATE_DEFAULTS = deepFreeze({
   allEntries: false,
   /** Drop only after the method succeeded. */
   when: 'after',
+  /** Remove the entry (never served again), rather than expire it (servable within its grace when the reload fails). */
+  mode: 'remove',
 } as const);
 
 /** Defaults of `@WriteBehind` (options/write-behind.ts). */

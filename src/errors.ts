@@ -73,6 +73,14 @@ export class WriteBehindFailedError extends CacheKitError {
   override readonly code = 'E_WRITE_BEHIND_FAILED';
 }
 
+/**
+ * A cached method (the loader) did not settle within its `hardTimeout` and no stale value was
+ * there to serve. The loader keeps running; its result is stored under the lease when it arrives.
+ */
+export class LoaderTimeoutError extends CacheKitError {
+  override readonly code = 'E_LOADER_TIMEOUT';
+}
+
 /** Every error class by name, for `instanceof` checks without deep imports. */
 export const errors = {
   CacheKitError,
@@ -88,4 +96,5 @@ export const errors = {
   QueueFullError,
   RuntimeClosedError,
   WriteBehindFailedError,
+  LoaderTimeoutError,
 } as const;

@@ -13,14 +13,17 @@ export type { CacheEvents, CacheEventName } from './runtime/events.js';
 export type { KeyOption, KeyPart } from './options/key.js';
 
 export { Cacheable } from './decorators/cacheable.js';
-export type { CacheableOptions } from './options/cacheable.js';
+export type { CacheableOptions, TtlFunction } from './options/cacheable.js';
+export type { ResilientReadOptions } from './options/resilient-reads.js';
+export type { CacheHandle, CacheSetOptions, CacheWrapOptions } from './runtime/cache-handle.js';
+export type { CallScopeMode } from './runtime/call-scope.js';
 export type { TagsOption } from './options/tags.js';
 export { WriteThrough } from './decorators/write-through.js';
 export type { WriteThroughOptions } from './options/write-through.js';
 export { WriteBehind } from './decorators/write-behind.js';
 export type { WriteBehindOptions, BackpressurePolicy, DeadLetter, OutagePolicy } from './options/write-behind.js';
 export { Invalidate } from './decorators/invalidate.js';
-export type { InvalidateOptions, InvalidateWhen } from './options/invalidate.js';
+export type { InvalidateOptions, InvalidateWhen, InvalidateMode } from './options/invalidate.js';
 export { CacheDefaults } from './decorators/cache-defaults.js';
 export type { CacheDefaultsOptions } from './options/cache-defaults.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHEABLE_DEFAULTS, CIRCUIT_BREAKER_DEFAULTS, CONFIG_DEFAULTS, INVALIDATE_DEFAULTS, INVALIDATION_BUS_DEFAULTS, MANUAL_SCHEDULER_DEFAULTS,
+  CACHEABLE_DEFAULTS, CIRCUIT_BREAKER_DEFAULTS, RESILIENT_READ_DEFAULTS, CONFIG_DEFAULTS, INVALIDATE_DEFAULTS, INVALIDATION_BUS_DEFAULTS, MANUAL_SCHEDULER_DEFAULTS,
   MEMORY_STORE_DEFAULTS, REDIS_STORE_DEFAULTS, TIERED_STORE_DEFAULTS, WRITE_BEHIND_DEFAULTS, WRITE_THROUGH_DEFAULTS,
 } from '../src/defaults.js';
 import { parseDuration } from '../src/duration.js';
@@ -144,6 +144,12 @@ const expectations: Record<string, Expectation> = {
     readme: ['`@Cacheable(options?)`: cache-aside', 'distributedLock'],
     tag: 'cacheable.ts:CacheableOptions.distributedLock',
   },
+  'resilient reads grace': { value: RESILIENT_READ_DEFAULTS.grace, tag: 'resilient-reads.ts:ResilientReadOptions.grace' },
+  'resilient reads graceBackoff': { value: RESILIENT_READ_DEFAULTS.graceBackoff, tag: 'resilient-reads.ts:ResilientReadOptions.graceBackoff' },
+  'resilient reads timeout': { value: RESILIENT_READ_DEFAULTS.timeout, tag: 'resilient-reads.ts:ResilientReadOptions.timeout' },
+  'resilient reads hardTimeout': { value: RESILIENT_READ_DEFAULTS.hardTimeout, tag: 'resilient-reads.ts:ResilientReadOptions.hardTimeout' },
+  'resilient reads refreshAhead': { value: RESILIENT_READ_DEFAULTS.refreshAhead, tag: 'resilient-reads.ts:ResilientReadOptions.refreshAhead' },
+  '@Invalidate mode': { value: INVALIDATE_DEFAULTS.mode, tag: 'invalidate.ts:InvalidateOptions.mode' },
   '@WriteThrough throwOnCacheError': {
     value: WRITE_THROUGH_DEFAULTS.throwOnCacheError,
     readme: ['`@WriteThrough(options?)`', 'throwOnCacheError'],

@@ -4,9 +4,12 @@ import {
 } from './validate-options.js';
 import type { CacheableOptions } from '../options/cacheable.js';
 import type { NoneMissing } from '../known-options.js';
+import { checkResilientReads, RESILIENT_READ_OPTIONS } from '../runtime/read-policy.js';
 
 /** The option names @Cacheable knows: every key of {@link CacheableOptions}, no other. */
-const CACHEABLE_OPTIONS = ['key', 'namespace', 'ttl', 'ttlJitter', 'condition', 'unless', 'cacheNull', 'store', 'tags', 'resultTags', 'distributedLock'] as const satisfies readonly (keyof CacheableOptions)[];
+const CACHEABLE_OPTIONS = [
+  'key', 'namespace', 'ttl', 'ttlJitter', 'condition', 'unless', 'cacheNull', 'store', 'tags', 'resultTags', 'distributedLock', ...RESILIENT_READ_OPTIONS,
+] as const satisfies readonly (keyof CacheableOptions)[];
 type _EveryCacheableOption = NoneMissing<Exclude<keyof CacheableOptions, (typeof CACHEABLE_OPTIONS)[number]>>;
 
 /** Checks @Cacheable options; shared with the decorators that accept the same ones. */
@@ -14,7 +17,7 @@ export function validateCacheableOptions(decorator: string, options: unknown): C
   const o = checkOptionNames(decorator, options, CACHEABLE_OPTIONS);
   checkKeyOption(decorator, o.key);
   checkName(decorator, 'namespace', o.namespace);
-  checkDuration(decorator, 'ttl', o.ttl);
+  if (typeof o.ttl !== 'function') checkDuration(decorator, 'ttl', o.ttl);
   checkNumber(decorator, 'ttlJitter', o.ttlJitter, 0, 1);
   checkFunction(decorator, 'condition', o.condition);
   checkFunction(decorator, 'unless', o.unless);
@@ -23,6 +26,7 @@ export function validateCacheableOptions(decorator: string, options: unknown): C
   checkTags(decorator, 'tags', o.tags);
   checkFunction(decorator, 'resultTags', o.resultTags);
   checkBoolean(decorator, 'distributedLock', o.distributedLock);
+  checkResilientReads(`@${decorator}`, o);
   return o as CacheableOptions;
 }
 

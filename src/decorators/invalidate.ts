@@ -4,7 +4,7 @@ import type { InvalidateOptions } from '../options/invalidate.js';
 import type { NoneMissing } from '../known-options.js';
 
 /** The option names @Invalidate knows: every key of {@link InvalidateOptions}, no other. */
-const INVALIDATE_OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store'] as const satisfies readonly (keyof InvalidateOptions)[];
+const INVALIDATE_OPTIONS = ['key', 'namespace', 'allEntries', 'tags', 'when', 'store', 'mode'] as const satisfies readonly (keyof InvalidateOptions)[];
 type _EveryInvalidateOption = NoneMissing<Exclude<keyof InvalidateOptions, (typeof INVALIDATE_OPTIONS)[number]>>;
 
 /**
@@ -22,6 +22,10 @@ export function Invalidate<A extends any[] = any[]>(options?: InvalidateOptions<
   checkTags('Invalidate', 'tags', o.tags);
   checkChoice('Invalidate', 'when', o.when, ['after', 'before', 'always']);
   checkName('Invalidate', 'store', o.store);
+  checkChoice('Invalidate', 'mode', o.mode, ['remove', 'expire']);
+  if (o.mode === 'expire' && (o.allEntries === true || o.tags !== undefined)) {
+    throw new TypeError(`@Invalidate: mode 'expire' applies to keys; with ${o.allEntries === true ? 'allEntries' : 'tags'} it cannot (a namespace or tag is dropped by a new version, which removes); got mode 'expire'`);
+  }
   return defineMethodDecorator('Invalidate', { invalidate: o as InvalidateOptions }, (method, name) =>
     checkTemplateArguments('Invalidate', o.key, method, name),
   );

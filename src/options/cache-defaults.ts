@@ -1,8 +1,9 @@
 import type { Duration } from '../duration.js';
 import type { TagsOption } from './tags.js';
+import type { ResilientReadOptions } from './resilient-reads.js';
 
 /** Options of `@CacheDefaults`: defaults for every decorated method of the class. */
-export interface CacheDefaultsOptions {
+export interface CacheDefaultsOptions extends ResilientReadOptions {
   /** Namespace of every method's entries. @default `ClassName.methodName` per method */
   namespace?: string;
   /** Default TTL of the class's entries. @default the runtime's `ttl` */

@@ -1,5 +1,8 @@
 import type { CacheStore } from '../cache-store.js';
 import type { Serializer } from '../serializer.js';
+import type { InvalidateMode } from './invalidate.js';
+import type { ResilientReadOptions } from './resilient-reads.js';
+import type { WriteBehindScheduler } from './write-behind-scheduler.js';
 
 /** Where an error happened, as passed to the error hook. */
 export interface ErrorContext {
@@ -34,6 +37,10 @@ export interface RuntimeSettings {
    * successor still uses. @default the runtime's stores, as they are
    */
   sources?: ReadonlyMap<CacheStore, CacheStore>;
+  /** The clock and timers of reads (grace, refresh-ahead, loader deadlines). @default Node's timers */
+  scheduler?: WriteBehindScheduler;
+  /** The runtime's resilient-read options, below @CacheDefaults and method options. @default none */
+  reads?: ResilientReadOptions;
 }
 
 /** What `runtime.invalidate()` drops. */
@@ -46,6 +53,8 @@ export interface InvalidateTarget {
   allEntries?: boolean;
   /** Drop every entry carrying one of these tags. */
   tags?: readonly string[];
+  /** `'expire'` makes the keys' entries stale (servable within their grace when a reload fails) instead of removing them; keys only. @default 'remove' */
+  mode?: InvalidateMode;
   /** Name of a registered store. @default the default store */
   store?: string;
 }

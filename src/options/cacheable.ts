@@ -1,15 +1,21 @@
 import type { Duration } from '../duration.js';
 import type { KeyOption } from './key.js';
 import type { TagsOption } from './tags.js';
+import type { ResilientReadOptions } from './resilient-reads.js';
 
 /** Options of `@Cacheable`. Unset options come from @CacheDefaults, then from `configureCache`. */
-export interface CacheableOptions<A extends any[] = any[]> {
+export interface CacheableOptions<A extends any[] = any[]> extends ResilientReadOptions {
   /** Key of the entry within the namespace: a function of the arguments, or a template like `'{0}'` or `'{0.id}'`. @default a stable encoding of all arguments */
   key?: KeyOption<A>;
   /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
   namespace?: string;
-  /** Time to live: milliseconds, or a string like `'30s'`, `'5m'`. `0` means no expiry. @default the runtime's `ttl` */
-  ttl?: Duration;
+  /**
+   * Time to live: milliseconds, or a string like `'30s'`, `'5m'`. `0` means no expiry. Adaptive:
+   * a function of the result and the arguments returning a duration (e.g. a short TTL for a
+   * draft, a long one for a published page); a function that throws or returns no duration
+   * leaves the result uncached and reports a TypeError. @default the runtime's `ttl`
+   */
+  ttl?: Duration | TtlFunction;
   /** Spreads expiries: each TTL is lengthened by a random fraction up to this (0.1 = up to 10%). @default 0 */
   ttlJitter?: number;
   /** Caches only calls for which this returns true; other calls run the method and skip the cache. @default always */
@@ -27,3 +33,6 @@ export interface CacheableOptions<A extends any[] = any[]> {
   /** With a Redis-backed store: a miss takes a short Redis lock so N processes missing one key run the method once. @default false */
   distributedLock?: boolean;
 }
+
+/** An adaptive TTL: computed from the method's result and its arguments after every load. */
+export type TtlFunction = (result: any, ...args: any[]) => Duration;

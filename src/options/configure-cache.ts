@@ -3,9 +3,11 @@ import type { Duration } from '../duration.js';
 import type { Serializer } from '../serializer.js';
 import type { ClassesOption } from '../value-classes.js';
 import type { ErrorContext, Logger } from './cache-runtime.js';
+import type { ResilientReadOptions } from './resilient-reads.js';
+import type { WriteBehindScheduler } from './write-behind-scheduler.js';
 
 /** Options of `configureCache`. */
-export interface CacheConfig {
+export interface CacheConfig extends ResilientReadOptions {
   /** The default store. @default new MemoryStore() (10,000 entries, LRU) */
   store?: CacheStore;
   /** Named stores, chosen per method with the `store` option. @default {} */
@@ -29,4 +31,10 @@ export interface CacheConfig {
   classes?: ClassesOption;
   /** Called with every failure the call survived (store down, corrupt entry, failed flush). @default a warning through `logger`, at most once a minute per error code */
   onError?: (error: unknown, context: ErrorContext) => void;
+  /**
+   * The clock and timers of reads: stale-after and refresh-after times of entries (`grace`,
+   * `refreshAhead`), loader deadlines (`timeout`, `hardTimeout`) and `graceBackoff`. A
+   * `ManualScheduler` makes them testable without waiting. @default Node's timers and `Date.now()`
+   */
+  scheduler?: WriteBehindScheduler;
 }

@@ -4,6 +4,9 @@ import type { TagsOption } from './tags.js';
 /** When @Invalidate drops: after the method succeeded, before it runs, or after it settles either way. */
 export type InvalidateWhen = 'after' | 'before' | 'always';
 
+/** What @Invalidate does to a key: remove it (never served again) or expire it (stale: served within its grace only when the reload fails). */
+export type InvalidateMode = 'remove' | 'expire';
+
 /** Options of `@Invalidate`. Without `key`, `allEntries` and `tags`, it drops the default key of its arguments. */
 export interface InvalidateOptions<A extends any[] = any[]> {
   /** The key(s) to drop: a function of the arguments returning one key or an array, or a template. @default without `allEntries` and `tags`, the stable encoding of all arguments (the default key of the other decorators) */
@@ -16,6 +19,12 @@ export interface InvalidateOptions<A extends any[] = any[]> {
   tags?: TagsOption;
   /** When to drop. @default 'after' */
   when?: InvalidateWhen;
+  /**
+   * `'remove'`: the entry is never served again. `'expire'`: the entry becomes stale, so a reader
+   * with `grace` serves it if its reload fails or times out (an entry written without grace is
+   * removed). Applies to keys only: with `allEntries` or `tags` it is refused. @default 'remove'
+   */
+  mode?: InvalidateMode;
   /** Name of a registered store. @default the default store */
   store?: string;
 }

@@ -5,6 +5,11 @@ import { SingleFlight } from './single-flight.js';
 import { StatsCounter, type CacheStatsReport } from './stats.js';
 import { namespaceBase, namespaceVersionKey, tagVersionKey, entryKey } from '../stores/key-layout.js';
 import { writeTombstone } from './tombstones.js';
+import { expireEntry } from './expire-entry.js';
+import { realScheduler } from '../write-behind/scheduler.js';
+import type { InvalidateMode } from '../options/invalidate.js';
+import { runInScope } from './call-scope.js';
+import { createCacheHandle, type CacheHandle } from './cache-handle.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options/cache-runtime.js';
@@ -91,6 +96,33 @@ export class CacheRuntime {
     this.runtimeStats.reset();
   }
 
+  /**
+   * Runs `fn` with every cached read inside it (and in everything it awaits) skipping the cache:
+   * the method runs and nothing is stored. Writes and invalidations inside still keep the cache
+   * right. @returns what `fn` returns
+   */
+  bypass<T>(fn: () => T): T {
+    return runInScope('bypass', fn);
+  }
+
+  /**
+   * Runs `fn` with every cached read inside it reloading: the method runs and its result is
+   * stored under the lease (a write that landed meanwhile wins), so one request can force fresh
+   * data without a second method. @returns what `fn` returns
+   */
+  refresh<T>(fn: () => T): T {
+    return runInScope('refresh', fn);
+  }
+
+  /**
+   * The entries of `namespace` for code that cannot use a decorator: `get`, `set`, `delete` and
+   * `wrap`, on the same keys, leases and stores as `@Cacheable({ namespace, key: (id) => id })`.
+   * @param store name of a registered store @default the default store
+   */
+  cache<V = unknown>(namespace: string, store?: string): CacheHandle<V> {
+    return createCacheHandle<V>(this, namespace, store);
+  }
+
   /** Subscribes to an event. @returns a function that unsubscribes. */
   on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): () => void {
     return this.events.on(event, listener);
@@ -139,18 +171,23 @@ export class CacheRuntime {
       versions.push(namespaceVersionKey(prefix, target.namespace));
     }
     for (const tag of target.tags ?? []) versions.push(tagVersionKey(prefix, tag));
-    await this.drop(store, keys, versions);
+    if (target.mode !== undefined && target.mode !== 'remove' && target.mode !== 'expire') {
+      throw new TypeError(`invalidate: mode must be 'remove' or 'expire'; got ${JSON.stringify(target.mode)}`);
+    }
+    if (target.mode === 'expire' && versions.length) throw new TypeError("invalidate: mode 'expire' applies to keys, not to allEntries or tags");
+    await this.drop(store, keys, versions, undefined, target.mode);
   }
 
   /**
-   * Tombstones `keys` (a miss in flight holds the old generation and will not store; a queued write-behind value is kept, see `tombstones.ts`) and bumps
+   * Tombstones `keys` (with `mode: 'expire'`, makes their entries stale: see `expire-entry.ts`) (a miss in flight holds the old generation and will not store; a queued write-behind value is kept, see `tombstones.ts`) and bumps
    * `versionKeys`. What the store fails to take is reported and retried in the background;
    * meanwhile this process bypasses the cache for it. @returns whether everything got through
    */
-  async drop(store: CacheStore, keys: readonly string[], versionKeys: readonly string[], method?: string): Promise<boolean> {
+  async drop(store: CacheStore, keys: readonly string[], versionKeys: readonly string[], method?: string, mode: InvalidateMode = 'remove'): Promise<boolean> {
     const { leaseMs } = this.settings;
+    const now = (this.settings.scheduler ?? realScheduler).now();
     const results = await Promise.allSettled([
-      ...keys.map((key) => writeTombstone(store, key, leaseMs)),
+      ...keys.map((key) => (mode === 'expire' ? expireEntry(store, key, now, leaseMs) : writeTombstone(store, key, leaseMs))),
       versionKeys.length ? store.bump(versionKeys) : Promise.resolve(),
     ]);
     const failedKeys = keys.filter((_, i) => results[i]!.status === 'rejected');

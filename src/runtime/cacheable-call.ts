@@ -8,6 +8,11 @@ import type { LockedRun } from './distributed-lock.js';
 import { PendingEntries } from './pending-entries.js';
 import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';
 import { CACHEABLE_DEFAULTS } from '../defaults.js';
+import { ttlOfResult, type ReadPolicy } from './read-policy.js';
+import { ageOf, stampLifetime } from './entry-lifetime.js';
+import { waitForLoad, type StaleValue, type WaitHooks } from './loader-deadlines.js';
+import { currentScope } from './call-scope.js';
+import { realScheduler } from '../write-behind/scheduler.js';
 
 /** A compiled call: runs one invocation of a decorated method. */
 export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
@@ -20,22 +25,34 @@ export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
  * the method ran is never overwritten by the older value. A key with a write-behind write queued
  * in this runtime answers with the queued value (with `merge`, the stored value combined with the
  * queued ones: see `queued-reads.ts`) before any cache or bypass decision.
+ *
+ * Entries written with `grace` or `refreshAhead` carry times (see `entry-lifetime.ts`): a hit past
+ * the refresh-after time starts one background reload under the lease; an entry past its TTL but
+ * within its grace is reloaded, and served if the reload fails or passes its deadline
+ * (`loader-deadlines.ts`), then served without reloading for `graceBackoff`.
  */
 export function createCacheableCall(
   target: EntryTarget,
   options: CacheableOptions,
   original: (...args: any[]) => any,
+  policy: ReadPolicy,
   distributedLock?: LockedRun,
 ): MethodCall {
   const { runtime, store, stats, method, ttlMs } = target;
   const { condition, unless, resultTags } = options;
   const cacheNull = options.cacheNull ?? CACHEABLE_DEFAULTS.cacheNull;
   const jitter = options.ttlJitter ?? CACHEABLE_DEFAULTS.ttlJitter;
+  const ttlFunction = typeof options.ttl === 'function' ? options.ttl : undefined;
   const events = runtime.events;
   const prefix = runtime.settings.prefix;
+  const scheduler = runtime.settings.scheduler ?? realScheduler;
   const readSync = store.readSync?.bind(store);
   const unconfirmed = runtime.unconfirmed;
   const pendingEntries = PendingEntries.of(runtime);
+  /** Keys whose reload failed while a stale value was served: the time their next reload may start. */
+  const backoff = new Map<string, number>();
+  /** Keys with a refresh-ahead reload running in this process. */
+  const refreshing = new Set<string>();
 
   /** Counts and announces a hit on `key`. @returns `value` */
   const hit = (key: string, value: unknown): unknown => {
@@ -46,7 +63,21 @@ export function createCacheableCall(
 
   const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));
 
+  /** Announces a stale value served within its grace. @returns `value` */
+  const servedStale = (key: string, value: unknown, reason: 'error' | 'timeout' | 'backoff', error?: unknown): unknown => {
+    stats.stale++;
+    if (events.has('stale')) events.emit('stale', { method, key, store: store.name, reason, error });
+    return value;
+  };
+
   const populate = async (key: string, read: ReadResult, versionKeys: readonly string[], value: unknown, args: unknown[]) => {
+    let ttl: number;
+    try {
+      ttl = ttlOfResult(method, policy, ttlMs, ttlFunction, value, args);
+    } catch (error) {
+      runtime.report(error, { operation: 'ttl', method, key }, stats);
+      return;
+    }
     const entry: StoredEntry = { v: value, g: newGeneration(), n: read.versions[0] };
     if (versionKeys.length > 1 || resultTags) {
       const t: Record<string, number> = {};
@@ -58,19 +89,23 @@ export function createCacheableCall(
       }
       entry.t = t;
     }
-    const ttl = ttlMs > 0 && jitter > 0 ? Math.round(ttlMs * (1 + Math.random() * jitter)) : ttlMs;
-    if (await store.writeIf(key, entry, ttl, read.entry?.g)) {
+    if (ttl > 0 && jitter > 0) ttl = Math.round(ttl * (1 + Math.random() * jitter));
+    const keepMs = stampLifetime(entry, policy, ttl, scheduler.now());
+    if (await store.writeIf(key, entry, keepMs, read.entry?.g)) {
       stats.sets++;
       if (events.has('set')) events.emit('set', { method, key, store: store.name });
     }
   };
 
-  /** A miss: run the method once for every concurrent caller of the key, then populate under the lease. */
-  const miss = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined) => {
-    stats.misses++;
-    if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
+  /**
+   * Loads the key: runs the method and populates under the lease of `read` (nothing is stored
+   * when the store could not be read). Callers that read the same generation and versions share
+   * one load (and, with `distributedLock`, one per key across processes).
+   */
+  const load = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined): Promise<unknown> => {
     const run = async () => {
       const value = await original.apply(self, args);
+      if (backoff.size !== 0) backoff.delete(key);
       // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
       const queued = runtime.writeBehind?.pending(key);
       if (read !== undefined && shouldStore(value) && (queued === undefined || queued.merge !== undefined)) {
@@ -85,17 +120,81 @@ export function createCacheableCall(
     // The store could not be read: nothing tells this call from one that started before a write
     // (in any process) resolved, so it shares no load: it runs the method itself.
     if (read === undefined) return run();
-    // Callers share a miss only if they read the same generation and versions: a caller that read
-    // after a write or invalidation never joins a miss that started before it (older data).
+    // Callers share a load only if they read the same generation and versions: a caller that read
+    // after a write or invalidation never joins a load that started before it (older data).
     const flightKey = `${key}\u0000${read.entry?.g ?? ''}\u0000${read.versions.join()}`;
     return runtime.singleFlight.run(flightKey, async () => {
       if (distributedLock === undefined) return run();
       return distributedLock(key, run, async () => {
         const again = await store.read(key, versionKeys);
-        return again.entry !== undefined && isFresh(again.entry, versionKeys, again.versions) === true ? { value: again.entry.v } : undefined;
+        const entry = again.entry;
+        return entry !== undefined && isFresh(entry, versionKeys, again.versions) === true && ageOf(entry, scheduler.now()) === 'fresh'
+          ? { value: entry.v }
+          : undefined;
       });
     });
   };
+
+  /**
+   * A miss: load the key. With `stale` (an entry past its TTL, within its grace), a failed load or
+   * one past its deadline answers the stale value, and a failure makes the key back off.
+   */
+  const miss = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined, stale?: StaleValue) => {
+    stats.misses++;
+    if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
+    const loading = load(self, args, key, versionKeys, read);
+    if (stale !== undefined && policy.graceBackoffMs > 0) {
+      loading.then(undefined, () => backoff.set(key, scheduler.now() + policy.graceBackoffMs));
+    }
+    if (stale === undefined && policy.hardTimeoutMs === 0) return loading;
+    const hooks: WaitHooks = {
+      servedStale: (reason, error) => void servedStale(key, undefined, reason, error),
+      timedOut: () => void stats.timeouts++,
+      describe: () => `${method}: the method did not settle within its hardTimeout (${policy.hardTimeoutMs} ms) for key '${key}'`,
+    };
+    return waitForLoad(loading, stale, policy, scheduler, hooks);
+  };
+
+  /** Refresh-ahead: one background reload of the key per process, under the lease of `read`; its failure is reported. */
+  const refreshAhead = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult) => {
+    if (refreshing.has(key)) return;
+    refreshing.add(key);
+    stats.refreshes++;
+    if (events.has('refresh')) events.emit('refresh', { method, key, store: store.name });
+    load(self, args, key, versionKeys, read).then(
+      () => refreshing.delete(key),
+      (error) => {
+        refreshing.delete(key);
+        runtime.report(error, { operation: 'refresh', method, key }, stats);
+      },
+    );
+  };
+
+  /** An entry that carries times (grace, refresh-ahead): a hit, a hit that refreshes, or a reload with a stale fallback. */
+  const timedEntry = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult, entry: StoredEntry): unknown => {
+    const now = scheduler.now();
+    switch (ageOf(entry, now)) {
+      case 'fresh':
+        return hit(key, entry.v);
+      case 'refresh':
+        if (policy.refreshAhead > 0) refreshAhead(self, args, key, versionKeys, read);
+        return hit(key, entry.v);
+      case 'stale': {
+        const until = backoff.get(key);
+        if (until !== undefined) {
+          if (now < until) return servedStale(key, entry.v, 'backoff');
+          backoff.delete(key);
+        }
+        return miss(self, args, key, versionKeys, read, { value: entry.v });
+      }
+      default:
+        return miss(self, args, key, versionKeys, read);
+    }
+  };
+
+  /** A fresh entry (versions current): a hit, unless it carries times. */
+  const serve = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult, entry: StoredEntry): unknown =>
+    entry.s === undefined ? hit(key, entry.v) : timedEntry(self, args, key, versionKeys, read, entry);
 
   /** Serves an entry after checking tags that were not read with it (result tags). */
   const verifyTags = async (key: string, entry: StoredEntry, tagKeys: string[]) =>
@@ -109,10 +208,10 @@ export function createCacheableCall(
     const entry = read.entry;
     if (entry !== undefined) {
       const fresh = isFresh(entry, versionKeys, read.versions);
-      if (fresh === true) return hit(key, entry.v);
+      if (fresh === true) return entry.s === undefined ? hit(key, entry.v) : timedEntry(self, args, key, versionKeys, read, entry);
       if (fresh !== false) {
         return verifyTags(key, entry, fresh).then(
-          (ok) => (ok ? hit(key, entry.v) : miss(self, args, key, versionKeys, read)),
+          (ok) => (ok ? serve(self, args, key, versionKeys, read, entry) : miss(self, args, key, versionKeys, read)),
           (error) => {
             runtime.report(error, { operation: 'read', method, key }, stats);
             return miss(self, args, key, versionKeys, undefined);
@@ -194,8 +293,33 @@ export function createCacheableCall(
         return queued.merge === undefined ? Promise.resolve(hit(key, queued.value)) : mergedRead(self, args, key, versionKeys);
       }
     }
+    const scope = currentScope();
+    if (scope !== undefined) {
+      if (scope === 'bypass') {
+        stats.bypasses++;
+        return callOriginal(original, self, args);
+      }
+      return reload(self, args, key, versionKeys);
+    }
     return Promise.resolve(readStored(self, args, key, versionKeys));
   };
+
+  /** `runtime.refresh()`: reads the key only for its lease, runs the method and stores the result. */
+  async function reload(self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> {
+    let read: ReadResult | undefined;
+    try {
+      read = await store.read(key, versionKeys);
+    } catch (error) {
+      runtime.report(error, { operation: 'read', method, key }, stats);
+    }
+    stats.misses++;
+    if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
+    const value = await original.apply(self, args);
+    if (read !== undefined && shouldStore(value) && runtime.writeBehind?.pending(key) === undefined) {
+      await populate(key, read, versionKeys, value, args).catch((error) => runtime.report(error, { operation: 'write', method, key }, stats));
+    }
+    return value;
+  }
 }
 
 /** Runs the undecorated method and always returns a promise (a synchronous throw becomes a rejection). */

@@ -8,9 +8,13 @@ import { CacheRuntime } from './cache-runtime.js';
 import type { CacheConfig } from '../options/configure-cache.js';
 import type { NoneMissing } from '../known-options.js';
 import { CONFIG_DEFAULTS } from '../defaults.js';
+import { checkResilientReads, RESILIENT_READ_OPTIONS } from './read-policy.js';
+import { realScheduler } from '../write-behind/scheduler.js';
 
 /** The option names configureCache knows: every key of {@link CacheConfig}, no other. */
-const CONFIG_OPTIONS = ['store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes'] as const satisfies readonly (keyof CacheConfig)[];
+const CONFIG_OPTIONS = [
+  'store', 'stores', 'prefix', 'ttl', 'leaseTtl', 'storeTimeout', 'serializer', 'logger', 'onError', 'classes', 'scheduler', ...RESILIENT_READ_OPTIONS,
+] as const satisfies readonly (keyof CacheConfig)[];
 type _EveryCacheConfigOption = NoneMissing<Exclude<keyof CacheConfig, (typeof CONFIG_OPTIONS)[number]>>;
 
 /**
@@ -67,6 +71,11 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
   if (config.serializer !== undefined && typeof config.serializer?.serialize !== 'function') {
     throw new TypeError(`configureCache: serializer must have serialize() and deserialize(); got ${quote(config.serializer)}`);
   }
+  checkResilientReads('configureCache', config as Record<string, unknown>);
+  const scheduler = config.scheduler;
+  if (scheduler !== undefined && (typeof scheduler?.now !== 'function' || typeof scheduler.setTimer !== 'function' || typeof scheduler.clearTimer !== 'function')) {
+    throw new TypeError(`configureCache: scheduler must have now(), setTimer() and clearTimer() (a ManualScheduler fits); got ${quote(scheduler)}`);
+  }
   registerClasses('configureCache', config.classes);
   const storeTimeoutMs = parseDuration(config.storeTimeout === undefined ? CONFIG_DEFAULTS.storeTimeout : config.storeTimeout, 'configureCache: storeTimeout');
   // the stores as passed, each with the store the runtime uses (behind a deadline where needed)
@@ -87,6 +96,8 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     logger: config.logger ?? console,
     onError: config.onError,
     sources: used,
+    scheduler: scheduler ?? realScheduler,
+    reads: Object.fromEntries(RESILIENT_READ_OPTIONS.filter((name) => config[name] !== undefined).map((name) => [name, config[name]])),
   });
   registry.current = current;
   if (previous !== undefined && previous !== current) current.replaces(previous);

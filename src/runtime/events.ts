@@ -4,6 +4,13 @@ export interface CacheEvents {
   hit: { method: string; key: string; store: string };
   /** A read missed and ran the method. */
   miss: { method: string; key: string; store: string };
+  /**
+   * A stale value was served within its grace: `reason` says why (the reload failed, passed its
+   * `timeout` or `hardTimeout`, or the key is backing off after a failed reload: `graceBackoff`).
+   */
+  stale: { method: string; key: string; store: string; reason: 'error' | 'timeout' | 'backoff'; error?: unknown };
+  /** Refresh-ahead started a background reload of a key. */
+  refresh: { method: string; key: string; store: string };
   /** An entry was written. */
   set: { method: string; key: string; store: string };
   /** A memory store evicted an entry for room. */
@@ -28,6 +35,8 @@ export class CacheEventEmitter {
   private readonly listeners: { [E in CacheEventName]: Array<(payload: CacheEvents[E]) => void> } = {
     hit: [],
     miss: [],
+    stale: [],
+    refresh: [],
     set: [],
     evict: [],
     invalidate: [],

@@ -9,6 +9,7 @@ import { compileInvalidation, withInvalidations } from './invalidate-call.js';
 import { createDistributedLock } from './distributed-lock.js';
 import { watchForUnregisteredClasses } from './unregistered-class-warning.js';
 import { CACHEABLE_DEFAULTS } from '../defaults.js';
+import { resolveReadPolicy } from './read-policy.js';
 
 /** A plan compiled against one runtime. */
 interface CompiledPlan {
@@ -46,9 +47,11 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
   let call: MethodCall = (s, args) => callOriginal(original, s, args);
   const cache = plan.cache;
   if (cache?.kind === 'Cacheable') {
-    const target = resolveTarget(runtime, method, stats, cache.options, defaults);
+    const { ttl } = cache.options;
+    const target = resolveTarget(runtime, method, stats, { ...cache.options, ttl: typeof ttl === 'function' ? undefined : ttl }, defaults);
     const lock = (cache.options.distributedLock ?? CACHEABLE_DEFAULTS.distributedLock) ? createDistributedLock(target) : undefined;
-    call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), lock);
+    const policy = resolveReadPolicy(method, [cache.options, defaults, runtime.settings.reads]);
+    call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), policy, lock);
   } else if (cache?.kind === 'WriteThrough') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);
     call = createWriteThroughCall(target, cache.options, original);

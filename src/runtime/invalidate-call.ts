@@ -19,6 +19,7 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
   // Without key, allEntries and tags: the default key of the arguments, as on every other decorator.
   const allEntries = options.allEntries ?? INVALIDATE_DEFAULTS.allEntries;
   const dropsKeys = options.key !== undefined || (!allEntries && tags === undefined);
+  const mode = options.mode ?? INVALIDATE_DEFAULTS.mode;
   return {
     when: options.when ?? INVALIDATE_DEFAULTS.when,
     prepare(args) {
@@ -27,7 +28,7 @@ export function compileInvalidation(target: EntryTarget, options: InvalidateOpti
       const tagNames = tags === undefined ? [] : typeof tags === 'function' ? tags(...args) : tags;
       for (const tag of tagNames) versionKeys.push(tagVersionKey(prefix, tag));
       return async (quiet = false) => {
-        if ((await runtime.drop(store, keys, versionKeys, method)) && !quiet) {
+        if ((await runtime.drop(store, keys, versionKeys, method, mode)) && !quiet) {
           stats.invalidations += keys.length + versionKeys.length;
           if (runtime.events.has('invalidate')) {
             runtime.events.emit('invalidate', {

@@ -14,8 +14,14 @@ export interface CacheStats {
   invalidations: number;
   /** Store failures and other errors reported through the error hook. */
   errors: number;
-  /** Calls that skipped the cache (`condition` false). */
+  /** Calls that skipped the cache (`condition` false, `runtime.bypass`). */
   bypasses: number;
+  /** Reads answered with a stale value within its grace (the reload failed, timed out or is backing off). */
+  stale: number;
+  /** Background reloads started by refresh-ahead. */
+  refreshes: number;
+  /** Loads that passed their `timeout` or `hardTimeout`. */
+  timeouts: number;
   /** Write-behind writes accepted. */
   queued: number;
   /** Write-behind writes that reached their method. */
@@ -40,6 +46,9 @@ export class StatsCounter {
   invalidations = 0;
   errors = 0;
   bypasses = 0;
+  stale = 0;
+  refreshes = 0;
+  timeouts = 0;
   queued = 0;
   flushed = 0;
   retries = 0;
@@ -57,6 +66,9 @@ export class StatsCounter {
       invalidations: this.invalidations,
       errors: this.errors,
       bypasses: this.bypasses,
+      stale: this.stale,
+      refreshes: this.refreshes,
+      timeouts: this.timeouts,
       queued: this.queued,
       flushed: this.flushed,
       retries: this.retries,
@@ -67,7 +79,8 @@ export class StatsCounter {
   /** Sets every counter to zero, in place (the calls that hold this counter count on). */
   reset(): void {
     this.hits = this.misses = this.sets = this.evictions = this.invalidations = this.errors = 0;
-    this.bypasses = this.queued = this.flushed = this.retries = this.deadLetters = 0;
+    this.bypasses = this.stale = this.refreshes = this.timeouts = 0;
+    this.queued = this.flushed = this.retries = this.deadLetters = 0;
   }
 
   /** Adds another counter's values into this one. */
@@ -79,6 +92,9 @@ export class StatsCounter {
     this.invalidations += other.invalidations;
     this.errors += other.errors;
     this.bypasses += other.bypasses;
+    this.stale += other.stale;
+    this.refreshes += other.refreshes;
+    this.timeouts += other.timeouts;
     this.queued += other.queued;
     this.flushed += other.flushed;
     this.retries += other.retries;

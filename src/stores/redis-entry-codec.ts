@@ -5,9 +5,10 @@
  * offset 0     0xCB                      magic ("cachekit")
  * offset 1     0x01                      format version
  * offset 2     flags                     1 tombstone (d), 2 write pending (w), 4 has n, 8 has t,
- *                                        16 has v, 32 has expiry
+ *                                        16 has v, 32 has expiry, 64 has times
  * offset 3     float64 BE                generation g (an integer below 2^53)
  * [float64 BE  expiresAt]                absolute expiry, ms since the epoch (flag 32)
+ * [float64 BE  s, r, q]                  stale-after, refresh-after, grace end; 0 for none (flag 64)
  * [float64 BE  n]                        namespace version (flag 4)
  * [uint16 BE count, then per tag:        tag versions (flag 8)
  *    uint16 BE length, UTF-8 tag key, float64 BE version]
@@ -39,7 +40,8 @@ const HAS_N = 4;
 const HAS_T = 8;
 const HAS_V = 16;
 const HAS_EXPIRY = 32;
-const KNOWN_FLAGS = 63;
+const HAS_TIMES = 64;
+const KNOWN_FLAGS = 127;
 
 /** A decoded entry and its absolute expiry (0: none). */
 export interface DecodedEntry {
@@ -67,6 +69,10 @@ export function encodeEntry(entry: StoredEntry, expiresAt: number, serializer: S
   if (expiresAt > 0) {
     flags |= HAS_EXPIRY;
     length += 8;
+  }
+  if (entry.s !== undefined) {
+    flags |= HAS_TIMES;
+    length += 24;
   }
   if (entry.n !== undefined) {
     flags |= HAS_N;
@@ -112,6 +118,11 @@ export function encodeEntry(entry: StoredEntry, expiresAt: number, serializer: S
   out.writeDoubleBE(entry.g, GENERATION_OFFSET);
   let at = HEADER_LENGTH;
   if (flags & HAS_EXPIRY) at = out.writeDoubleBE(expiresAt, at);
+  if (flags & HAS_TIMES) {
+    at = out.writeDoubleBE(entry.s!, at);
+    at = out.writeDoubleBE(entry.r ?? 0, at);
+    at = out.writeDoubleBE(entry.q ?? 0, at);
+  }
   if (flags & HAS_N) at = out.writeDoubleBE(entry.n!, at);
   if (tagKeys !== undefined) {
     at = out.writeUInt16BE(tagKeys.length, at);
@@ -148,6 +159,14 @@ export function decodeEntry(data: Buffer, serializer: Serializer): DecodedEntry 
     if (flags & HAS_EXPIRY) {
       expiresAt = data.readDoubleBE(at);
       at += 8;
+    }
+    if (flags & HAS_TIMES) {
+      entry.s = data.readDoubleBE(at);
+      const r = data.readDoubleBE(at + 8);
+      const q = data.readDoubleBE(at + 16);
+      if (r !== 0) entry.r = r;
+      if (q !== 0) entry.q = q;
+      at += 24;
     }
     if (flags & HAS_N) {
       entry.n = data.readDoubleBE(at);
