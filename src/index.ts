@@ -15,7 +15,7 @@ export type { KeyOption, KeyPart } from './options/key.js';
 export { Cacheable } from './decorators/cacheable.js';
 export type { CacheableOptions, TtlFunction } from './options/cacheable.js';
 export type { ResilientReadOptions } from './options/resilient-reads.js';
-export type { CacheHandle, CacheSetOptions, CacheWrapOptions } from './runtime/cache-handle.js';
+export type { CacheHandle, CacheSetOptions, CacheWrapOptions } from './options/cache-handle.js';
 export type { CallScopeMode } from './runtime/call-scope.js';
 export type { TagsOption } from './options/tags.js';
 export { WriteThrough } from './decorators/write-through.js';

@@ -1,6 +1,7 @@
 import type { CacheStore } from '../cache-store.js';
 import type { Serializer } from '../serializer.js';
 import type { InvalidateMode } from './invalidate.js';
+import type { CacheHandle } from './cache-handle.js';
 import type { ResilientReadOptions } from './resilient-reads.js';
 import type { WriteBehindScheduler } from './write-behind-scheduler.js';
 
@@ -41,6 +42,8 @@ export interface RuntimeSettings {
   scheduler?: WriteBehindScheduler;
   /** The runtime's resilient-read options, below @CacheDefaults and method options. @default none */
   reads?: ResilientReadOptions;
+  /** Builds the handles of `runtime.cache()` (given by `configureCache`, which knows the read path). */
+  cacheHandles?: <V>(runtime: never, namespace: string, store?: string) => CacheHandle<V>;
 }
 
 /** What `runtime.invalidate()` drops. */

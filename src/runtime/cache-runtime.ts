@@ -9,7 +9,7 @@ import { expireEntry } from './expire-entry.js';
 import { realScheduler } from '../write-behind/scheduler.js';
 import type { InvalidateMode } from '../options/invalidate.js';
 import { runInScope } from './call-scope.js';
-import { createCacheHandle, type CacheHandle } from './cache-handle.js';
+import type { CacheHandle } from '../options/cache-handle.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options/cache-runtime.js';
@@ -120,7 +120,9 @@ export class CacheRuntime {
    * @param store name of a registered store @default the default store
    */
   cache<V = unknown>(namespace: string, store?: string): CacheHandle<V> {
-    return createCacheHandle<V>(this, namespace, store);
+    const create = this.settings.cacheHandles as (<T>(runtime: CacheRuntime, namespace: string, store?: string) => CacheHandle<T>) | undefined;
+    if (create === undefined) throw new TypeError('runtime.cache: this runtime was not built by configureCache');
+    return create<V>(this, namespace, store);
   }
 
   /** Subscribes to an event. @returns a function that unsubscribes. */

@@ -6,10 +6,12 @@ import { checkKnownOptions } from '../known-options.js';
 import { registerClasses } from '../value-classes.js';
 import { CacheRuntime } from './cache-runtime.js';
 import type { CacheConfig } from '../options/configure-cache.js';
+import type { RuntimeSettings } from '../options/cache-runtime.js';
 import type { NoneMissing } from '../known-options.js';
 import { CONFIG_DEFAULTS } from '../defaults.js';
 import { checkResilientReads, RESILIENT_READ_OPTIONS } from './read-policy.js';
 import { realScheduler } from '../write-behind/scheduler.js';
+import { createCacheHandle } from './cache-handle.js';
 
 /** The option names configureCache knows: every key of {@link CacheConfig}, no other. */
 const CONFIG_OPTIONS = [
@@ -97,6 +99,7 @@ export function configureCache(config: CacheConfig = {}): CacheRuntime {
     onError: config.onError,
     sources: used,
     scheduler: scheduler ?? realScheduler,
+    cacheHandles: createCacheHandle as NonNullable<RuntimeSettings['cacheHandles']>,
     reads: Object.fromEntries(RESILIENT_READ_OPTIONS.filter((name) => config[name] !== undefined).map((name) => [name, config[name]])),
   });
   registry.current = current;
