@@ -150,6 +150,7 @@ const expectations: Record<string, Expectation> = {
   'resilient reads hardTimeout': { value: RESILIENT_READ_DEFAULTS.hardTimeout, tag: 'resilient-reads.ts:ResilientReadOptions.hardTimeout' },
   'resilient reads refreshAhead': { value: RESILIENT_READ_DEFAULTS.refreshAhead, tag: 'resilient-reads.ts:ResilientReadOptions.refreshAhead' },
   '@Invalidate mode': { value: INVALIDATE_DEFAULTS.mode, tag: 'invalidate.ts:InvalidateOptions.mode' },
+  'runtime.cache wrap cacheNull': { value: CACHEABLE_DEFAULTS.cacheNull, tag: 'cache-handle.ts:CacheWrapOptions.cacheNull' },
   'runtime.invalidate mode': { value: INVALIDATE_DEFAULTS.mode, tag: 'cache-runtime.ts:InvalidateTarget.mode' },
   '@WriteThrough throwOnCacheError': {
     value: WRITE_THROUGH_DEFAULTS.throwOnCacheError,

@@ -128,7 +128,7 @@ describe('stats and events', () => {
     const codes = Object.values(errors).map((E) => new E('x').code);
     expect(codes).toEqual([
       'E_CACHEKIT', 'E_KEY_BUILD', 'E_STORE', 'E_STORE_TIMEOUT', 'E_CIRCUIT_OPEN', 'E_VALUE_TOO_LARGE', 'E_SERIALIZATION', 'E_DECORATOR_USAGE',
-      'E_UNKNOWN_STORE', 'E_CACHE_WRITE', 'E_QUEUE_FULL', 'E_RUNTIME_CLOSED', 'E_WRITE_BEHIND_FAILED',
+      'E_UNKNOWN_STORE', 'E_CACHE_WRITE', 'E_QUEUE_FULL', 'E_RUNTIME_CLOSED', 'E_WRITE_BEHIND_FAILED', 'E_LOADER_TIMEOUT',
     ]);
   });
 });
