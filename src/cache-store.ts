@@ -103,6 +103,12 @@ export interface CacheStore {
    */
   readSync?(key: string, versionKeys: readonly string[]): ReadResult | undefined;
 
+  /**
+   * {@link read} of several keys, each with its own version keys, in one round trip (Redis: one
+   * `MGET`). Results are in the order of `keys`. Optional: without it a batch reads each key.
+   */
+  readMany?(keys: readonly string[], versionKeys: ReadonlyArray<readonly string[]>): Promise<ReadResult[]>;
+
   /** Reads the counters under `versionKeys` (see {@link ReadResult.versions}). */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 

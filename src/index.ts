@@ -15,6 +15,8 @@ export type { KeyOption, KeyPart } from './options/key.js';
 export { Cacheable } from './decorators/cacheable.js';
 export type { CacheableOptions, TtlFunction } from './options/cacheable.js';
 export type { ResilientReadOptions } from './options/resilient-reads.js';
+export { CacheableMany, type BatchMethodDecorator } from './decorators/cacheable-many.js';
+export type { CacheableManyOptions } from './options/cacheable-many.js';
 export type { CacheHandle, CacheSetOptions, CacheWrapOptions } from './options/cache-handle.js';
 export type { CallScopeMode } from './runtime/call-scope.js';
 export type { TagsOption } from './options/tags.js';

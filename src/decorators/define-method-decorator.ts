@@ -120,7 +120,7 @@ function addPart(plan: MethodPlan, decorator: string, part: PlanPart): void {
   }
   if (plan.cache) {
     throw new DecoratorUsageError(
-      `@${decorator} conflicts with @${plan.cache.kind} on '${plan.methodName}': a method takes one of @Cacheable, @WriteThrough, @WriteBehind (add @Invalidate freely)`,
+      `@${decorator} conflicts with @${plan.cache.kind} on '${plan.methodName}': a method takes one of @Cacheable, @CacheableMany, @WriteThrough, @WriteBehind (add @Invalidate freely)`,
     );
   }
   plan.cache = part.cache;

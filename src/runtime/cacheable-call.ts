@@ -2,14 +2,13 @@ import type { CacheableOptions } from '../options/cacheable.js';
 import type { ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
-import { newGeneration } from '../stores/generation.js';
-import { tagVersionKey } from '../stores/key-layout.js';
 import type { LockedRun } from './distributed-lock.js';
 import { PendingEntries } from './pending-entries.js';
 import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain } from './queued-reads.js';
 import { CACHEABLE_DEFAULTS } from '../defaults.js';
-import { ttlOfResult, type ReadPolicy } from './read-policy.js';
-import { ageOf, stampLifetime } from './entry-lifetime.js';
+import type { ReadPolicy } from './read-policy.js';
+import { ageOf } from './entry-lifetime.js';
+import { createPopulate } from './populate-entry.js';
 import { waitForLoad, type StaleValue, type WaitHooks } from './loader-deadlines.js';
 import { currentScope } from './call-scope.js';
 import { realScheduler } from '../write-behind/scheduler.js';
@@ -38,13 +37,10 @@ export function createCacheableCall(
   policy: ReadPolicy,
   distributedLock?: LockedRun,
 ): MethodCall {
-  const { runtime, store, stats, method, ttlMs } = target;
-  const { condition, unless, resultTags } = options;
+  const { runtime, store, stats, method } = target;
+  const { condition, unless } = options;
   const cacheNull = options.cacheNull ?? CACHEABLE_DEFAULTS.cacheNull;
-  const jitter = options.ttlJitter ?? CACHEABLE_DEFAULTS.ttlJitter;
-  const ttlFunction = typeof options.ttl === 'function' ? options.ttl : undefined;
   const events = runtime.events;
-  const prefix = runtime.settings.prefix;
   const scheduler = runtime.settings.scheduler ?? realScheduler;
   const readSync = store.readSync?.bind(store);
   const unconfirmed = runtime.unconfirmed;
@@ -70,32 +66,7 @@ export function createCacheableCall(
     return value;
   };
 
-  const populate = async (key: string, read: ReadResult, versionKeys: readonly string[], value: unknown, args: unknown[]) => {
-    let ttl: number;
-    try {
-      ttl = ttlOfResult(method, policy, ttlMs, ttlFunction, value, args);
-    } catch (error) {
-      runtime.report(error, { operation: 'ttl', method, key }, stats);
-      return;
-    }
-    const entry: StoredEntry = { v: value, g: newGeneration(), n: read.versions[0] };
-    if (versionKeys.length > 1 || resultTags) {
-      const t: Record<string, number> = {};
-      for (let i = 1; i < versionKeys.length; i++) t[versionKeys[i]!] = read.versions[i]!;
-      if (resultTags) {
-        const extra = resultTags(value, ...args).map((tag) => tagVersionKey(prefix, tag)).filter((k) => !(k in t));
-        const versions = extra.length ? await store.readVersions(extra) : [];
-        extra.forEach((k, i) => (t[k] = versions[i]!));
-      }
-      entry.t = t;
-    }
-    if (ttl > 0 && jitter > 0) ttl = Math.round(ttl * (1 + Math.random() * jitter));
-    const keepMs = stampLifetime(entry, policy, ttl, scheduler.now());
-    if (await store.writeIf(key, entry, keepMs, read.entry?.g)) {
-      stats.sets++;
-      if (events.has('set')) events.emit('set', { method, key, store: store.name });
-    }
-  };
+  const populate = createPopulate(target, options, policy, scheduler);
 
   /**
    * Loads the key: runs the method and populates under the lease of `read` (nothing is stored

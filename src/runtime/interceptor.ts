@@ -4,6 +4,7 @@ import { classDefaultsOf, findOwner, type MethodPlan } from './plan.js';
 import { resolveTarget } from './entry-target.js';
 import { callOriginal, createCacheableCall, type MethodCall } from './cacheable-call.js';
 import { createWriteThroughCall } from './write-through-call.js';
+import { createCacheableManyCall } from './cacheable-many-call.js';
 import { createWriteBehindCall } from './write-behind-call.js';
 import { compileInvalidation, withInvalidations } from './invalidate-call.js';
 import { createDistributedLock } from './distributed-lock.js';
@@ -52,6 +53,17 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
     const lock = (cache.options.distributedLock ?? CACHEABLE_DEFAULTS.distributedLock) ? createDistributedLock(target) : undefined;
     const policy = resolveReadPolicy(method, [cache.options, defaults, runtime.settings.reads]);
     call = createCacheableCall(target, cache.options, watchForUnregisteredClasses(original, method, target.store), policy, lock);
+  } else if (cache?.kind === 'CacheableMany') {
+    const { ttl, tags, key } = cache.options;
+    const target = resolveTarget(
+      runtime,
+      method,
+      stats,
+      { ...cache.options, key: key as never, tags: tags as never, ttl: typeof ttl === 'function' ? undefined : ttl },
+      defaults,
+    );
+    const policy = resolveReadPolicy(method, [cache.options, defaults, runtime.settings.reads]);
+    call = createCacheableManyCall(target, cache.options, original, policy);
   } else if (cache?.kind === 'WriteThrough') {
     const target = resolveTarget(runtime, method, stats, cache.options, defaults);
     call = createWriteThroughCall(target, cache.options, original);

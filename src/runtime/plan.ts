@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { CacheableOptions } from '../options/cacheable.js';
+import type { CacheableManyOptions } from '../options/cacheable-many.js';
 import type { WriteThroughOptions } from '../options/write-through.js';
 import type { WriteBehindOptions } from '../options/write-behind.js';
 import type { InvalidateOptions } from '../options/invalidate.js';
@@ -30,6 +31,7 @@ export interface MethodPlan {
 /** The caching decorator of a method and its options. */
 export type CachePlan =
   | { kind: 'Cacheable'; options: CacheableOptions }
+  | { kind: 'CacheableMany'; options: CacheableManyOptions }
   | { kind: 'WriteThrough'; options: WriteThroughOptions }
   | { kind: 'WriteBehind'; options: WriteBehindOptions };
 

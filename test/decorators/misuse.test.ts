@@ -15,7 +15,7 @@ describe('decorator misuse fails when the class is defined', () => {
         }
       }
       return Svc;
-    }).toThrow(new errors.DecoratorUsageError("@Cacheable conflicts with @WriteThrough on 'm': a method takes one of @Cacheable, @WriteThrough, @WriteBehind (add @Invalidate freely)"));
+    }).toThrow(new errors.DecoratorUsageError("@Cacheable conflicts with @WriteThrough on 'm': a method takes one of @Cacheable, @CacheableMany, @WriteThrough, @WriteBehind (add @Invalidate freely)"));
   });
 
   it('refuses @Cacheable twice on one method', () => {
