@@ -108,24 +108,26 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
     }
   };
 
-  /** Whether a read answers its key: the value, or undefined for a miss. */
-  const hitOf = async (slot: Slot): Promise<{ value: unknown } | undefined> => {
+  /** Whether a read answers its key: the value, undefined for a miss, or a promise of either when tags must be read first. */
+  const hitOf = (slot: Slot): { value: unknown } | undefined | Promise<{ value: unknown } | undefined> => {
     const read = slot.read;
     const entry = read?.entry;
     if (read === undefined || entry === undefined) return undefined;
-    let fresh = isFresh(entry, slot.versionKeys, read.versions);
-    if (Array.isArray(fresh)) {
-      try {
-        fresh = tagsStillCurrent(entry, fresh, await store.readVersions(fresh));
-      } catch (error) {
+    const fresh = isFresh(entry, slot.versionKeys, read.versions);
+    if (fresh === false) return undefined;
+    const answer = () => {
+      const age = entry.s === undefined ? 'fresh' : ageOf(entry, scheduler.now());
+      return age === 'fresh' || age === 'refresh' ? { value: entry.v } : undefined;
+    };
+    if (fresh === true) return answer();
+    return store.readVersions(fresh).then(
+      (versions) => (tagsStillCurrent(entry, fresh, versions) ? answer() : undefined),
+      (error) => {
         runtime.report(error, { operation: 'read', method, key: slot.key }, stats);
         slot.read = undefined;
         return undefined;
-      }
-    }
-    if (fresh !== true) return undefined;
-    const age = entry.s === undefined ? 'fresh' : ageOf(entry, scheduler.now());
-    return age === 'fresh' || age === 'refresh' ? { value: entry.v } : undefined;
+      },
+    );
   };
 
   return async function cacheableManyCall(self, args) {
@@ -168,7 +170,8 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
     const joins: Promise<void>[] = [];
     const mine: Array<{ slot: Slot; load: Deferred }> = [];
     for (const slot of toRead) {
-      const found = scope === 'refresh' ? undefined : await hitOf(slot);
+      let found = scope === 'refresh' ? undefined : hitOf(slot);
+      if (found instanceof Promise) found = await found;
       if (found !== undefined) {
         stats.hits++;
         if (events.has('hit')) events.emit('hit', { method, key: slot.key, store: store.name });
