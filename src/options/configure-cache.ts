@@ -4,7 +4,7 @@ import type { Serializer } from '../serializer.js';
 import type { ClassesOption } from '../value-classes.js';
 import type { ErrorContext, Logger } from './cache-runtime.js';
 
-/** Options of `configureCache`. */
+/** Options of `configureCache`. See docs/configuration.md. */
 export interface CacheConfig {
   /** The default store. @default new MemoryStore() (10,000 entries, LRU) */
   store?: CacheStore;
@@ -14,7 +14,7 @@ export interface CacheConfig {
   prefix?: string;
   /** Default time to live: milliseconds or a string like `'5m'`; 0 for no expiry. @default '5m' */
   ttl?: Duration;
-  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. @default '1m' */
+  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. See docs/consistency.md#how-the-lease-prevents-it. @default '1m' */
   leaseTtl?: Duration;
   /** Deadline of each operation on a store that does not enforce its own (custom stores); 0 for none. @default '1s' */
   storeTimeout?: Duration;
