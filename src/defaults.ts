@@ -46,6 +46,12 @@ export const CACHEABLE_DEFAULTS = deepFreeze({
   distributedLock: false,
 } as const);
 
+/** Defaults of `@CacheableMany` beyond those it shares with `@Cacheable` (options/cacheable-many.ts). */
+export const CACHEABLE_MANY_DEFAULTS = deepFreeze({
+  /** The decorated method returns an array aligned with the ids. */
+  result: 'array',
+} as const);
+
 /** Defaults of the resilient-read options of `@Cacheable`, `@CacheableMany`, `@CacheDefaults` and `configureCache` (options/resilient-reads.ts). */
 export const RESILIENT_READ_DEFAULTS = deepFreeze({
   /** No grace: an entry is gone at its TTL. */

@@ -53,12 +53,12 @@ export class UnknownStoreError extends CacheKitError {
   override readonly code = 'E_UNKNOWN_STORE';
 }
 
-/** @WriteThrough with `onCacheError: 'throw'`: the method succeeded but the cache write failed. */
+/** `@WriteThrough` with `throwOnCacheError: true`: the method succeeded but the cache write failed. */
 export class CacheWriteError extends CacheKitError {
   override readonly code = 'E_CACHE_WRITE';
 }
 
-/** @WriteBehind with `backpressure: 'reject'`: the queue holds `maxPending` writes already. */
+/** `@WriteBehind` with `backpressure: 'reject'`: the queue holds `maxPending` writes already. */
 export class QueueFullError extends CacheKitError {
   override readonly code = 'E_QUEUE_FULL';
 }

@@ -1,23 +1,33 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHEABLE_DEFAULTS, CIRCUIT_BREAKER_DEFAULTS, RESILIENT_READ_DEFAULTS, CONFIG_DEFAULTS, INVALIDATE_DEFAULTS, INVALIDATION_BUS_DEFAULTS, MANUAL_SCHEDULER_DEFAULTS,
+  CACHEABLE_DEFAULTS, CACHEABLE_MANY_DEFAULTS, CIRCUIT_BREAKER_DEFAULTS, RESILIENT_READ_DEFAULTS, CONFIG_DEFAULTS, INVALIDATE_DEFAULTS, INVALIDATION_BUS_DEFAULTS, MANUAL_SCHEDULER_DEFAULTS,
   MEMORY_STORE_DEFAULTS, REDIS_STORE_DEFAULTS, TIERED_STORE_DEFAULTS, WRITE_BEHIND_DEFAULTS, WRITE_THROUGH_DEFAULTS,
 } from '../src/defaults.js';
 import { parseDuration } from '../src/duration.js';
 
-// The README's option tables and the @default tags of src/options/ quote the values of
-// src/defaults.ts: this test reads both and fails on any value that differs, any row or tag it
-// expects and cannot find, and any literal @default tag that no entry of defaults.ts covers.
+// The option tables of the documentation (README.md and the pages under docs/) and the @default
+// tags of src/options/ quote the values of src/defaults.ts: this test reads both and fails on any
+// value that differs, any row or tag it expects and cannot find, any table heading found on two
+// pages, and any literal @default tag that no entry of defaults.ts covers.
 
 const root = join(__dirname, '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+/** README.md and every page under docs/ (generated docs/api/ excluded), as [path, text]. */
+const pages: Array<[string, string]> = ['README.md', ...markdownUnder('docs')].map((p) => [p, readFileSync(join(root, p), 'utf8')]);
 const optionsDir = join(root, 'src', 'options');
+
+function markdownUnder(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) return path === 'docs/api' ? [] : markdownUnder(path);
+    return e.name.endsWith('.md') ? [path] : [];
+  });
+}
 
 /** A value quoted in prose: a literal, an object of literals (`{ a: 1, b: 'x' }`: its fields), or undefined for words. */
 type Quoted = string | number | boolean | { [field: string]: string | number | boolean } | undefined;
 
-/** Words that stand for a value in the README. */
+/** Words that stand for a value in the documentation. */
 const WORDS: Record<string, number> = { unbounded: Infinity };
 
 /**
@@ -83,24 +93,30 @@ function sameValue(actual: Quoted, expected: unknown): boolean {
   return normal(actual) === normal(expected);
 }
 
-/** The option tables of the README: heading of the section -> option name -> default cell (and meaning). */
+/** The option tables of the documentation: heading of the section -> option name -> default cell (and meaning). */
 function readmeTables(): Map<string, Map<string, { default: string; meaning: string }>> {
   const tables = new Map<string, Map<string, { default: string; meaning: string }>>();
-  let heading = '';
-  let inTable = false;
-  for (const line of readme.split('\n')) {
-    if (line.startsWith('#')) {
-      heading = line.replace(/^#+\s*/, '');
-      inTable = false;
-    } else if (/^\| option \| type \| default \| meaning \|$/.test(line)) {
-      inTable = true;
-      if (!tables.has(heading)) tables.set(heading, new Map());
-    } else if (inTable && line.startsWith('|')) {
-      const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
-      const name = /^`(\w+)`$/.exec(cells[0] ?? '')?.[1];
-      if (name !== undefined && cells.length >= 4) tables.get(heading)!.set(name, { default: cells[2]!, meaning: cells[3]! });
-    } else {
-      inTable = false;
+  const pageOf = new Map<string, string>();
+  for (const [page, text] of pages) {
+    let heading = '';
+    let inTable = false;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('#')) {
+        heading = line.replace(/^#+\s*/, '');
+        inTable = false;
+      } else if (/^\| option \| type \| default \| meaning \|$/.test(line)) {
+        inTable = true;
+        const other = pageOf.get(heading);
+        if (other !== undefined && other !== page) throw new Error(`option tables under the heading '${heading}' on ${other} and ${page}: which one is checked?`);
+        pageOf.set(heading, page);
+        if (!tables.has(heading)) tables.set(heading, new Map());
+      } else if (inTable && line.startsWith('|')) {
+        const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+        const name = /^`(\w+)`$/.exec(cells[0] ?? '')?.[1];
+        if (name !== undefined && cells.length >= 4) tables.get(heading)!.set(name, { default: cells[2]!, meaning: cells[3]! });
+      } else {
+        inTable = false;
+      }
     }
   }
   return tables;
@@ -123,7 +139,7 @@ function defaultTags(): Map<string, string> {
   return tags;
 }
 
-/** One default: its value in defaults.ts, the README row that quotes it and the @default tag that does. */
+/** One default: its value in defaults.ts, the documentation row that quotes it (`readme`: heading and option, on README.md or a docs/ page) and the @default tag that does. */
 interface Expectation {
   value: unknown;
   readme?: [heading: string, option: string];
@@ -144,12 +160,35 @@ const expectations: Record<string, Expectation> = {
     readme: ['`@Cacheable(options?)`: cache-aside', 'distributedLock'],
     tag: 'cacheable.ts:CacheableOptions.distributedLock',
   },
-  'resilient reads grace': { value: RESILIENT_READ_DEFAULTS.grace, tag: 'resilient-reads.ts:ResilientReadOptions.grace' },
-  'resilient reads graceBackoff': { value: RESILIENT_READ_DEFAULTS.graceBackoff, tag: 'resilient-reads.ts:ResilientReadOptions.graceBackoff' },
-  'resilient reads timeout': { value: RESILIENT_READ_DEFAULTS.timeout, tag: 'resilient-reads.ts:ResilientReadOptions.timeout' },
-  'resilient reads hardTimeout': { value: RESILIENT_READ_DEFAULTS.hardTimeout, tag: 'resilient-reads.ts:ResilientReadOptions.hardTimeout' },
-  'resilient reads refreshAhead': { value: RESILIENT_READ_DEFAULTS.refreshAhead, tag: 'resilient-reads.ts:ResilientReadOptions.refreshAhead' },
+  'resilient reads grace': {
+    value: RESILIENT_READ_DEFAULTS.grace,
+    readme: ['When the loader is slow or failing', 'grace'],
+    tag: 'resilient-reads.ts:ResilientReadOptions.grace',
+  },
+  'resilient reads graceBackoff': {
+    value: RESILIENT_READ_DEFAULTS.graceBackoff,
+    readme: ['When the loader is slow or failing', 'graceBackoff'],
+    tag: 'resilient-reads.ts:ResilientReadOptions.graceBackoff',
+  },
+  'resilient reads timeout': {
+    value: RESILIENT_READ_DEFAULTS.timeout,
+    readme: ['When the loader is slow or failing', 'timeout'],
+    tag: 'resilient-reads.ts:ResilientReadOptions.timeout',
+  },
+  'resilient reads hardTimeout': {
+    value: RESILIENT_READ_DEFAULTS.hardTimeout,
+    readme: ['When the loader is slow or failing', 'hardTimeout'],
+    tag: 'resilient-reads.ts:ResilientReadOptions.hardTimeout',
+  },
+  'resilient reads refreshAhead': {
+    value: RESILIENT_READ_DEFAULTS.refreshAhead,
+    readme: ['When the loader is slow or failing', 'refreshAhead'],
+    tag: 'resilient-reads.ts:ResilientReadOptions.refreshAhead',
+  },
   '@Invalidate mode': { value: INVALIDATE_DEFAULTS.mode, tag: 'invalidate.ts:InvalidateOptions.mode' },
+  '@CacheableMany ttlJitter': { value: CACHEABLE_DEFAULTS.ttlJitter, tag: 'cacheable-many.ts:CacheableManyOptions.ttlJitter' },
+  '@CacheableMany cacheNull': { value: CACHEABLE_DEFAULTS.cacheNull, tag: 'cacheable-many.ts:CacheableManyOptions.cacheNull' },
+  '@CacheableMany result': { value: CACHEABLE_MANY_DEFAULTS.result, tag: 'cacheable-many.ts:CacheableManyOptions.result' },
   'runtime.cache wrap cacheNull': { value: CACHEABLE_DEFAULTS.cacheNull, tag: 'cache-handle.ts:CacheWrapOptions.cacheNull' },
   'runtime.invalidate mode': { value: INVALIDATE_DEFAULTS.mode, tag: 'cache-runtime.ts:InvalidateTarget.mode' },
   '@WriteThrough throwOnCacheError': {
@@ -198,16 +237,16 @@ const expectations: Record<string, Expectation> = {
   'ManualScheduler now': { value: MANUAL_SCHEDULER_DEFAULTS.now, tag: 'manual-scheduler.ts:ManualSchedulerOptions.now' },
 };
 
-describe('defaults: src/defaults.ts, the README tables and the @default tags agree', () => {
+describe('defaults: src/defaults.ts, the option tables of README.md and docs/, and the @default tags agree', () => {
   const tables = readmeTables();
   const tags = defaultTags();
 
-  it.each(Object.entries(expectations).filter(([, e]) => e.readme !== undefined))('README quotes the default of %s', (_name, e) => {
+  it.each(Object.entries(expectations).filter(([, e]) => e.readme !== undefined))('the docs quote the default of %s', (_name, e) => {
     const [heading, option] = e.readme!;
     const row = tables.get(heading)?.get(option);
     expect(row).toBeDefined();
     const value = quoted(row!.default);
-    if (!sameValue(value, e.value)) throw new Error(`README ${heading} / ${option}: default ${row!.default} quotes ${JSON.stringify(value)}; defaults.ts says ${JSON.stringify(e.value)}`);
+    if (!sameValue(value, e.value)) throw new Error(`docs ${heading} / ${option}: default ${row!.default} quotes ${JSON.stringify(value)}; defaults.ts says ${JSON.stringify(e.value)}`);
   });
 
   it.each(Object.entries(expectations).filter(([, e]) => e.tag !== undefined))('the @default tag quotes the default of %s', (_name, e) => {
@@ -217,7 +256,7 @@ describe('defaults: src/defaults.ts, the README tables and the @default tags agr
     if (!sameValue(value, e.value)) throw new Error(`${e.tag}: @default ${tag} quotes ${JSON.stringify(value)}; defaults.ts says ${JSON.stringify(e.value)}`);
   });
 
-  it('the README gives the drain timeout of drainOnSignal that defaults.ts holds', () => {
+  it('the @WriteBehind page gives the drain timeout of drainOnSignal that defaults.ts holds', () => {
     const meaning = tables.get('`@WriteBehind(options?)`')?.get('drainOnSignal')?.meaning ?? '';
     expect(/\(default (\d+)\)/.exec(meaning)?.[1]).toBe(String(WRITE_BEHIND_DEFAULTS.drainTimeoutMs));
   });

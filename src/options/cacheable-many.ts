@@ -4,13 +4,13 @@ import type { ResilientReadOptions } from './resilient-reads.js';
 import type { TtlFunction } from './cacheable.js';
 
 /**
- * Options of `@CacheableMany`: batch loading on `getMany(ids)`. Each id is its own entry, the
+ * Options of `@CacheableMany`: batch loading on `getMany(ids)`. See docs/resilient-reads.md#batch-loading-cacheablemany. Each id is its own entry, the
  * same one `@Cacheable({ namespace, key })` of a method taking that one id reads and writes.
  */
 export interface CacheableManyOptions<K = any> extends ResilientReadOptions {
   /** Key of one id's entry: a function of the id, or a template like `'{0}'` / `'{0.id}'` (the id is argument 0). @default a stable encoding of the id (as `@Cacheable` encodes `get(id)`) */
   key?: ((id: K) => KeyPart) | string;
-  /** Namespace of the entries; give the one of the single-id `@Cacheable` to share its entries. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
+  /** Namespace of the entries; give the one of the single-id `@Cacheable` to share its entries. @default the class's `@CacheDefaults` namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Time to live of each entry, or a function of the id's result and the id. @default the runtime's `ttl` */
   ttl?: Duration | TtlFunction;

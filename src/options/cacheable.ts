@@ -3,11 +3,11 @@ import type { KeyOption } from './key.js';
 import type { TagsOption } from './tags.js';
 import type { ResilientReadOptions } from './resilient-reads.js';
 
-/** Options of `@Cacheable`. Unset options come from @CacheDefaults, then from `configureCache`. */
+/** Options of `@Cacheable`. Unset options come from `@CacheDefaults`, then from `configureCache`. See docs/decorators/cacheable.md and, for the order, docs/options.md#precedence. */
 export interface CacheableOptions<A extends any[] = any[]> extends ResilientReadOptions {
-  /** Key of the entry within the namespace: a function of the arguments, or a template like `'{0}'` or `'{0.id}'`. @default a stable encoding of all arguments */
+  /** Key of the entry within the namespace: a function of the arguments, or a template like `'{0}'` or `'{0.id}'`. See docs/keys.md. @default a stable encoding of all arguments */
   key?: KeyOption<A>;
-  /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
+  /** Namespace of the entry. @default the class's `@CacheDefaults` namespace, else `ClassName.methodName` */
   namespace?: string;
   /**
    * Time to live: milliseconds, or a string like `'30s'`, `'5m'`. `0` means no expiry. Adaptive:
@@ -30,7 +30,7 @@ export interface CacheableOptions<A extends any[] = any[]> extends ResilientRead
   tags?: TagsOption;
   /** Tags computed from the result and the arguments (read after the method returns). @default none */
   resultTags?: (result: any, ...args: any[]) => readonly string[];
-  /** With a Redis-backed store: a miss takes a short Redis lock so N processes missing one key run the method once. @default false */
+  /** With a Redis-backed store: a miss takes a short Redis lock so N processes missing one key run the method once. See docs/stores/redis-store.md#distributed-stampede-protection. @default false */
   distributedLock?: boolean;
 }
 

@@ -6,7 +6,7 @@ import type { ErrorContext, Logger } from './cache-runtime.js';
 import type { ResilientReadOptions } from './resilient-reads.js';
 import type { WriteBehindScheduler } from './write-behind-scheduler.js';
 
-/** Options of `configureCache`. */
+/** Options of `configureCache`. See docs/configuration.md. */
 export interface CacheConfig extends ResilientReadOptions {
   /** The default store. @default new MemoryStore() (10,000 entries, LRU) */
   store?: CacheStore;
@@ -16,7 +16,7 @@ export interface CacheConfig extends ResilientReadOptions {
   prefix?: string;
   /** Default time to live: milliseconds or a string like `'5m'`; 0 for no expiry. @default '5m' */
   ttl?: Duration;
-  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. @default '1m' */
+  /** How long an invalidated key keeps its tombstone, so a miss still in flight cannot store an older value. Longer than your slowest method. See docs/consistency.md#how-the-lease-prevents-it. @default '1m' */
   leaseTtl?: Duration;
   /** Deadline of each operation on a store that does not enforce its own (custom stores); 0 for none. @default '1s' */
   storeTimeout?: Duration;

@@ -6,7 +6,7 @@ export interface Clock {
 /** The eviction policies MemoryStore offers. */
 export type EvictionPolicy = 'lru' | 'lfu' | 'tinylfu';
 
-/** Options of `MemoryStore`. */
+/** Options of `MemoryStore`. See docs/stores/memory-store.md. */
 export interface MemoryStoreOptions {
   /** Most entries held; the policy evicts beyond it. @default 10_000 */
   maxEntries?: number;
@@ -16,7 +16,7 @@ export interface MemoryStoreOptions {
    * `ValueTooLargeError`, each one counted in `MemoryStore.oversizedValues`. @default Infinity
    */
   maxBytes?: number;
-  /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. @default 'lru' */
+  /** Eviction policy: least recently used, least frequently used, or W-TinyLFU. See docs/stores/memory-store.md#eviction-policies-policy. @default 'lru' */
   policy?: EvictionPolicy;
   /** Estimates the size in bytes of a value, for `maxBytes`. @default a walk of the value's strings and fields */
   sizeOf?: (value: unknown) => number;

@@ -5,7 +5,7 @@ import type { CircuitBreakerOptions } from './circuit-breaker.js';
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
 
-/** Options of `RedisStore`. Give `client` or `connection` (neither: a connection to localhost:6379). */
+/** Options of `RedisStore`. Give `client` or `connection` (neither: a connection to localhost:6379). See docs/stores/redis-store.md. */
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster` you created. The store uses it as is and leaves it open on `close()`. @default none */
   client?: RedisClient;
@@ -44,7 +44,8 @@ export interface RedisStoreOptions {
    * `cachekit-versions:<name>`) that also receives Redis's announcements, ahead of any reply
    * Redis sends after them: every invalidation, from any instance, is still seen by the next
    * read. `false`: no extra connection; every read also reads its versions. Off by itself on
-   * a Cluster, and on servers without RESP3 or `CLIENT TRACKING`. @default true
+   * a Cluster, and on servers without RESP3 or `CLIENT TRACKING`. See
+   * docs/stores/redis-store.md#how-it-talks-to-redis. @default true
    */
   trackVersions?: boolean;
 }

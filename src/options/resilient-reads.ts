@@ -6,7 +6,7 @@ import type { Duration } from '../duration.js';
  * deadline, reload in the background before the entry expires, and give `null` results their own
  * TTL. Accepted by `@Cacheable`, `@CacheableMany`, `@CacheDefaults` and `configureCache`; a method
  * option wins over the class default, which wins over the runtime's.
- * See the README section "When the loader is slow or failing".
+ * See docs/resilient-reads.md.
  */
 export interface ResilientReadOptions {
   /**

@@ -26,11 +26,11 @@ export interface DeadLetter {
   error: unknown;
 }
 
-/** Options of `@WriteBehind`. */
+/** Options of `@WriteBehind`. See docs/decorators/write-behind.md. */
 export interface WriteBehindOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable). @default a stable encoding of all arguments */
   key?: KeyOption<A>;
-  /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
+  /** Namespace of the entry. @default the class's `@CacheDefaults` namespace, else `ClassName.methodName` */
   namespace?: string;
   /**
    * Time to live of the cached value, counted from the call. While the write is queued, reads
@@ -57,7 +57,8 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
    * fails (the database is down), and while the write fails with nothing else succeeding between its
    * attempts, nothing counts, and writes are retried every `maxBackoffMs` at most for as long as it
    * lasts (`onOutage: 'retry'`). `onOutage: 'dead-letter'` counts every
-   * failure (the old rule: an outage longer than the attempts dead-letters every write).
+   * failure (the old rule: an outage longer than the attempts dead-letters every write). See
+   * docs/decorators/write-behind.md#outage-or-poison.
    * @default { attempts: 5, backoffMs: 100, maxBackoffMs: 30000, onOutage: 'retry' }
    */
   retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number; onOutage?: OutagePolicy };
@@ -94,7 +95,7 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
   drainOnSignal?: boolean | { signals?: NodeJS.Signals[]; timeoutMs?: number };
 }
 
-/** Settings of the Redis Stream journal of a durable @WriteBehind method. */
+/** Settings of the Redis Stream journal of a durable `@WriteBehind` method. See docs/decorators/write-behind.md#durable-mode-delivery-at-least-once. */
 export interface WriteBehindJournalOptions {
   /**
    * The stream key (its liveness, recovery lease and newest-write records use it as a prefix).

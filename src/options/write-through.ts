@@ -2,11 +2,11 @@ import type { Duration } from '../duration.js';
 import type { KeyOption } from './key.js';
 import type { TagsOption } from './tags.js';
 
-/** Options of `@WriteThrough`. */
+/** Options of `@WriteThrough`. See docs/decorators/write-through.md. */
 export interface WriteThroughOptions<A extends any[] = any[]> {
   /** Key of the entry (same meaning as on @Cacheable, so both address one entry). @default a stable encoding of all arguments */
   key?: KeyOption<A>;
-  /** Namespace of the entry. @default the class's @CacheDefaults namespace, else `ClassName.methodName` */
+  /** Namespace of the entry. @default the class's `@CacheDefaults` namespace, else `ClassName.methodName` */
   namespace?: string;
   /** Time to live of the written entry. @default the runtime's `ttl` */
   ttl?: Duration;

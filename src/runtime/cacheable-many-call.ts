@@ -26,7 +26,7 @@ import { ageOf } from './entry-lifetime.js';
 import { createPopulate } from './populate-entry.js';
 import { currentScope } from './call-scope.js';
 import { realScheduler } from '../write-behind/scheduler.js';
-import { CACHEABLE_DEFAULTS } from '../defaults.js';
+import { CACHEABLE_DEFAULTS, CACHEABLE_MANY_DEFAULTS } from '../defaults.js';
 import { quote } from '../duration.js';
 
 /** One distinct key of a batch and where its value goes. */
@@ -62,7 +62,7 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
   const scheduler = runtime.settings.scheduler ?? realScheduler;
   const cacheNull = options.cacheNull ?? CACHEABLE_DEFAULTS.cacheNull;
   const unless = options.unless;
-  const asMap = options.result === 'map';
+  const asMap = (options.result ?? CACHEABLE_MANY_DEFAULTS.result) === 'map';
   const events = runtime.events;
   const populate = createPopulate(target, options as CacheableOptions, policy, scheduler);
   const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));

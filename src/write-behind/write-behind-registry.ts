@@ -1,7 +1,7 @@
 import type { WriteItem } from './write-item.js';
 
 /**
- * The write-behind side of a runtime, as the runtime and @Cacheable see it: one flusher per
+ * The write-behind side of a runtime, as the runtime and `@Cacheable` see it: one flusher per
  * decorated method, created on first use (see `WriteBehindFlushers` in runtime/write-behind-flushers.ts).
  */
 export interface WriteBehindRegistry {

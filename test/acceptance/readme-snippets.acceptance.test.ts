@@ -1,6 +1,7 @@
 /**
- * Outside acceptance: the README's code, as written (a `db` stub standing in for the user's
- * database), plus the runtime handle's members the Configuration table lists.
+ * Outside acceptance: the documentation's code, as written (a `db` stub standing in for the user's
+ * database): the README's first screen, the `addViews` snippet of docs/decorators/write-behind.md,
+ * plus the runtime handle's members the table of docs/configuration.md lists.
  */
 import { Cacheable, Invalidate, WriteBehind, CacheDefaults, WriteThrough, configureCache, getCacheRuntime, MemoryStore, RedisStore, TieredStore, errors, type CacheRuntime } from 'cachekit';
 
@@ -78,7 +79,7 @@ it('the @WriteBehind addViews snippet: merged n reaches the method once per key 
   ]);
   const stats = runtime.stats();
   expect(stats.queued).toBe(4);
-  expect(stats.flushed).toBe(4); // coalesced calls count each (README Stats and events)
+  expect(stats.flushed).toBe(4); // coalesced calls count each (docs/decorators/write-behind.md, Stats and events)
   expect(flushes.length).toBeGreaterThan(0);
   off();
 });
@@ -145,7 +146,7 @@ it('an unknown named store: UnknownStoreError', async () => {
     (v) => ({ v }),
     (e: unknown) => ({ e }),
   );
-  // README errors table: `store: 'name'` that configureCache did not register
+  // docs/observability.md errors table: `store: 'name'` that configureCache did not register
   expect('e' in result ? result.e : undefined).toBeInstanceOf(errors.UnknownStoreError);
 });
 
