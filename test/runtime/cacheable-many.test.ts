@@ -9,7 +9,7 @@ import {
   Cacheable, CacheableMany, Invalidate, WriteThrough, configureCache, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type CacheStore,
 } from '../../src/index.js';
 import { Gate } from '../helpers/gate.js';
-import { settle, until } from '../helpers/waiting.js';
+import { until } from '../helpers/waiting.js';
 
 const url = process.env.REDIS_URL!;
 const setups: Array<{ name: string; create(): CacheStore }> = [
