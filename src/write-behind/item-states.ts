@@ -8,8 +8,8 @@
  *           +--------------+   (straight to ready when no write of the key is in flight)
  *
  * A new item is `ready`, or `waiting` when its key's write is in flight; a waiting item becomes
- * ready when that write settles; `inflight` covers a method call running, a retry waiting for
- * its backoff, and a compaction or supersession check; `settled` is written, dead-lettered,
+ * ready when that write settles; `inflight` covers the check for a newer write (durable), a
+ * method call running, and a retry waiting for its backoff; `settled` is written, dead-lettered,
  * superseded or left in the journal. {@link ItemStates.transition} is the only code that changes
  * `item.state` or the maps below, so the two cannot disagree: every unsettled item is in exactly
  * one map, under its key, and an illegal move throws (a flusher bug, never a user error).
