@@ -7,69 +7,19 @@
  * flush-barriers.ts, the poison rule in poison-rule.ts, its timers in one-shot-timer.ts.
  */
 import PQueue from 'p-queue';
-import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/write-behind.js';
 import { RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
-import type { FlusherHost, FlusherStats } from './flusher-host.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
 import { RecentMap } from '../stores/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
-import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
+import type { TimerHandle } from '../options/write-behind-scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
 import { ItemStates } from './item-states.js';
 import { Admission } from './admission.js';
 import { FlushBarriers } from './flush-barriers.js';
 import { OneShotTimer } from './one-shot-timer.js';
 import { PoisonRule } from './poison-rule.js';
-
-/** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */
-export interface PendingIndex {
-  setPending(key: string, item: WriteItem): void;
-  clearPending(key: string, item: WriteItem): void;
-}
-
-/** Everything a flusher is built from, resolved from the decorator options. */
-export interface FlusherSettings {
-  /** `Class.method`. */
-  method: string;
-  /** The runtime the flusher reports to. */
-  runtime: FlusherHost;
-  /** The method's counters. */
-  stats: FlusherStats;
-  index: PendingIndex;
-  /** The undecorated method. */
-  original: (...args: any[]) => any;
-  batchWith: string | undefined;
-  merge: ((previous: any, next: any) => unknown) | undefined;
-  /** The argument index that receives the merged value (`valueArg`, else the last). */
-  valueArg: number | undefined;
-  batchSize: number;
-  intervalMs: number;
-  concurrency: number;
-  attempts: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-  /** What failures during an outage do: `'retry'` (never counted toward `attempts`) or `'dead-letter'` (counted like any). */
-  onOutage: OutagePolicy;
-  deadLetter: ((item: DeadLetter) => void | Promise<void>) | undefined;
-  maxPending: number;
-  backpressure: BackpressurePolicy;
-  scheduler: WriteBehindScheduler;
-  /** The full key of a call (replayed entries). @throws KeyBuildError */
-  keyOf(args: unknown[]): string;
-  /** The value of a call (replayed entries). */
-  valueOf(args: unknown[]): unknown;
-  /** `this` for replayed writes when known up front (a static method's class). */
-  replaySelf: unknown;
-  /** Builds the journal (durable mode). */
-  journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
-  /**
-   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
-   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
-   * right. Never rejects. See `runtime/pending-entries.ts`.
-   */
-  release?: (item: WriteItem, written: boolean) => Promise<void>;
-}
+import type { FlusherSettings } from './flusher-settings.js';
 
 /** Durable merge: journal entries one item may cover before they are compacted into one. */
 export const COMPACT_ENTRIES_AT = 1_000;

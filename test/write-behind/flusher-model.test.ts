@@ -19,7 +19,8 @@
  * Seeded and deterministic: no real timers, no sleeps, no timing assertions.
  */
 import fc from 'fast-check';
-import { WriteBehindFlusher, type FlusherSettings } from '../../src/write-behind/flusher.js';
+import { WriteBehindFlusher } from '../../src/write-behind/flusher.js';
+import type { FlusherSettings } from '../../src/write-behind/flusher-settings.js';
 import type { FlusherEvents } from '../../src/write-behind/flusher-host.js';
 import { ManualScheduler } from '../../src/write-behind/manual-scheduler.js';
 import type { WriteItem } from '../../src/write-behind/write-item.js';
