@@ -25,7 +25,7 @@ export interface WriteItem {
   self: unknown;
   /** How many calls this item stands for. */
   calls: number;
-  /** Failed attempts that count toward `retry.attempts` (poison failures: see `isPoisonFailure` in the flusher). */
+  /** Failed attempts that count toward `retry.attempts` (poison failures: see `PoisonRule` in poison-rule.ts). */
   attempts: number;
   /** Failed attempts so far, outages included (the backoff grows with it). */
   failures: number;
