@@ -4,7 +4,7 @@ import { DecoratorUsageError } from '../errors.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { MsgpackSerializer } from '../serializer.js';
-import type { FlusherSettings, PendingIndex } from '../write-behind/flusher.js';
+import type { FlusherSettings, PendingIndex } from '../write-behind/flusher-settings.js';
 import { JournalCommands } from '../write-behind/journal-commands.js';
 import { defaultJournalStream, journalClientOf, journalConnectionOf } from '../write-behind/journal-connection.js';
 import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';

@@ -1,70 +1,28 @@
+/**
+ * The flusher of one `@WriteBehind` method: the scheduler of its queue. It decides when ready
+ * items are written (batches, the interval, flushes), runs the method through p-queue, and
+ * handles each outcome (success, retry with backoff, batch split, dead letter, give-up at
+ * close), plus the durable journal's replay and compaction. What it schedules lives beside it:
+ * items by state in item-states.ts, `maxPending` in admission.ts, `flush()` waits in
+ * flush-barriers.ts, the poison rule in poison-rule.ts, its timers in one-shot-timer.ts.
+ */
 import PQueue from 'p-queue';
-import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/write-behind.js';
-import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
-import type { FlusherHost, FlusherStats } from './flusher-host.js';
+import { RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
 import { RecentMap } from '../stores/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
-import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';
+import type { TimerHandle } from '../options/write-behind-scheduler.js';
 import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
-
-/** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */
-export interface PendingIndex {
-  setPending(key: string, item: WriteItem): void;
-  clearPending(key: string, item: WriteItem): void;
-}
-
-/** Everything a flusher is built from, resolved from the decorator options. */
-export interface FlusherSettings {
-  /** `Class.method`. */
-  method: string;
-  /** The runtime the flusher reports to. */
-  runtime: FlusherHost;
-  /** The method's counters. */
-  stats: FlusherStats;
-  index: PendingIndex;
-  /** The undecorated method. */
-  original: (...args: any[]) => any;
-  batchWith: string | undefined;
-  merge: ((previous: any, next: any) => unknown) | undefined;
-  /** The argument index that receives the merged value (`valueArg`, else the last). */
-  valueArg: number | undefined;
-  batchSize: number;
-  intervalMs: number;
-  concurrency: number;
-  attempts: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-  /** What failures during an outage do: `'retry'` (never counted toward `attempts`) or `'dead-letter'` (counted like any). */
-  onOutage: OutagePolicy;
-  deadLetter: ((item: DeadLetter) => void | Promise<void>) | undefined;
-  maxPending: number;
-  backpressure: BackpressurePolicy;
-  scheduler: WriteBehindScheduler;
-  /** The full key of a call (replayed entries). @throws KeyBuildError */
-  keyOf(args: unknown[]): string;
-  /** The value of a call (replayed entries). */
-  valueOf(args: unknown[]): unknown;
-  /** `this` for replayed writes when known up front (a static method's class). */
-  replaySelf: unknown;
-  /** Builds the journal (durable mode). */
-  journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
-  /**
-   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
-   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
-   * right. Never rejects. See `runtime/pending-entries.ts`.
-   */
-  release?: (item: WriteItem, written: boolean) => Promise<void>;
-}
+import { ItemStates } from './item-states.js';
+import { Admission } from './admission.js';
+import { FlushBarriers } from './flush-barriers.js';
+import { OneShotTimer } from './one-shot-timer.js';
+import { PoisonRule } from './poison-rule.js';
+import type { FlusherSettings } from './flusher-settings.js';
 
 /** Durable merge: journal entries one item may cover before they are compacted into one. */
 export const COMPACT_ENTRIES_AT = 1_000;
-
-interface RoomWaiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /**
  * The flusher of one decorated method: a per-key coalescing queue in front of a p-queue that
@@ -77,7 +35,7 @@ interface RoomWaiter {
  *   order per key is kept; different keys may be written in any order.
  * - A failed unit is retried after exponential backoff with full jitter (capped at
  *   `maxBackoffMs`); a failed batch is split in halves so a poison item ends up alone. Only
- *   poison failures count toward `attempts` (see {@link WriteBehindFlusher.isPoisonFailure}):
+ *   poison failures count toward `attempts` (see {@link PoisonRule}):
  *   during an outage every write keeps being retried, however long it lasts, and an item is
  *   dead-lettered only after failing alone `attempts` times while other writes succeed.
  * - `maxPending` bounds items held (ready, waiting, in flight or retrying, plus calls reserving
@@ -87,33 +45,28 @@ export class WriteBehindFlusher implements JournalHost {
   readonly journal: RedisStreamJournal | undefined;
   private readonly s: FlusherSettings;
   private readonly queue: PQueue;
-  private readonly ready = new Map<string, WriteItem>();
-  private readonly waiting = new Map<string, WriteItem>();
-  private readonly inflight = new Map<string, WriteItem>();
-  /** Every item not settled yet, in creation order (so the first key is the oldest). */
-  private readonly unsettled = new Map<number, WriteItem>();
+  /** Every unsettled item, by state. */
+  private readonly items = new ItemStates();
+  /** `maxPending`: reservations and calls waiting for room. */
+  private readonly admission: Admission;
+  /** flush() calls waiting. */
+  private readonly barriers = new FlushBarriers();
+  /** Counts toward `retry.attempts` only the failures that are the item's fault. */
+  private readonly poison: PoisonRule;
   /** Durable, last-wins: the newest entry id written per key, so an older replayed entry is not written over it. */
   private readonly recentlyWritten: RecentMap<string>;
-  private readonly roomWaiters: RoomWaiter[] = [];
-  /** flush() calls waiting: each for the `remaining` unsettled items whose seq is at most its own. */
-  private readonly barriers: Array<{ seq: number; remaining: number; resolve(): void }> = [];
   private readonly retryTimers = new Map<TimerHandle, WriteUnit>();
-  /** A logical clock that moves when an item is queued, a method call starts and an attempt fails (orders them for the poison rule). */
-  private clock = 0;
-  /** The last successful unit: when its method call started (on `clock`) and which keys it wrote. */
-  private lastSuccess: { startedAt: number; keys: Set<string> } | undefined;
-  /** Items whose attempt failed since the last success. */
-  private readonly failedSinceSuccess = new Set<WriteItem>();
   /** Replayed entry ids -> the recovery passes that claimed them (several after a compaction). */
   private readonly replayPasses = new Map<string, ReplayPass[]>();
   /** Writes given up at close (the database kept failing): left in the journal, or dead-lettered. */
   private givenUpAtClose = 0;
   private closing = false;
-  private reserved = 0;
   private seq = 0;
   private flushDue = false;
-  private batchTimer: TimerHandle | undefined;
-  private kickTimer: TimerHandle | undefined;
+  /** `intervalMs` after the first item of a batch was ready: the batch is due. */
+  private readonly batchTimer: OneShotTimer;
+  /** The scheduler's next turn: a due batch starts (never inside the caller's call). */
+  private readonly kickTimer: OneShotTimer;
   private replaying = 0;
   private started: Promise<void> | undefined;
   private firstPass: ReplayPass | undefined;
@@ -126,12 +79,25 @@ export class WriteBehindFlusher implements JournalHost {
     this.instance = settings.replaySelf;
     this.queue = new PQueue({ concurrency: settings.concurrency });
     this.queue.on('next', () => this.pump());
+    this.poison = new PoisonRule(settings.onOutage);
+    this.admission = new Admission({
+      method: settings.method,
+      maxPending: settings.maxPending,
+      backpressure: settings.backpressure,
+      held: () => this.items.size,
+      requestFlush: () => this.requestFlush(),
+    });
+    this.batchTimer = new OneShotTimer(settings.scheduler, settings.intervalMs, () => {
+      this.flushDue = true;
+      this.pump();
+    });
+    this.kickTimer = new OneShotTimer(settings.scheduler, 0, () => this.pump());
     this.journal = settings.journal?.(this);
   }
 
   /** Items held: ready, waiting, in flight or retrying, plus calls holding a reservation. Never above `maxPending`. */
   get size(): number {
-    return this.ready.size + this.waiting.size + this.inflight.size + this.reserved;
+    return this.admission.size;
   }
 
   /** Whether `close` was called. */
@@ -199,26 +165,12 @@ export class WriteBehindFlusher implements JournalHost {
    */
   admit(key: string): boolean | Promise<boolean> {
     if (this.closed) return Promise.reject(this.closedError());
-    if (this.journal === undefined && (this.ready.has(key) || this.waiting.has(key))) return false;
-    if (this.size < this.s.maxPending && this.roomWaiters.length === 0) {
-      this.reserved++;
-      return true;
-    }
-    if (this.s.backpressure === 'reject') {
-      return Promise.reject(
-        new QueueFullError(`${this.s.method}: ${this.s.maxPending} writes are queued already (maxPending; backpressure: 'reject')`),
-      );
-    }
-    if (this.s.backpressure === 'flush') this.requestFlush();
-    return new Promise<boolean>((resolve, reject) => {
-      this.roomWaiters.push({ resolve: () => resolve(true), reject });
-    });
+    return this.admission.admit(this.journal === undefined && this.items.isQueued(key));
   }
 
   /** Gives back a reservation that was not used (the call failed before it was queued). */
   unreserve(): void {
-    this.reserved--;
-    this.grantRoom();
+    this.admission.unreserve();
   }
 
   /**
@@ -229,7 +181,7 @@ export class WriteBehindFlusher implements JournalHost {
    * @throws whatever `merge` throws (the reservation is given back)
    */
   enqueue(key: string, value: unknown, args: unknown[], self: unknown, reserved: boolean, id?: string, replayed = false): WriteItem {
-    const existing = this.ready.get(key) ?? this.waiting.get(key);
+    const existing = this.items.queuedOf(key);
     if (existing !== undefined) {
       let merged: unknown;
       try {
@@ -260,10 +212,11 @@ export class WriteBehindFlusher implements JournalHost {
       }
       return existing;
     }
-    if (reserved) this.reserved--;
+    if (reserved) this.admission.consume();
+    const previous = this.items.get('inflight', key);
     const item: WriteItem = {
       merge: this.s.merge,
-      previous: this.inflight.get(key),
+      previous,
       key,
       seq: ++this.seq,
       value,
@@ -272,29 +225,23 @@ export class WriteBehindFlusher implements JournalHost {
       calls: 1,
       attempts: 0,
       failures: 0,
-      lastFailedAt: ++this.clock,
+      lastFailedAt: this.poison.tick(),
       ids: id === undefined ? undefined : [id],
-      state: this.inflight.has(key) ? 'waiting' : 'ready',
+      state: 'new',
       replayed,
     };
     if (replayed) this.replaying++;
-    this.unsettled.set(item.seq, item);
+    this.items.transition(item, previous === undefined ? 'ready' : 'waiting');
     this.s.index.setPending(key, item);
-    if (item.state === 'waiting') this.waiting.set(key, item);
-    else {
-      this.ready.set(key, item);
-      this.onReady(false);
-    }
+    if (previous === undefined) this.onReady(false);
     return item;
   }
 
   /** Resolves when every item queued before the call has settled (written or dead-lettered), and its journal entries are acknowledged. */
   async flush(): Promise<void> {
-    if (this.unsettled.size > 0) {
+    if (this.items.size > 0) {
       // every unsettled item was queued before this call (seqs only grow)
-      const barrier = { seq: this.seq, remaining: this.unsettled.size, resolve: () => undefined as void };
-      const done = new Promise<void>((resolve) => (barrier.resolve = resolve));
-      this.barriers.push(barrier);
+      const done = this.barriers.wait(this.seq, this.items.size);
       this.pump();
       await done;
     }
@@ -313,10 +260,10 @@ export class WriteBehindFlusher implements JournalHost {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
-    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(this.closedError());
+    this.admission.refuseWaiting(this.closedError());
     this.journal?.stopClaims();
     // calls that hold room are between admission and the queue (a journal append): let them in
-    while (this.reserved > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.admission.reserved > 0) await new Promise((resolve) => setImmediate(resolve));
     // retries waiting out an outage go now
     for (const [timer, unit] of [...this.retryTimers]) {
       this.s.scheduler.clearTimer(timer);
@@ -324,9 +271,8 @@ export class WriteBehindFlusher implements JournalHost {
       this.submit(unit);
     }
     await this.flush();
-    this.s.scheduler.clearTimer(this.batchTimer);
-    this.s.scheduler.clearTimer(this.kickTimer);
-    this.batchTimer = this.kickTimer = undefined;
+    this.batchTimer.cancel();
+    this.kickTimer.cancel();
     if (this.givenUpAtClose > 0) {
       const where = this.journal === undefined ? 'dead-lettered' : 'left in the journal for another process to replay';
       this.report(
@@ -340,7 +286,7 @@ export class WriteBehindFlusher implements JournalHost {
   // ---- JournalHost ----
 
   room(): number {
-    return Math.max(0, this.s.maxPending - this.size);
+    return this.admission.room();
   }
 
   replaysOutstanding(): number {
@@ -357,7 +303,7 @@ export class WriteBehindFlusher implements JournalHost {
 
   compacted(replaced: readonly string[], id: string): void {
     const first = replaced[0];
-    for (const item of this.unsettled.values()) {
+    for (const item of this.items.unsettledItems()) {
       if (first === undefined || !item.ids?.includes(first)) continue;
       this.swapCompacted(item, replaced, id);
       return;
@@ -419,7 +365,7 @@ export class WriteBehindFlusher implements JournalHost {
   }
 
   private isOlderThanQueuedOrWritten(key: string, id: string): boolean {
-    for (const item of [this.waiting.get(key), this.ready.get(key), this.inflight.get(key)]) {
+    for (const item of [this.items.get('waiting', key), this.items.get('ready', key), this.items.get('inflight', key)]) {
       const newest = item?.ids?.[item.ids.length - 1];
       if (newest !== undefined && compareStreamIds(id, newest) < 0) return true;
     }
@@ -433,21 +379,10 @@ export class WriteBehindFlusher implements JournalHost {
    * caller's call); after a write settled, it starts at once.
    */
   private onReady(afterSettle: boolean): void {
-    const due = this.ready.size >= this.s.batchSize || this.flushDue || this.barriers.length > 0;
-    if (due && afterSettle) {
-      this.pump();
-    } else if (due) {
-      this.kickTimer ??= this.s.scheduler.setTimer(() => {
-        this.kickTimer = undefined;
-        this.pump();
-      }, 0);
-    } else if (this.batchTimer === undefined) {
-      this.batchTimer = this.s.scheduler.setTimer(() => {
-        this.batchTimer = undefined;
-        this.flushDue = true;
-        this.pump();
-      }, this.s.intervalMs);
-    }
+    const due = this.items.readyCount >= this.s.batchSize || this.flushDue || this.barriers.active;
+    if (due && afterSettle) this.pump();
+    else if (due) this.kickTimer.arm();
+    else this.batchTimer.arm();
   }
 
   /** Flush everything ready now (backpressure 'flush'). */
@@ -459,10 +394,10 @@ export class WriteBehindFlusher implements JournalHost {
   /** Hands due items to p-queue while it has a free slot. */
   private pump(): void {
     const { batchSize, concurrency, batchWith } = this.s;
-    while (this.ready.size > 0 && this.queue.size + this.queue.pending < concurrency) {
-      const due = this.flushDue || this.barriers.length > 0;
+    while (this.items.readyCount > 0 && this.queue.size + this.queue.pending < concurrency) {
+      const due = this.flushDue || this.barriers.active;
       if (!due) {
-        if (this.ready.size < batchSize) break;
+        if (this.items.readyCount < batchSize) break;
         // per-item mode: a full batch starts a drain of everything ready
         if (batchWith === undefined) this.flushDue = true;
       }
@@ -470,16 +405,11 @@ export class WriteBehindFlusher implements JournalHost {
       if (items.length === 0) break; // every ready item is being compacted
       this.submit({ items });
     }
-    if (this.ready.size === 0) {
+    if (this.items.readyCount === 0) {
       this.flushDue = false;
-      this.s.scheduler.clearTimer(this.batchTimer);
-      this.batchTimer = undefined;
-    } else if (this.batchTimer === undefined && !this.flushDue) {
-      this.batchTimer = this.s.scheduler.setTimer(() => {
-        this.batchTimer = undefined;
-        this.flushDue = true;
-        this.pump();
-      }, this.s.intervalMs);
+      this.batchTimer.cancel();
+    } else if (!this.flushDue) {
+      this.batchTimer.arm();
     }
   }
 
@@ -511,15 +441,11 @@ export class WriteBehindFlusher implements JournalHost {
 
   private take(n: number): WriteItem[] {
     const items: WriteItem[] = [];
-    for (const item of this.ready.values()) {
+    for (const item of this.items.readyItems()) {
       if (items.length === n) break;
       if (!item.compacting) items.push(item);
     }
-    for (const item of items) {
-      this.ready.delete(item.key);
-      item.state = 'inflight';
-      this.inflight.set(item.key, item);
-    }
+    for (const item of items) this.items.transition(item, 'inflight');
     return items;
   }
 
@@ -544,7 +470,7 @@ export class WriteBehindFlusher implements JournalHost {
     // runtime replacement (configureCache): the replaced runtime's queued writes run first
     const predecessor = this.s.runtime.predecessorDone;
     if (predecessor !== undefined) await predecessor;
-    unit.startedAt = ++this.clock;
+    unit.startedAt = this.poison.tick();
     try {
       if (this.s.batchWith !== undefined) {
         const self = items[0]!.self as Record<string, unknown> | undefined;
@@ -605,8 +531,7 @@ export class WriteBehindFlusher implements JournalHost {
     const { stats, runtime, method, release } = this.s;
     // the cache entries are put right before the queued values stop being served
     if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
-    this.lastSuccess = { startedAt: unit.startedAt ?? 0, keys: new Set(unit.items.map((i) => i.key)) };
-    this.failedSinceSuccess.clear();
+    this.poison.succeeded(unit);
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
     stats.flushed += calls;
@@ -624,14 +549,14 @@ export class WriteBehindFlusher implements JournalHost {
   private async failed(unit: WriteUnit, error: unknown): Promise<void> {
     const { stats, runtime, method, attempts } = this.s;
     const { items } = unit;
-    const poison = this.isPoisonFailure(unit);
-    const now = ++this.clock;
+    const poison = this.poison.isPoisonFailure(unit);
+    const now = this.poison.tick();
     for (const item of items) {
       item.lastFailedAt = now;
       item.failures++;
       if (poison) item.attempts++;
       if (this.closing) item.closingFailures = (item.closingFailures ?? 0) + 1;
-      this.failedSinceSuccess.add(item);
+      this.poison.failed(item);
     }
     if (items.length === 1) {
       const item = items[0]!;
@@ -662,25 +587,6 @@ export class WriteBehindFlusher implements JournalHost {
     const at = Math.max(...items.map(round));
     this.retryLater({ items: items.slice(0, half) }, at);
     this.retryLater({ items: items.slice(half) }, at);
-  }
-
-  /**
-   * Whether a failed attempt counts toward `retry.attempts`: the item is poison, not the
-   * database down. The rule: the last successful method call of this flusher wrote other keys,
-   * started after every item of the unit last failed (or was queued), and no other item has
-   * failed since. So a write that keeps failing while writes started between its attempts
-   * succeed is poison; while every recent attempt fails (an outage, whatever its length), and
-   * while the item is the only write (nothing tells it from an outage), nothing counts and
-   * nothing is dead-lettered: one attempt at most counts per success seen between failures.
-   * With `retry.onOutage: 'dead-letter'` every failure counts.
-   */
-  private isPoisonFailure(unit: WriteUnit): boolean {
-    if (this.s.onOutage === 'dead-letter') return true;
-    const last = this.lastSuccess;
-    if (last === undefined) return false;
-    for (const item of unit.items) if (last.startedAt <= item.lastFailedAt || last.keys.has(item.key)) return false;
-    for (const failed of this.failedSinceSuccess) if (!unit.items.includes(failed)) return false;
-    return true;
   }
 
   private retryLater(unit: WriteUnit, attempt: number): void {
@@ -757,43 +663,16 @@ export class WriteBehindFlusher implements JournalHost {
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
-    item.settled = true;
-    this.inflight.delete(item.key);
-    this.unsettled.delete(item.seq);
+    this.items.transition(item, 'settled');
     this.s.index.clearPending(item.key, item);
-    const next = this.waiting.get(item.key);
+    const next = this.items.get('waiting', item.key);
     if (next !== undefined) {
-      this.waiting.delete(item.key);
-      next.state = 'ready';
-      this.ready.set(item.key, next);
+      this.items.transition(next, 'ready');
       this.onReady(true);
     }
-    this.grantRoom();
-    if (this.barriers.length) this.releaseBarriers(item.seq);
+    this.admission.grant();
+    if (this.barriers.active) this.barriers.settled(item.seq);
     if (item.replayed && --this.replaying === 0) this.journal?.replaysSettled();
-  }
-
-  /** Hands free room to the calls waiting for it, oldest first. */
-  private grantRoom(): void {
-    while (this.roomWaiters.length && this.size < this.s.maxPending) {
-      this.reserved++;
-      this.roomWaiters.shift()!.resolve();
-    }
-  }
-
-  /**
-   * Counts a settled item down on every barrier it was queued before, releasing those that
-   * reach zero. A countdown, not a look at the oldest unsettled item: finding that in a Map
-   * emptied from the front skips every deleted slot, which made a long flush quadratic.
-   */
-  private releaseBarriers(settledSeq: number): void {
-    for (let i = 0; i < this.barriers.length; i++) {
-      const barrier = this.barriers[i]!;
-      if (settledSeq <= barrier.seq && --barrier.remaining === 0) {
-        barrier.resolve();
-        this.barriers.splice(i--, 1);
-      }
-    }
   }
 
   private closedError(): RuntimeClosedError {

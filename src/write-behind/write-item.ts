@@ -2,10 +2,16 @@
  * One queued write of one key: the calls to that key coalesced since its last flush.
  *
  * Lifecycle: `ready` (may still absorb newer calls, waits for its batch), `inflight` (handed
- * to the method, or waiting for a retry), then settled (written or dead-lettered). A call to a
+ * to the method, or waiting for a retry), then `settled` (written or dead-lettered). A call to a
  * key whose write is in flight starts a second item in state `waiting`, which becomes ready
- * when the first settles: order per key is kept.
+ * when the first settles: order per key is kept. Only `ItemStates.transition`
+ * (write-behind/item-states.ts) changes the state.
  */
+
+/** Where a write item is in its lifecycle; `new` only while it is being built. */
+export type ItemState = 'new' | 'waiting' | 'ready' | 'inflight' | 'settled';
+
+/** One queued write of one key (see the lifecycle above). */
 export interface WriteItem {
   /** The full cache key. */
   readonly key: string;
@@ -19,7 +25,7 @@ export interface WriteItem {
   self: unknown;
   /** How many calls this item stands for. */
   calls: number;
-  /** Failed attempts that count toward `retry.attempts` (poison failures: see `isPoisonFailure` in the flusher). */
+  /** Failed attempts that count toward `retry.attempts` (poison failures: see `PoisonRule` in poison-rule.ts). */
   attempts: number;
   /** Failed attempts so far, outages included (the backoff grows with it). */
   failures: number;
@@ -32,8 +38,8 @@ export interface WriteItem {
   closingFailures?: number;
   /** Journal entry ids this item covers (durable mode), oldest first. */
   ids: string[] | undefined;
-  /** Where the item is. */
-  state: 'ready' | 'waiting' | 'inflight';
+  /** Where the item is (changed only by `ItemStates.transition`). */
+  readonly state: ItemState;
   /** Whether the item came from another (crashed) process's journal entries. */
   replayed: boolean;
   /** Durable merge: its entries are being replaced by one compacted entry (it is not written meanwhile). */
@@ -51,7 +57,7 @@ export interface WriteItem {
    * that finds it set waits for it instead.
    */
   releasing?: Promise<void>;
-  /** Set once the item settled (written or dead-lettered). */
+  /** Set once the item settled (written or dead-lettered): `state === 'settled'`, set by the same transition. */
   settled?: true;
 }
 
