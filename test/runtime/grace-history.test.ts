@@ -76,7 +76,7 @@ describe.each(setups)('grace histories on $name', (setup) => {
         db.set(k, (db.get(k) ?? 0) + 1);
       }
       @Invalidate({ namespace: 'row', key: (k: string) => k, mode: 'expire' })
-      async expire(k: string): Promise<void> {}
+      async expire(_k: string): Promise<void> {}
     }
     const rows = new Rows();
     const keys = ['a', 'b', 'c'];
