@@ -3,7 +3,7 @@ import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/wr
 import { QueueFullError, RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
 import type { FlusherHost, FlusherStats } from './flusher-host.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
-import { RecentMap } from '../stores/recent-map.js';
+import { RecentMap } from '../stores/structures/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';

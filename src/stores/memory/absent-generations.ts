@@ -1,5 +1,5 @@
 import { hashKey } from './eviction/count-min-sketch.js';
-import { newGeneration } from './generation.js';
+import { newGeneration } from '../generation.js';
 
 /** Fewest and most buckets (powers of two): at most 512 KiB, allocated on the first removal. */
 const MIN_BUCKETS = 1024;

@@ -6,7 +6,7 @@
  */
 
 import type { Command, Redis } from 'ioredis';
-import { StoreError, StoreTimeoutError } from '../errors.js';
+import { StoreError, StoreTimeoutError } from '../../errors.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Deadline, OperationDeadlines } from './operation-deadlines.js';
 

@@ -28,7 +28,7 @@
  */
 
 import type { Redis } from 'ioredis';
-import { VERSION_KEY_MARKERS, versionKeyScope } from './key-layout.js';
+import { VERSION_KEY_MARKERS, versionKeyScope } from '../key-layout.js';
 import { INVALIDATE_EVENT, listenForInvalidations } from './invalidation-pushes.js';
 
 /** Every copy is dropped this often (in ms), so none is trusted much longer without a fresh read. */

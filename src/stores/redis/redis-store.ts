@@ -1,24 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { LuaScript, type ScriptClient } from './lua-script.js';
-import { checkKnownOptions } from '../known-options.js';
+import { checkKnownOptions } from '../../known-options.js';
 import { Command, Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
-import { MsgpackSerializer, type Serializer } from '../serializer.js';
-import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../errors.js';
-import { quote } from '../duration.js';
-import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from './key-layout.js';
+import { PENDING_COUNTER_BITS, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../../cache-store.js';
+import { MsgpackSerializer, type Serializer } from '../../serializer.js';
+import { CircuitOpenError, SerializationError, StoreError, ValueTooLargeError } from '../../errors.js';
+import { quote } from '../../duration.js';
+import { escapeSegment, LOCK_KEY_MARKER, VERSION_KEY_MARKERS } from '../key-layout.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import type { CircuitState } from '../options/circuit-breaker.js';
+import type { CircuitState } from '../../options/circuit-breaker.js';
 import { OperationDeadlines } from './operation-deadlines.js';
-import { DirectCommand, PendingCommand, type CommandContext } from './redis-commands.js';
+import { DirectCommand, PendingCommand, type CommandContext } from './pending-commands.js';
 import { VersionMirror } from './version-mirror.js';
 import { RecentEntries, type DecodeGuess } from './recent-entries.js';
 import { LUA_FRAMES, packFrameChunks } from './packed-frames.js';
-import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './redis-entry-codec.js';
-import type { RedisClient, RedisStoreOptions } from '../options/redis-store.js';
-import type { CircuitBreakerOptions } from '../options/circuit-breaker.js';
-import type { NoneMissing } from '../known-options.js';
-import { REDIS_STORE_DEFAULTS } from '../defaults.js';
+import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes, readGeneration } from './entry-codec.js';
+import type { RedisClient, RedisStoreOptions } from '../../options/redis-store.js';
+import type { CircuitBreakerOptions } from '../../options/circuit-breaker.js';
+import type { NoneMissing } from '../../known-options.js';
+import { REDIS_STORE_DEFAULTS } from '../../defaults.js';
 
 /** {@link ReadResult} plus the absolute expiry the writer recorded (0: none), for a tiered L1. */
 export interface RedisReadResult extends ReadResult {

@@ -1,14 +1,14 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
-import { MemoryStore } from './memory-store.js';
-import { RedisStore, type RedisReadResult } from './redis-store.js';
-import type { RedisClient } from '../options/redis-store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../cache-store.js';
+import { MemoryStore } from '../memory/memory-store.js';
+import { RedisStore, type RedisReadResult } from '../redis/redis-store.js';
+import type { RedisClient } from '../../options/redis-store.js';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus.js';
-import { isFresh } from './entry-freshness.js';
-import { parseDuration, quote } from '../duration.js';
-import { checkKnownOptions } from '../known-options.js';
-import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
-import type { NoneMissing } from '../known-options.js';
-import { TIERED_STORE_DEFAULTS } from '../defaults.js';
+import { isFresh } from '../entry-freshness.js';
+import { parseDuration, quote } from '../../duration.js';
+import { checkKnownOptions } from '../../known-options.js';
+import type { TieredStoreOptionsOf } from '../../options/tiered-store.js';
+import type { NoneMissing } from '../../known-options.js';
+import { TIERED_STORE_DEFAULTS } from '../../defaults.js';
 
 /** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
 export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
