@@ -6,8 +6,9 @@
  *   connection, direct sends and bursts: `command-burst.ts`); `pending-commands.ts` settles them;
  * - `store-scripts.ts` holds the Lua scripts; `entry-codec.ts` the entry bytes;
  *   `entry-replies.ts` turns replies into results (decoding ahead: `recent-entries.ts`);
- * - `version-counters.ts` reads, creates and bumps the version counters; `version-mirror.ts`
- *   keeps exact copies of them (`trackVersions`); `scope-keys.ts` is what `clear()` removes.
+ * - `versioned-reads.ts` reads entries with their versions; `version-counters.ts` parses,
+ *   creates and bumps the counters; `version-mirror.ts` keeps exact copies of them
+ *   (`trackVersions`); `scope-keys.ts` is what `clear()` removes.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -29,13 +30,13 @@ import { resolveRedisStoreOptions } from './store-options.js';
 import { RELEASE, WRITE_IF, WRITE_TOMBSTONE } from './store-scripts.js';
 import { VersionCounters } from './version-counters.js';
 import { VersionMirror } from './version-mirror.js';
+import { VersionedReads } from './versioned-reads.js';
 
 export type { RedisReadResult } from './entry-replies.js';
 export { counterBase } from './version-counters.js';
 
 const MAGIC = Buffer.from([ENTRY_MAGIC, ENTRY_FORMAT]);
 const NO_GENERATION = Buffer.alloc(0);
-const EMPTY: number[] = [];
 
 /**
  * A {@link CacheStore} on Redis through ioredis (a single connection or a Cluster).
@@ -74,6 +75,7 @@ export class RedisStore implements CacheStore {
   private readonly cmd: Redis;
   private readonly sender: CommandSender;
   private readonly counters: VersionCounters;
+  private readonly reads: VersionedReads;
   /** Copies of the version counters (none on a Cluster or with `trackVersions: false`). */
   private readonly mirror: VersionMirror | undefined;
   private readonly replies: EntryReplies;
@@ -127,6 +129,7 @@ export class RedisStore implements CacheStore {
     this.sender = new CommandSender(this.client, this.isCluster, context, keyPrefix, () => this.mirror?.reader);
     this.client.on('ready', this.sender.onReady);
     this.counters = new VersionCounters(this.sender, cmd, this.isCluster);
+    this.reads = new VersionedReads(this.sender, cmd, this.isCluster, this.counters, this.mirror, this.replies);
   }
 
   /** The breaker's state: `closed` (normal), `open` (failing fast) or `half-open` (probing). */
@@ -155,66 +158,11 @@ export class RedisStore implements CacheStore {
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
-    if (versionKeys.length === 0) return this.sender.send({ name: 'getBuffer', args: [key] }, (data: Buffer | null) => this.replies.result(key, data, EMPTY));
-    if (this.isCluster) {
-      const c = this.cmd;
-      return this.sender.send(
-        () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
-        (all) => this.withCounters(versionKeys, all, (versions) => this.replies.result(key, all[0]!, versions)),
-      ) as Promise<RedisReadResult>;
-    }
-    const mirror = this.mirror;
-    const reader = mirror?.reader;
-    const versions = reader === undefined ? undefined : mirror!.lookup(versionKeys);
-    if (versions === undefined) return this.readWithVersions(key, versionKeys);
-    const seen = mirror!.epoch;
-    // The GET goes on the mirror's connection, behind every announcement of a change Redis
-    // made before running it: if one arrived meanwhile, read the versions too.
-    // (the map may return a promise: the command's promise adopts it; `decode` is set once
-    // the command was handed over, before any reply)
-    const read = this.sender.send({ name: 'getBuffer', args: [key], via: reader }, (data: Buffer | null) =>
-      mirror!.epoch === seen ? this.replies.result(key, data, versions, decode) : this.readWithVersions(key, versionKeys),
-    ) as Promise<RedisReadResult>;
-    const decode = this.replies.decoderFor(key, this.sender.gathering);
-    return read;
-  }
-
-  /** A read of the entry and its versions in one `MGET` (the versions are copied when tracked). */
-  private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
-    const mirror = this.mirror;
-    const epoch = mirror?.epoch ?? 0;
-    const read = this.sender.send({ name: 'mgetBuffer', args: [key, ...versionKeys], via: mirror?.reader }, (all: Array<Buffer | null>) => {
-      const versions = this.counters.parse(versionKeys, all, 1);
-      if (!Array.isArray(versions)) return versions.then((started) => this.replies.result(key, all[0]!, started, decode));
-      mirror?.learn(versionKeys, versions, epoch);
-      return this.replies.result(key, all[0]!, versions, decode);
-    }) as Promise<RedisReadResult>;
-    const decode = this.replies.decoderFor(key, this.sender.gathering);
-    return read;
-  }
-
-  /** `then(versions)` with the counters read as `all` from index 1 on (missing ones created first). */
-  private withCounters<R>(versionKeys: readonly string[], all: Array<Buffer | null>, then: (versions: readonly number[]) => R): R | Promise<R> {
-    const versions = this.counters.parse(versionKeys, all, 1);
-    return Array.isArray(versions) ? then(versions) : versions.then(then);
+    return this.reads.read(key, versionKeys);
   }
 
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
-    if (versionKeys.length === 0) return Promise.resolve([]);
-    if (this.isCluster) return this.counters.readOnCluster(versionKeys);
-    // Always asked of Redis (copies are trusted only by a read of an entry: its reply settles
-    // what the copies held when Redis ran it). On the mirror's connection, they are copied.
-    const mirror = this.mirror;
-    const read = () => {
-      const epoch = mirror?.epoch ?? 0;
-      return this.sender.send({ name: 'mgetBuffer', args: [...versionKeys], via: mirror?.reader }, (all: Array<Buffer | null>) => {
-        const versions = this.counters.parse(versionKeys, all);
-        if (Array.isArray(versions)) mirror?.learn(versionKeys, versions, epoch);
-        return versions;
-      }) as Promise<readonly number[]>;
-    };
-    // The same counter asked again within one burst (a wave of write-behind calls of one namespace) shares the first read.
-    return versionKeys.length === 1 ? this.sender.shareInBurst(versionKeys[0]!, read) : read();
+    return this.reads.readVersions(versionKeys);
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
