@@ -1,3 +1,5 @@
+/** What a key without a record reads as in a MemoryStore (see the class comment). */
+
 import { hashKey } from './eviction/count-min-sketch.js';
 import { newGeneration } from '../generation.js';
 

@@ -1,3 +1,8 @@
+/**
+ * MemoryStore: the {@link CacheStore} in process memory, bounded by an eviction policy
+ * (`eviction/`), with sizes estimated by `estimate-size.ts` and a coarse clock (`coarse-clock.ts`).
+ */
+
 import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../../cache-store.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';

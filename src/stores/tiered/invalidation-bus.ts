@@ -1,3 +1,8 @@
+/**
+ * The invalidation bus of a TieredStore: Redis pub/sub that tells every other instance which
+ * L1 copies (entries, version counters) to drop (see the class comment).
+ */
+
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quote } from '../../duration.js';

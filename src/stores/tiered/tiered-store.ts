@@ -1,3 +1,8 @@
+/**
+ * TieredStore: the {@link CacheStore} with a MemoryStore (L1) in front of a RedisStore (L2),
+ * kept in step across instances by the invalidation bus (see the class comment).
+ */
+
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../cache-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { RedisStore, type RedisReadResult } from '../redis/redis-store.js';

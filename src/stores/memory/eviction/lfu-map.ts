@@ -1,3 +1,5 @@
+/** The LFU eviction policy of MemoryStore (see the class comment). */
+
 import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { LinkedList, type ListNode } from '../../structures/linked-list.js';
 

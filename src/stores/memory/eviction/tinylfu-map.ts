@@ -1,3 +1,5 @@
+/** The W-TinyLFU eviction policy of MemoryStore (see the class comment). */
+
 import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
 import { LinkedList, type ListNode } from '../../structures/linked-list.js';
