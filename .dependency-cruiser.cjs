@@ -5,6 +5,10 @@
  *                                      \______________________________^
  *   and every layer  ->  options/ (types only)  ->  shared top-level modules
  *
+ * stores/ holds one folder per backend (memory/, redis/, tiered/: tiered builds on the other
+ * two), generic structures (structures/), and the key layout, generations and freshness rule
+ * every layer shares (at its root). memory/ and redis/ never import each other.
+ *
  * Shared top-level modules (cache-store.ts, defaults.ts, duration.ts, errors.ts, serializer.ts,
  * ...) import no folder. Only index.ts imports decorators/. No module cycles at all.
  */
@@ -46,6 +50,27 @@ module.exports = {
       comment: 'stores/ imports only stores/, options/ and shared modules.',
       from: { path: '^src/stores/' },
       to: { path: ['^src/runtime/', '^src/decorators/', '^src/write-behind/', '^src/index\\.ts$'] },
+    },
+    {
+      name: 'memory-store-alone',
+      severity: 'error',
+      comment: 'stores/memory/ is one backend: it imports no other backend (redis/, tiered/).',
+      from: { path: '^src/stores/memory/' },
+      to: { path: ['^src/stores/redis/', '^src/stores/tiered/'] },
+    },
+    {
+      name: 'redis-store-alone',
+      severity: 'error',
+      comment: 'stores/redis/ is one backend: it imports no other backend (memory/, tiered/).',
+      from: { path: '^src/stores/redis/' },
+      to: { path: ['^src/stores/memory/', '^src/stores/tiered/'] },
+    },
+    {
+      name: 'structures-are-generic',
+      severity: 'error',
+      comment: 'stores/structures/ holds data structures any layer may use: they import no store and no layer.',
+      from: { path: '^src/stores/structures/' },
+      to: { path: ['^src/stores/(?!structures/)', '^src/runtime/', '^src/decorators/', '^src/write-behind/', '^src/index\\.ts$'] },
     },
     {
       name: 'options-are-a-leaf',

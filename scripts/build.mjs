@@ -42,7 +42,7 @@ const result = await build({
   external,
   keepNames: true,
   // import() of a dependency becomes require(): a CommonJS loader without ES module support
-  // (Jest's) loads it too (ioredis's push handler, src/stores/invalidation-pushes.ts)
+  // (Jest's) loads it too (ioredis's push handler, src/stores/redis/invalidation-pushes.ts)
   supported: { 'dynamic-import': false },
   sourcemap: true,
   sourcesContent: true,

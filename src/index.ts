@@ -29,16 +29,16 @@ export type { InvalidateOptions, InvalidateWhen, InvalidateMode } from './option
 export { CacheDefaults } from './decorators/cache-defaults.js';
 export type { CacheDefaultsOptions } from './options/cache-defaults.js';
 
-export { MemoryStore } from './stores/memory-store.js';
+export { MemoryStore } from './stores/memory/memory-store.js';
 export type { MemoryStoreOptions, Clock } from './options/memory-store.js';
 export type { EvictionPolicy } from './options/memory-store.js';
 export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './cache-store.js';
-export { RedisStore, type RedisReadResult } from './stores/redis-store.js';
+export { RedisStore, type RedisReadResult } from './stores/redis/redis-store.js';
 export type { RedisStoreOptions, RedisClient } from './options/redis-store.js';
-export { TieredStore, type TieredStoreOptions } from './stores/tiered-store.js';
-export { InvalidationBus, type InvalidationMessage } from './stores/invalidation-bus.js';
+export { TieredStore, type TieredStoreOptions } from './stores/tiered/tiered-store.js';
+export { InvalidationBus, type InvalidationMessage } from './stores/tiered/invalidation-bus.js';
 export type { InvalidationBusOptions } from './options/invalidation-bus.js';
-export { CircuitBreaker } from './stores/circuit-breaker.js';
+export { CircuitBreaker } from './stores/redis/circuit-breaker.js';
 export type { CircuitBreakerOptions, CircuitState } from './options/circuit-breaker.js';
 export { MsgpackSerializer, JsonSerializer, type Serializer } from './serializer.js';
 export type { Duration } from './duration.js';

@@ -3,7 +3,7 @@ import type { InvalidationBusOptions } from './invalidation-bus.js';
 
 /**
  * Options of a `TieredStore`, over the types of its two tiers. `TieredStoreOptions` (exported
- * from stores/tiered-store.ts and from 'cachekit') is this with `MemoryStore` and `RedisStore`:
+ * from stores/tiered/tiered-store.ts and from 'cachekit') is this with `MemoryStore` and `RedisStore`:
  * the tier classes are parameters here so that this types-only module imports no store. See
  * docs/stores/tiered-store.md.
  */

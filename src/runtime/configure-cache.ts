@@ -1,5 +1,5 @@
 import { parseDuration, quote } from '../duration.js';
-import { MemoryStore } from '../stores/memory-store.js';
+import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { CacheStore } from '../cache-store.js';
 import { TimeoutGuard } from '../stores/timeout-guard.js';
 import { checkKnownOptions } from '../known-options.js';

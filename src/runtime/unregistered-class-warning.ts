@@ -1,4 +1,4 @@
-import { MemoryStore } from '../stores/memory-store.js';
+import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { CacheStore } from '../cache-store.js';
 import { unregisteredClassIn } from '../value-classes.js';
 

@@ -1,3 +1,8 @@
+/**
+ * The runtime's deadline around a store that does not enforce its own (any backend, custom
+ * stores included).
+ */
+
 import { StoreTimeoutError } from '../errors.js';
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
 

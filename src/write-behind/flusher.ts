@@ -9,7 +9,7 @@
 import PQueue from 'p-queue';
 import { RuntimeClosedError, WriteBehindFailedError } from '../errors.js';
 import type { JournalEntry, JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
-import { RecentMap } from '../stores/recent-map.js';
+import { RecentMap } from '../stores/structures/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle } from '../options/write-behind-scheduler.js';

@@ -1,6 +1,6 @@
 import { CircuitOpenError, StoreError, StoreTimeoutError } from '../errors.js';
-import type { CircuitBreaker } from '../stores/circuit-breaker.js';
-import { OperationDeadlines, type Deadline } from '../stores/operation-deadlines.js';
+import type { CircuitBreaker } from '../stores/redis/circuit-breaker.js';
+import { OperationDeadlines, type Deadline } from '../stores/redis/operation-deadlines.js';
 import type { JournalClient } from './journal-scripts.js';
 
 /** What the journal's commands run under: the client, and the deadline and breaker of the store it came from. */

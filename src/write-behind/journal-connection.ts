@@ -1,4 +1,4 @@
-import { CircuitBreaker } from '../stores/circuit-breaker.js';
+import { CircuitBreaker } from '../stores/redis/circuit-breaker.js';
 import type { CacheStore } from '../cache-store.js';
 import { escapeSegment } from '../stores/key-layout.js';
 import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';

@@ -1,5 +1,5 @@
-import { LuaScript, type ScriptClient } from '../stores/lua-script.js';
-import { LUA_FRAMES } from '../stores/packed-frames.js';
+import { LuaScript, type ScriptClient } from '../stores/redis/lua-script.js';
+import { LUA_FRAMES } from '../stores/redis/packed-frames.js';
 
 /**
  * The part of an ioredis client (Redis or Cluster) the journal uses. Named commands only:

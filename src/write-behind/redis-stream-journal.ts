@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SerializationError, StoreError } from '../errors.js';
-import { MAX_FRAME_BYTES, packFrameChunks, packFrames } from '../stores/packed-frames.js';
+import { MAX_FRAME_BYTES, packFrameChunks, packFrames } from '../stores/redis/packed-frames.js';
 import type { Serializer } from '../serializer.js';
 import type { JournalCommands } from './journal-commands.js';
 import type { TimerHandle, WriteBehindScheduler } from '../options/write-behind-scheduler.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { configureCache, RedisStore, WriteBehind, type CacheRuntime } from '../../src/index.js';
-import { MAX_FRAME_BYTES, packFrameChunks } from '../../src/stores/packed-frames.js';
+import { MAX_FRAME_BYTES, packFrameChunks } from '../../src/stores/redis/packed-frames.js';
 import { startServer, type TestRedisServer } from './fixtures/redis-servers.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { INVALIDATE_EVENT, listenForInvalidations } from '../../src/stores/invalidation-pushes.js';
+import { INVALIDATE_EVENT, listenForInvalidations } from '../../src/stores/redis/invalidation-pushes.js';
 import { redisUrl } from './store-suite.js';
 import { until } from '../helpers/waiting.js';
 

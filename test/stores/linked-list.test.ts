@@ -1,4 +1,4 @@
-import { LinkedList, type ListNode } from '../../src/stores/linked-list.js';
+import { LinkedList, type ListNode } from '../../src/stores/structures/linked-list.js';
 
 class Item implements ListNode<Item> {
   prev: Item | null = null;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cacheable, Invalidate, MemoryStore, WriteThrough, configureCache, type EvictionPolicy } from '../../src/index.js';
-import { EVICTION_POLICIES } from '../../src/stores/eviction/create-bounded-map.js';
+import { EVICTION_POLICIES } from '../../src/stores/memory/eviction/create-bounded-map.js';
 import { Gate } from '../helpers/gate.js';
 import { until } from '../helpers/waiting.js';
 

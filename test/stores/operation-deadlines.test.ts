@@ -1,4 +1,4 @@
-import { OperationDeadlines, type Deadline } from '../../src/stores/operation-deadlines.js';
+import { OperationDeadlines, type Deadline } from '../../src/stores/redis/operation-deadlines.js';
 
 /** A deadline that records when it expired (fake time). */
 function operation(expired: Array<[string, number]>, name: string): Deadline {

@@ -1,5 +1,5 @@
-import { MAX_RECENT_BYTES, RecentEntries } from '../../src/stores/recent-entries.js';
-import { decodeEntry, encodeEntry } from '../../src/stores/redis-entry-codec.js';
+import { MAX_RECENT_BYTES, RecentEntries } from '../../src/stores/redis/recent-entries.js';
+import { decodeEntry, encodeEntry } from '../../src/stores/redis/entry-codec.js';
 import { MsgpackSerializer } from '../../src/serializer.js';
 
 const serializer = new MsgpackSerializer();

@@ -1,4 +1,4 @@
-import { RecentMap } from '../../src/stores/recent-map.js';
+import { RecentMap } from '../../src/stores/structures/recent-map.js';
 
 describe('RecentMap', () => {
   it('remembers the last value of each key, for at least the last `capacity` keys and at most twice that', () => {

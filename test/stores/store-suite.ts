@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheStore, MsgpackSerializer, StoredEntry, errors } from '../../src/index.js';
-import { encodeEntry } from '../../src/stores/redis-entry-codec.js';
+import { encodeEntry } from '../../src/stores/redis/entry-codec.js';
 
 /** Direct access to the Redis behind a store, for foreign keys and corrupt bytes. */
 export interface RawRedis {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type StoredEntry } from '../../src/index.js';
-import type { RedisReadResult } from '../../src/stores/redis-store.js';
+import type { RedisReadResult } from '../../src/stores/redis/redis-store.js';
 import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { Gate } from '../helpers/gate.js';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/index.js';
 import { redisUrl } from './store-suite.js';
 import { sleep, until } from '../helpers/waiting.js';
-import { MIRROR_MAX_AGE_MS } from '../../src/stores/version-mirror.js';
+import { MIRROR_MAX_AGE_MS } from '../../src/stores/redis/version-mirror.js';
 
 /**
  * The commands sent while `run` runs, each as `<connection>:<name>`: `mirror` for a version

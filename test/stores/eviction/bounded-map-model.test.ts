@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { EvictionPolicy } from '../../../src/options/memory-store.js';
-import { createBoundedMap, EVICTION_POLICIES } from '../../../src/stores/eviction/create-bounded-map.js';
+import { createBoundedMap, EVICTION_POLICIES } from '../../../src/stores/memory/eviction/create-bounded-map.js';
 
 type Op = { kind: 'set'; key: number; size: number; value: number } | { kind: 'get'; key: number } | { kind: 'delete'; key: number };
 

@@ -1,4 +1,4 @@
-import { CountMinSketch, hashKey } from '../../../src/stores/eviction/count-min-sketch.js';
+import { CountMinSketch, hashKey } from '../../../src/stores/memory/eviction/count-min-sketch.js';
 
 describe('CountMinSketch (4-bit counters, aging)', () => {
   it('counts occurrences of each key and 0 for an unseen key', () => {

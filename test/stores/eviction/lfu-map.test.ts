@@ -1,4 +1,4 @@
-import { LfuMap } from '../../../src/stores/eviction/lfu-map.js';
+import { LfuMap } from '../../../src/stores/memory/eviction/lfu-map.js';
 
 function lfu(maxEntries: number, maxSize = Infinity) {
   const evicted: string[] = [];

@@ -1,4 +1,4 @@
-import { TinyLfuMap } from '../../../src/stores/eviction/tinylfu-map.js';
+import { TinyLfuMap } from '../../../src/stores/memory/eviction/tinylfu-map.js';
 
 /**
  * With maxEntries 10 the regions are: window 1 entry, main 9 (protected at most 7, probation

@@ -1,6 +1,6 @@
 import type { EvictionPolicy } from '../../../src/options/memory-store.js';
-import { createBoundedMap, EVICTION_POLICIES } from '../../../src/stores/eviction/create-bounded-map.js';
-import { MemoryStore } from '../../../src/stores/memory-store.js';
+import { createBoundedMap, EVICTION_POLICIES } from '../../../src/stores/memory/eviction/create-bounded-map.js';
+import { MemoryStore } from '../../../src/stores/memory/memory-store.js';
 import { cheLruHitRatio } from '../../../samples/hit-rate/che.js';
 import { zipfProbabilities, zipfWorkload } from '../../../samples/hit-rate/workloads.js';
 

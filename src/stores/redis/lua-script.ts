@@ -1,3 +1,8 @@
+/**
+ * A Lua script as RedisStore and the write-behind journal run it: by EVALSHA, loaded with EVAL
+ * when the server does not know it yet (or by EVAL every time where order matters).
+ */
+
 import { createHash } from 'node:crypto';
 
 /**

@@ -1,5 +1,7 @@
+/** The eviction policies MemoryStore knows, by name, and the map each builds. */
+
 import type { BoundedMap, BoundedMapOptions } from './bounded-map.js';
-import type { EvictionPolicy } from '../../options/memory-store.js';
+import type { EvictionPolicy } from '../../../options/memory-store.js';
 import { LruMap } from './lru-map.js';
 import { LfuMap } from './lfu-map.js';
 import { TinyLfuMap } from './tinylfu-map.js';

@@ -1,5 +1,7 @@
+/** The LFU eviction policy of MemoryStore (see the class comment). */
+
 import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
-import { LinkedList, type ListNode } from '../linked-list.js';
+import { LinkedList, type ListNode } from '../../structures/linked-list.js';
 
 /** One entry: its value, size, access count and links within its frequency bucket. */
 class LfuEntry<V> implements ListNode<LfuEntry<V>> {

@@ -21,9 +21,9 @@
  * serializer; everything else is read with fixed-size reads.
  */
 
-import type { Serializer } from '../serializer.js';
-import { SerializationError } from '../errors.js';
-import type { StoredEntry } from '../cache-store.js';
+import type { Serializer } from '../../serializer.js';
+import { SerializationError } from '../../errors.js';
+import type { StoredEntry } from '../../cache-store.js';
 
 /** First byte of every encoded entry. */
 export const ENTRY_MAGIC = 0xcb;

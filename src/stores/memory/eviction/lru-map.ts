@@ -1,3 +1,5 @@
+/** The LRU eviction policy of MemoryStore (on lru-cache). */
+
 import { LRUCache } from 'lru-cache';
 import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 

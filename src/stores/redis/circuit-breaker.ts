@@ -5,9 +5,9 @@
  * failure opens it for another cooldown.
  */
 
-import { quote } from '../duration.js';
-import type { CircuitBreakerOptions, CircuitState } from '../options/circuit-breaker.js';
-import { CIRCUIT_BREAKER_DEFAULTS } from '../defaults.js';
+import { quote } from '../../duration.js';
+import type { CircuitBreakerOptions, CircuitState } from '../../options/circuit-breaker.js';
+import { CIRCUIT_BREAKER_DEFAULTS } from '../../defaults.js';
 
 const CLOSED = 0;
 const OPEN = 1;

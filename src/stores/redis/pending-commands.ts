@@ -2,11 +2,12 @@
  * Redis commands in flight, each with its deadline (see `operation-deadlines.ts`) and its
  * outcome counted in the store's circuit breaker. `PendingCommand` settles a promise of the
  * store's own (commands sent in bursts, or through other ioredis methods); `DirectCommand`
- * hands the caller ioredis's own promise (a lone read, the sequential hit path).
+ * hands the caller ioredis's own promise (a lone read, the sequential hit path). Which one a
+ * command gets is decided in `command-sender.ts`.
  */
 
 import type { Command, Redis } from 'ioredis';
-import { StoreError, StoreTimeoutError } from '../errors.js';
+import { StoreError, StoreTimeoutError } from '../../errors.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Deadline, OperationDeadlines } from './operation-deadlines.js';
 

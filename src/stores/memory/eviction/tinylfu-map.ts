@@ -1,6 +1,8 @@
+/** The W-TinyLFU eviction policy of MemoryStore (see the class comment). */
+
 import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
-import { LinkedList, type ListNode } from '../linked-list.js';
+import { LinkedList, type ListNode } from '../../structures/linked-list.js';
 
 /** Which queue an entry is in. */
 const WINDOW = 0;

@@ -1,13 +1,18 @@
+/**
+ * The invalidation bus of a TieredStore: Redis pub/sub that tells every other instance which
+ * L1 copies (entries, version counters) to drop (see the class comment).
+ */
+
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { quote } from '../duration.js';
-import { SerializationError, StoreError } from '../errors.js';
-import { checkKnownOptions } from '../known-options.js';
-import type { RedisClient } from '../options/redis-store.js';
-import type { RedisStore } from './redis-store.js';
-import type { InvalidationBusOptions } from '../options/invalidation-bus.js';
-import type { NoneMissing } from '../known-options.js';
-import { INVALIDATION_BUS_DEFAULTS } from '../defaults.js';
+import { quote } from '../../duration.js';
+import { SerializationError, StoreError } from '../../errors.js';
+import { checkKnownOptions } from '../../known-options.js';
+import type { RedisClient } from '../../options/redis-store.js';
+import type { RedisStore } from '../redis/redis-store.js';
+import type { InvalidationBusOptions } from '../../options/invalidation-bus.js';
+import type { NoneMissing } from '../../known-options.js';
+import { INVALIDATION_BUS_DEFAULTS } from '../../defaults.js';
 
 /** What one instance tells the others. */
 export interface InvalidationMessage {

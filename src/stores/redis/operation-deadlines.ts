@@ -8,7 +8,7 @@
  * `timeoutMs` and `timeoutMs * 1.25` (plus event-loop lag) after it started.
  */
 
-import { LinkedList, type ListNode } from './linked-list.js';
+import { LinkedList, type ListNode } from '../structures/linked-list.js';
 
 /** An operation that can expire. Its fields belong to {@link OperationDeadlines}; start them at 0 and null. */
 export interface Deadline extends ListNode<Deadline> {

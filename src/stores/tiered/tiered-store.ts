@@ -1,14 +1,20 @@
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
-import { MemoryStore } from './memory-store.js';
-import { RedisStore, type RedisReadResult } from './redis-store.js';
-import type { RedisClient } from '../options/redis-store.js';
+/**
+ * TieredStore: the {@link CacheStore} with a MemoryStore (L1) in front of a RedisStore (L2),
+ * kept in step across instances by the invalidation bus (see the class comment).
+ */
+
+import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../cache-store.js';
+import { MemoryStore } from '../memory/memory-store.js';
+import { RedisStore, type RedisReadResult } from '../redis/redis-store.js';
+import type { RedisClient } from '../../options/redis-store.js';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus.js';
-import { isFresh } from './entry-freshness.js';
-import { parseDuration, quote } from '../duration.js';
-import { checkKnownOptions } from '../known-options.js';
-import type { TieredStoreOptionsOf } from '../options/tiered-store.js';
-import type { NoneMissing } from '../known-options.js';
-import { TIERED_STORE_DEFAULTS } from '../defaults.js';
+import { isFresh } from '../entry-freshness.js';
+import { VersionCopies } from '../structures/version-copies.js';
+import { parseDuration, quote } from '../../duration.js';
+import { checkKnownOptions } from '../../known-options.js';
+import type { TieredStoreOptionsOf } from '../../options/tiered-store.js';
+import type { NoneMissing } from '../../known-options.js';
+import { TIERED_STORE_DEFAULTS } from '../../defaults.js';
 
 /** Options of {@link TieredStore}: its tiers are a {@link MemoryStore} (L1) and a {@link RedisStore} (L2). */
 export type TieredStoreOptions = TieredStoreOptionsOf<MemoryStore, RedisStore>;
@@ -24,7 +30,10 @@ const MAX_TRACKED = 10_000;
  * Two tiers: a {@link MemoryStore} (L1) in front of a {@link RedisStore} (L2).
  *
  * - Reads try L1 (synchronously, through `readSync`, with the namespace and tag counters
- *   mirrored in memory), then L2, filling L1 with the entry and the counters.
+ *   copied in memory: `structures/version-copies.ts`, the structure L2's version mirror uses
+ *   too; these copies are kept by the bus, so they also serve where L2 tracks no versions:
+ *   a Cluster, `trackVersions: false`, a server without `CLIENT TRACKING`), then L2, filling
+ *   L1 with the entry and the counters.
  * - Writes (conditional ones once they succeed), tombstones, deletes, version bumps and clears go to L2, then L1, and are published
  *   on the invalidation bus; every other instance drops its L1 copies and its mirrored copies of
  *   the counters (counters are not monotonic: a lost one starts again at a random base, and two
@@ -50,8 +59,8 @@ export class TieredStore implements CacheStore {
   /** The invalidation bus (undefined with `bus: false`). */
   readonly bus: InvalidationBus | undefined;
   private readonly l1TtlMs: number;
-  private readonly maxVersions: number;
-  private readonly versions = new Map<string, number>();
+  /** Copies of the namespace and tag counters, for L1 hits (bus-kept; see the class comment). */
+  private readonly versions: VersionCopies;
   private hooks: StoreHooks = {};
   /** Sequence of changes seen (local or remote); L2 answers older than a change of their keys do not fill L1. */
   private seq = 0;
@@ -74,7 +83,7 @@ export class TieredStore implements CacheStore {
     this.l1 = options.l1;
     this.l2 = options.l2;
     this.l1TtlMs = parseDuration(options.l1Ttl === undefined ? TIERED_STORE_DEFAULTS.l1Ttl : options.l1Ttl, 'TieredStore: l1Ttl');
-    this.maxVersions = maxVersions;
+    this.versions = new VersionCopies(maxVersions);
     this.bus =
       options.bus === false
         ? undefined
@@ -107,7 +116,7 @@ export class TieredStore implements CacheStore {
     const entry = this.l1.readSync(key, EMPTY).entry;
     if (entry === undefined) return undefined;
     if (versionKeys.length === 0) return entry.d === 1 ? undefined : { entry, versions: [] };
-    const versions = this.mirrored(versionKeys);
+    const versions = this.versions.lookup(versionKeys);
     // Anything but a fresh entry goes to L2, the source of truth (and refreshes the mirror).
     if (versions === undefined || isFresh(entry, versionKeys, versions) !== true) return undefined;
     return { entry, versions };
@@ -132,13 +141,13 @@ export class TieredStore implements CacheStore {
 
   async readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     if (this.l1Active) {
-      const known = this.mirrored(versionKeys);
+      const known = this.versions.lookup(versionKeys);
       if (known !== undefined) return known;
     }
     const start = this.begin();
     try {
       const values = await this.l2.readVersions(versionKeys);
-      if (this.l1Active && this.unchangedSince(start, versionKeys)) this.mirror(versionKeys, values);
+      if (this.l1Active && this.unchangedSince(start, versionKeys)) this.versions.set(versionKeys, values);
       return values;
     } finally {
       this.end();
@@ -234,12 +243,12 @@ export class TieredStore implements CacheStore {
       // copy is this bump's value only if no other instance's bump was heard meanwhile.
       for (let i = 0; i < versionKeys.length; i++) {
         const k = versionKeys[i]!;
-        if (this.l1Active && this.unchangedSince(start, [k])) this.setVersion(k, values[i]!);
-        else this.versions.delete(k);
+        if (this.l1Active && this.unchangedSince(start, [k])) this.versions.setOne(k, values[i]!);
+        else this.versions.deleteOne(k);
       }
       this.touch(versionKeys);
     } catch (error) {
-      for (const key of versionKeys) this.versions.delete(key);
+      this.versions.delete(versionKeys);
       throw error;
     } finally {
       this.end();
@@ -285,7 +294,7 @@ export class TieredStore implements CacheStore {
       // read asks L2.
       const keys = message.versions.map(([k]) => k);
       this.touch(keys);
-      for (const key of keys) this.versions.delete(key);
+      this.versions.delete(keys);
     }
   }
 
@@ -300,7 +309,7 @@ export class TieredStore implements CacheStore {
   /** Fills L1 from an L2 answer, unless the key or a counter changed since the read began. */
   private fill(start: number, key: string, versionKeys: readonly string[], result: RedisReadResult): void {
     if (!this.l1Active || !this.unchangedSince(start, versionKeys, key)) return;
-    this.mirror(versionKeys, result.versions);
+    this.versions.set(versionKeys, result.versions);
     const entry = result.entry;
     if (entry === undefined || entry.d === 1) {
       void this.l1.delete([key]);
@@ -329,26 +338,6 @@ export class TieredStore implements CacheStore {
     if (this.l1TtlMs === 0) return remainingMs;
     if (remainingMs === 0) return this.l1TtlMs;
     return Math.min(this.l1TtlMs, remainingMs);
-  }
-
-  private mirrored(versionKeys: readonly string[]): number[] | undefined {
-    const out = new Array<number>(versionKeys.length);
-    for (let i = 0; i < versionKeys.length; i++) {
-      const v = this.versions.get(versionKeys[i]!);
-      if (v === undefined) return undefined;
-      out[i] = v;
-    }
-    return out;
-  }
-
-  /** Copies counters L2 returned to a read no change overtook (the caller checked {@link unchangedSince}). */
-  private mirror(versionKeys: readonly string[], values: readonly number[]): void {
-    for (let i = 0; i < versionKeys.length; i++) this.setVersion(versionKeys[i]!, values[i]!);
-  }
-
-  private setVersion(key: string, value: number): void {
-    if (this.versions.size >= this.maxVersions && !this.versions.has(key)) this.versions.clear();
-    this.versions.set(key, value);
   }
 
   /** Records that keys changed now, for the L2 operations in flight. */

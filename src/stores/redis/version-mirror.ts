@@ -28,8 +28,9 @@
  */
 
 import type { Redis } from 'ioredis';
-import { VERSION_KEY_MARKERS, versionKeyScope } from './key-layout.js';
+import { VERSION_KEY_MARKERS, versionKeyScope } from '../key-layout.js';
 import { INVALIDATE_EVENT, listenForInvalidations } from './invalidation-pushes.js';
+import { VersionCopies } from '../structures/version-copies.js';
 
 /** Every copy is dropped this often (in ms), so none is trusted much longer without a fresh read. */
 export const MIRROR_MAX_AGE_MS = 1000;
@@ -48,8 +49,8 @@ export interface VersionMirrorOptions {
 
 /** See the file comment. */
 export class VersionMirror {
-  /** Counter key -> its value, as a one-element array (what a read of that one counter returns, shared). */
-  private readonly copies = new Map<string, readonly [number]>();
+  /** The copies (see `structures/version-copies.ts`). */
+  private readonly copies = new VersionCopies(MAX_COPIES);
   private readonly dropAll = () => this.copies.clear();
   private ageTimer: ReturnType<typeof setInterval> | undefined;
   /** Scopes whose counters should be tracked. */
@@ -84,15 +85,7 @@ export class VersionMirror {
    * recent (the caller then reads them and hands them to {@link learn})
    */
   lookup(keys: readonly string[]): readonly number[] | undefined {
-    if (!this.live) return undefined;
-    if (keys.length === 1) return this.copies.get(keys[0]!);
-    const values = new Array<number>(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const copy = this.copies.get(keys[i]!);
-      if (copy === undefined) return undefined;
-      values[i] = copy[0];
-    }
-    return values;
+    return this.live ? this.copies.lookup(keys) : undefined;
   }
 
   /** Copies counters read from Redis by a read that started at `epoch`. Starts the mirror on first use. */
@@ -101,14 +94,13 @@ export class VersionMirror {
     let covered = true;
     for (const key of keys) covered = this.track(key) && covered;
     if (!covered || !this.live || epoch !== this.epoch_) return;
-    if (this.copies.size + keys.length > MAX_COPIES) this.copies.clear();
-    for (let i = 0; i < keys.length; i++) this.copies.set(keys[i]!, [values[i]!]);
+    this.copies.set(keys, values);
   }
 
   /** Drops the copies of counters this process is about to change. */
   forget(keys: readonly string[]): void {
     this.epoch_++;
-    for (const key of keys) this.copies.delete(key);
+    this.copies.delete(keys);
   }
 
   /** Drops every copy (the store cleared its keys). */
@@ -208,7 +200,7 @@ export class VersionMirror {
     const prefixBytes = this.prefixBytes;
     for (const key of keys) {
       const name = typeof key === 'string' ? key : key.toString('utf8', prefixBytes);
-      this.copies.delete(typeof key === 'string' && prefixBytes ? name.slice(this.options.keyPrefix.length) : name);
+      this.copies.deleteOne(typeof key === 'string' && prefixBytes ? name.slice(this.options.keyPrefix.length) : name);
     }
   }
 

@@ -1,16 +1,21 @@
-import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../cache-store.js';
+/**
+ * MemoryStore: the {@link CacheStore} in process memory, bounded by an eviction policy
+ * (`eviction/`), with sizes estimated by `estimate-size.ts` and a coarse clock (`coarse-clock.ts`).
+ */
+
+import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../../cache-store.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
-import { quote } from '../duration.js';
-import { checkKnownOptions } from '../known-options.js';
-import { copyValue } from '../copy-value.js';
+import { quote } from '../../duration.js';
+import { checkKnownOptions } from '../../known-options.js';
+import { copyValue } from '../../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
-import { ValueTooLargeError } from '../errors.js';
+import { ValueTooLargeError } from '../../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
-import type { Clock, MemoryStoreOptions } from '../options/memory-store.js';
-import type { NoneMissing } from '../known-options.js';
-import { MEMORY_STORE_DEFAULTS } from '../defaults.js';
+import type { Clock, MemoryStoreOptions } from '../../options/memory-store.js';
+import type { NoneMissing } from '../../known-options.js';
+import { MEMORY_STORE_DEFAULTS } from '../../defaults.js';
 
 /** The option names MemoryStore knows: every key of {@link MemoryStoreOptions}, no other. */
 const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];

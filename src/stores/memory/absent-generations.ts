@@ -1,5 +1,7 @@
+/** What a key without a record reads as in a MemoryStore (see the class comment). */
+
 import { hashKey } from './eviction/count-min-sketch.js';
-import { newGeneration } from './generation.js';
+import { newGeneration } from '../generation.js';
 
 /** Fewest and most buckets (powers of two): at most 512 KiB, allocated on the first removal. */
 const MIN_BUCKETS = 1024;

@@ -15,8 +15,8 @@
  * are not kept (they are decoded after the reply, as before).
  */
 
-import type { DecodedEntry } from './redis-entry-codec.js';
-import { RecentMap } from './recent-map.js';
+import type { DecodedEntry } from './entry-codec.js';
+import { RecentMap } from '../structures/recent-map.js';
 
 /** Keys remembered (per generation; see RecentMap). */
 export const RECENT_KEYS = 1024;
