@@ -109,6 +109,13 @@ export interface CacheStore {
    */
   readMany?(keys: readonly string[], versionKeys: ReadonlyArray<readonly string[]>): Promise<ReadResult[]>;
 
+  /**
+   * The copy of `key` this store holds in the process (a tiered L1 copy), whatever its freshness,
+   * or undefined. Read only when {@link read} failed and the method failed too: an entry still
+   * within its grace (`q`) is then served stale (fail-safe). Never a tombstone. Optional.
+   */
+  readLocal?(key: string): StoredEntry | undefined;
+
   /** Reads the counters under `versionKeys` (see {@link ReadResult.versions}). */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]>;
 

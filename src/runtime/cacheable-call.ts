@@ -43,12 +43,35 @@ export function createCacheableCall(
   const events = runtime.events;
   const scheduler = runtime.settings.scheduler ?? realScheduler;
   const readSync = store.readSync?.bind(store);
+  const readLocal = store.readLocal?.bind(store);
   const unconfirmed = runtime.unconfirmed;
   const pendingEntries = PendingEntries.of(runtime);
   /** Keys whose reload failed while a stale value was served: the time their next reload may start. */
   const backoff = new Map<string, number>();
   /** Keys with a refresh-ahead reload running in this process. */
   const refreshing = new Set<string>();
+
+  /**
+   * After the store could not be read: the copy the store keeps in this process (a tiered L1
+   * copy), if it is within its grace, to serve should the method fail too.
+   */
+  const localStale = (key: string): StaleValue | undefined => {
+    const entry = readLocal?.(key);
+    return entry?.q !== undefined && scheduler.now() < entry.q ? { value: entry.v } : undefined;
+  };
+
+  /**
+   * The store could not be read: the method runs (sharing no load, storing nothing), with the
+   * local copy within grace as its stale fallback; a key backing off answers that copy at once.
+   */
+  const failedRead = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): unknown => {
+    const stale = localStale(key);
+    if (stale !== undefined) {
+      const until = backoff.get(key);
+      if (until !== undefined && scheduler.now() < until) return servedStale(key, stale.value, 'backoff');
+    }
+    return miss(self, args, key, versionKeys, undefined, stale);
+  };
 
   /** Counts and announces a hit on `key`. @returns `value` */
   const hit = (key: string, value: unknown): unknown => {
@@ -185,7 +208,7 @@ export function createCacheableCall(
           (ok) => (ok ? serve(self, args, key, versionKeys, read, entry) : miss(self, args, key, versionKeys, read)),
           (error) => {
             runtime.report(error, { operation: 'read', method, key }, stats);
-            return miss(self, args, key, versionKeys, undefined);
+            return failedRead(self, args, key, versionKeys);
           },
         );
       }
@@ -198,7 +221,7 @@ export function createCacheableCall(
       (read) => afterRead(self, args, key, versionKeys, read),
       (error) => {
         runtime.report(error, { operation: 'read', method, key }, stats);
-        return miss(self, args, key, versionKeys, undefined);
+        return failedRead(self, args, key, versionKeys);
       },
     );
 
@@ -214,7 +237,7 @@ export function createCacheableCall(
         read = readSync(key, versionKeys);
       } catch (error) {
         runtime.report(error, { operation: 'read', method, key }, stats);
-        return miss(self, args, key, versionKeys, undefined);
+        return failedRead(self, args, key, versionKeys);
       }
       if (read !== undefined) return afterRead(self, args, key, versionKeys, read);
     }

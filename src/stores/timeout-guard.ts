@@ -15,6 +15,8 @@ export class TimeoutGuard implements CacheStore {
   readonly name: string;
   readonly readSync?: CacheStore['readSync'];
   readonly writeTombstone?: CacheStore['writeTombstone'];
+  readonly readMany?: CacheStore['readMany'];
+  readonly readLocal?: CacheStore['readLocal'];
 
   constructor(
     private readonly inner: CacheStore,
@@ -24,6 +26,9 @@ export class TimeoutGuard implements CacheStore {
     if (inner.readSync) this.readSync = inner.readSync.bind(inner);
     const writeTombstone = inner.writeTombstone?.bind(inner);
     if (writeTombstone) this.writeTombstone = (key, tombstone, ttlMs, writer) => this.within('writeTombstone', writeTombstone(key, tombstone, ttlMs, writer));
+    const readMany = inner.readMany?.bind(inner);
+    if (readMany) this.readMany = (keys, versionKeys) => this.within('readMany', readMany(keys, versionKeys));
+    if (inner.readLocal) this.readLocal = inner.readLocal.bind(inner);
   }
 
   /** Wraps `store` unless it enforces timeouts itself or the timeout is 0. */

@@ -161,6 +161,11 @@ export class RedisStore implements CacheStore {
     return this.reads.read(key, versionKeys);
   }
 
+  /** Several entries with their versions in one `MGET` (see `versioned-reads.ts`). */
+  readMany(keys: readonly string[], versionKeys: ReadonlyArray<readonly string[]>): Promise<RedisReadResult[]> {
+    return this.reads.readMany(keys, versionKeys);
+  }
+
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     return this.reads.readVersions(versionKeys);
   }

@@ -79,6 +79,28 @@ export class VersionedReads {
     return Array.isArray(versions) ? then(versions) : versions.then(then);
   }
 
+  /**
+   * Several entries, each with its own version keys, in one `MGET` of every key and every
+   * distinct version key (atomic, as the read of one entry with its versions); on a Cluster, one
+   * read each. The versions are copied when tracked.
+   */
+  readMany(keys: readonly string[], versionKeys: ReadonlyArray<readonly string[]>): Promise<RedisReadResult[]> {
+    if (this.isCluster || keys.length === 0) return Promise.all(keys.map((key, i) => this.read(key, versionKeys[i]!)));
+    const unique = [...new Set(versionKeys.flat())];
+    const mirror = this.mirror;
+    const epoch = mirror?.epoch ?? 0;
+    return this.sender.send({ name: 'mgetBuffer', args: [...keys, ...unique], via: mirror?.reader }, (all: Array<Buffer | null>) => {
+      const results = (values: readonly number[]) => {
+        const byKey = new Map<string, number>(unique.map((k, i) => [k, values[i]!]));
+        return keys.map((key, i) => this.replies.result(key, all[i]!, versionKeys[i]!.map((k) => byKey.get(k)!)));
+      };
+      const versions = this.counters.parse(unique, all, keys.length);
+      if (!Array.isArray(versions)) return versions.then(results);
+      mirror?.learn(unique, versions, epoch);
+      return results(versions);
+    }) as Promise<RedisReadResult[]>;
+  }
+
   /** The current values of `versionKeys`, always asked of Redis. */
   readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
     if (versionKeys.length === 0) return Promise.resolve([]);

@@ -90,7 +90,7 @@ export class TieredStore implements CacheStore {
         : new InvalidationBus(this.l2, options.bus ?? {}, {
             onMessage: (message) => this.apply(message),
             onUp: () => this.resetL1(),
-            onDown: () => this.resetL1(),
+            onDown: () => this.suspendL1(),
             onError: (error) => this.hooks.onError?.(error),
           });
   }
@@ -137,6 +137,44 @@ export class TieredStore implements CacheStore {
         throw error;
       },
     );
+  }
+
+  /** {@link read} of several keys: L1 answers what it can, L2 the rest in one `MGET` (filling L1 as a read does). */
+  readMany(keys: readonly string[], versionKeys: ReadonlyArray<readonly string[]>): Promise<ReadResult[]> {
+    const results = new Array<ReadResult>(keys.length);
+    const missed: number[] = [];
+    keys.forEach((key, i) => {
+      const hit = this.readSync(key, versionKeys[i]!);
+      if (hit !== undefined) results[i] = hit;
+      else missed.push(i);
+    });
+    if (missed.length === 0) return Promise.resolve(results);
+    const start = this.begin();
+    return this.l2.readMany(missed.map((i) => keys[i]!), missed.map((i) => versionKeys[i]!)).then(
+      (read) => {
+        missed.forEach((i, n) => {
+          this.fill(start, keys[i]!, versionKeys[i]!, read[n]!);
+          results[i] = read[n]!;
+        });
+        this.end();
+        return results;
+      },
+      (error) => {
+        this.end();
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * The L1 copy of `key` whatever its freshness (not a tombstone nor a queued write-behind
+   * value), for a stale value within its grace when L2 cannot be read and the method failed
+   * (see `CacheStore.readLocal`). While the bus is down L1 keeps its copies for this only: they
+   * are not hits, and they are dropped when the bus is back.
+   */
+  readLocal(key: string): StoredEntry | undefined {
+    const entry = this.l1.readSync(key, EMPTY)?.entry;
+    return entry === undefined || entry.d === 1 || entry.w === 1 ? undefined : entry;
   }
 
   async readVersions(versionKeys: readonly string[]): Promise<readonly number[]> {
@@ -298,11 +336,21 @@ export class TieredStore implements CacheStore {
     }
   }
 
-  /** Empties L1 and the mirror; L2 answers already in flight will not fill it. */
-  private resetL1(): void {
+  /**
+   * The bus is down: L1 is no longer kept right by other instances. Its copies stay, for
+   * {@link readLocal} only (no read serves them while the bus is down, see `l1Active`); the
+   * counter copies go, and L2 answers already in flight will not fill L1. The bus coming back
+   * empties L1 ({@link resetL1}).
+   */
+  private suspendL1(): void {
     this.floor = ++this.seq;
     this.touched.clear();
     this.versions.clear();
+  }
+
+  /** Empties L1 and the mirror; L2 answers already in flight will not fill it. */
+  private resetL1(): void {
+    this.suspendL1();
     void this.l1.clear();
   }
 
