@@ -11,35 +11,19 @@
  *   read within the key's TTL is a hit either way, and a key backing off after a failed reload
  *   (`graceBackoff`) answers its stale row without reloading, the database up or down.
  */
-import { Cacheable, Invalidate, WriteThrough, configureCache, ManualScheduler, MemoryStore, RedisStore, TieredStore, type CacheRuntime, type CacheStore } from '../../src/index.js';
+import { Cacheable, Invalidate, WriteThrough, configureCache, ManualScheduler, type CacheRuntime } from '../../src/index.js';
+import { timedStoreFactories } from '../helpers/store-factories.js';
+import { Prng } from '../campaign/prng.js';
 
-const url = process.env.REDIS_URL!;
 const TTL = 10_000;
 const GRACE = 60_000;
 const BACKOFF = 5_000;
-const setups: Array<{ name: string; create(clock: ManualScheduler): CacheStore }> = [
-  { name: 'MemoryStore', create: (clock) => new MemoryStore({ clock }) },
-  { name: 'RedisStore', create: () => new RedisStore({ connection: url }) },
-  { name: 'TieredStore', create: (clock) => new TieredStore({ l1: new MemoryStore({ clock }), l2: new RedisStore({ connection: url }) }) },
-];
 
 let runtime: CacheRuntime | undefined;
 afterEach(async () => {
   await runtime?.close();
   runtime = undefined;
 });
-
-/** A small deterministic generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the model knows of a key's cache entry. */
 interface EntryModel {
@@ -49,9 +33,10 @@ interface EntryModel {
   backoffUntil: number;
 }
 
-describe.each(setups)('grace histories on $name', (setup) => {
+describe.each(timedStoreFactories())('grace histories on $name', (setup) => {
   it.each([11, 12, 13])('seed %i: 250 operations, every read checked', async (seed) => {
-    const random = prng(seed * 7919 + setup.name.length);
+    const prng = new Prng(seed * 7919 + setup.name.length);
+    const random = () => prng.next();
     const clock = new ManualScheduler({ now: Date.now() });
     runtime = configureCache({ store: setup.create(clock), prefix: `gh-${seed}-${Math.random().toString(36).slice(2)}`, scheduler: clock });
     const db = new Map<string, number>();

@@ -5,10 +5,8 @@
  * runtime.cache(). Every time is the ManualScheduler's (the runtime's and the memory store's clock);
  * every race is held open with a Gate. No sleeps.
  */
-import {
-  Cacheable, CacheDefaults, Invalidate, WriteThrough, configureCache, errors, ManualScheduler, MemoryStore, RedisStore, TieredStore,
-  type CacheRuntime, type CacheStore, type CacheEvents,
-} from '../../src/index.js';
+import { Cacheable, CacheDefaults, Invalidate, WriteThrough, configureCache, errors, ManualScheduler, MemoryStore, type CacheRuntime, type CacheEvents } from '../../src/index.js';
+import { timedStoreFactories } from '../helpers/store-factories.js';
 import { Gate } from '../helpers/gate.js';
 import { settle, until } from '../helpers/waiting.js';
 
@@ -25,19 +23,9 @@ const loadsSettled = (rt: CacheRuntime) => until(() => rt.singleFlight.size === 
 /** Waits until the loader's deadline timer is armed (the load began after an asynchronous read). */
 const deadlineArmed = (clock: ManualScheduler) => until(() => clock.pendingTimers > 0, 'the deadline timer is armed');
 
-const url = process.env.REDIS_URL!;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-interface Setup {
-  name: string;
-  create(clock: ManualScheduler): CacheStore;
-}
-const setups: Setup[] = [
-  { name: 'MemoryStore', create: (clock) => new MemoryStore({ clock }) },
-  { name: 'RedisStore', create: () => new RedisStore({ connection: url }) },
-  { name: 'TieredStore', create: (clock) => new TieredStore({ l1: new MemoryStore({ clock }), l2: new RedisStore({ connection: url }) }) },
-];
 
 let runtime: CacheRuntime | undefined;
 afterEach(async () => {
@@ -64,7 +52,7 @@ class Loader {
   }
 }
 
-describe.each(setups)('resilient reads on $name', (setup) => {
+describe.each(timedStoreFactories())('resilient reads on $name', (setup) => {
   let clock: ManualScheduler;
   let stale: Array<CacheEvents['stale']>;
   const start = (extra: Parameters<typeof configureCache>[0] = {}) => {

@@ -40,9 +40,11 @@ const MAX_TRACKED = 10_000;
  *   instances' messages may arrive in either order). A write resolves after the message was
  *   handed to Redis; one Redis did not take is reported and published again until it is (see
  *   `invalidation-bus.ts`); meanwhile other instances' copies live at most `l1Ttl`.
- * - While the bus is not subscribed (starting, connection lost) L1 is emptied and bypassed: every
- *   read goes to L2, so no instance serves a copy it might not hear about. When the bus is back,
- *   L1 is emptied again (messages may have been missed). An L1 copy lives at most `l1Ttl`.
+ * - While the bus is not subscribed (starting, connection lost) L1 is bypassed: every read goes
+ *   to L2, so no instance serves a copy it might not hear about as a hit. Its copies stay only as
+ *   the fail-safe of entries with `grace` (`readLocal`: served when L2 and the method both fail).
+ *   When the bus is back, L1 is emptied (messages may have been missed). An L1 copy lives at most
+ *   `l1Ttl`.
  * - An L2 read that was in flight when the key (or one of its counters) changed (a local write,
  *   conditional or not, touches the key when it starts and again once it resolved; a message
  *   from another instance when it arrives) does not fill L1, so a late answer can never put an
