@@ -20,6 +20,8 @@ import { formatNumber, formatRatio, machineLine, markdownTable, writeResult } fr
 
 const { Cacheable, CacheableMany, MemoryStore, RedisStore, ManualScheduler, configureCache } = cachekit;
 const quick = process.argv.includes('--quick');
+/** `--part=hit|refresh|batch`: only that part (default: all three). */
+const part = process.argv.find((a) => a.startsWith('--part='))?.slice('--part='.length);
 const KEYS = 1_000;
 const ids = Array.from({ length: KEYS }, (_, i) => `product-${String(i).padStart(5, '0')}`);
 const rows = new Map(ids.map((id, i) => [id, { id, name: `Product ${i}`, price: 100 + i }]));
@@ -199,15 +201,21 @@ async function batches() {
 
 async function main() {
   const parts = [];
-  console.log('resilient reads: hit path ...');
-  parts.push('### Stale hit within grace against a fresh hit (MemoryStore, 1,000 ids)\n\n' + (await hitPath()));
-  console.log('resilient reads: refresh-ahead ...');
-  parts.push('### Hot key with a 50 ms loader, read about once a millisecond: latency with and without refresh-ahead\n\n' + (await refreshAhead()));
-  console.log('resilient reads: batches on Redis ...');
-  parts.push('### @CacheableMany on Redis: 100 ids, 10 missing\n\n' + (await batches()));
+  if (part === undefined || part === 'hit') {
+    console.log('resilient reads: hit path ...');
+    parts.push('### Stale hit within grace against a fresh hit (MemoryStore, 1,000 ids)\n\n' + (await hitPath()));
+  }
+  if (part === undefined || part === 'refresh') {
+    console.log('resilient reads: refresh-ahead ...');
+    parts.push('### Hot key with a 50 ms loader, read about once a millisecond: latency with and without refresh-ahead\n\n' + (await refreshAhead()));
+  }
+  if (part === undefined || part === 'batch') {
+    console.log('resilient reads: batches on Redis ...');
+    parts.push('### @CacheableMany on Redis: 100 ids, 10 missing\n\n' + (await batches()));
+  }
   const markdown = `# Resilient reads\n\n${machineLine()}; cachekit from ${cachekitSource}\n\n${parts.join('\n\n')}\n`;
   console.log(markdown);
-  console.log(`written to ${writeResult('resilient-reads', markdown)}`);
+  if (part === undefined) console.log(`written to ${writeResult('resilient-reads', markdown)}`);
 }
 
 await main();

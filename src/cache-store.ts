@@ -46,6 +46,12 @@ export interface StoredEntry {
    * reload fails; the store keeps the entry until then (its TTL covers the grace).
    */
   q?: number;
+  /**
+   * Process-local, never stored: the time until which this entry, stale and within its grace, is
+   * served without reloading because its reload failed (`graceBackoff`). Set to 0 on every entry
+   * with a grace (one object shape on the hit path); the runtime sets it on the object it read.
+   */
+  b?: number;
 }
 
 /** Low bits of a pending entry's generation that count its writer's writes; the bits above name the writer. */

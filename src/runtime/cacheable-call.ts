@@ -138,7 +138,12 @@ export function createCacheableCall(
     if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
     const loading = load(self, args, key, versionKeys, read);
     if (stale !== undefined && policy.graceBackoffMs > 0) {
-      loading.then(undefined, () => backoff.set(key, scheduler.now() + policy.graceBackoffMs));
+      loading.then(undefined, () => {
+        const until = scheduler.now() + policy.graceBackoffMs;
+        backoff.set(key, until);
+        // the entry object this process reads again (memory, a tiered L1 copy) answers without the lookup
+        if (stale.entry !== undefined) stale.entry.b = until;
+      });
     }
     if (stale === undefined && policy.hardTimeoutMs === 0) return loading;
     const hooks: WaitHooks = {
@@ -174,12 +179,13 @@ export function createCacheableCall(
         if (policy.refreshAhead > 0) refreshAhead(self, args, key, versionKeys, read);
         return hit(key, entry.v);
       case 'stale': {
-        const until = backoff.get(key);
+        if (now < entry.b!) return servedStale(key, entry.v, 'backoff');
+        const until = backoff.size === 0 ? undefined : backoff.get(key);
         if (until !== undefined) {
           if (now < until) return servedStale(key, entry.v, 'backoff');
           backoff.delete(key);
         }
-        return miss(self, args, key, versionKeys, read, { value: entry.v });
+        return miss(self, args, key, versionKeys, read, { value: entry.v, entry });
       }
       default:
         return miss(self, args, key, versionKeys, read);

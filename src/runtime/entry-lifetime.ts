@@ -17,6 +17,7 @@ export function stampLifetime(entry: StoredEntry, policy: ReadPolicy, ttlMs: num
   if (policy.refreshAhead > 0) entry.r = now + Math.floor(ttlMs * policy.refreshAhead);
   if (policy.graceMs > 0) {
     entry.q = entry.s + policy.graceMs;
+    entry.b = 0;
     return ttlMs + policy.graceMs;
   }
   return ttlMs;

@@ -14,7 +14,7 @@ import { writeTombstone } from './tombstones.js';
 export async function expireEntry(store: CacheStore, key: string, now: number, leaseMs: number): Promise<boolean> {
   const { entry } = await store.read(key, []);
   if (entry !== undefined && entry.d !== 1 && entry.w !== 1 && entry.q !== undefined && now < entry.q && entry.s !== undefined) {
-    const expired: StoredEntry = { ...entry, g: newGeneration(), s: Math.min(entry.s, now) };
+    const expired: StoredEntry = { ...entry, g: newGeneration(), s: Math.min(entry.s, now), b: 0 };
     delete expired.r;
     if (await store.writeIf(key, expired, entry.q - now, entry.g)) return true;
   }

@@ -7,10 +7,13 @@
 import type { WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import type { ReadPolicy } from './read-policy.js';
 import { LoaderTimeoutError } from '../errors.js';
+import type { StoredEntry } from '../cache-store.js';
 
 /** A value a caller may be served instead of the load's result (an entry within its grace). */
 export interface StaleValue {
   readonly value: unknown;
+  /** The entry it comes from, which a failed reload marks as backing off (`StoredEntry.b`). */
+  readonly entry?: StoredEntry;
 }
 
 /** What the caller's wait reports. */

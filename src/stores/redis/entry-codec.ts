@@ -165,7 +165,10 @@ export function decodeEntry(data: Buffer, serializer: Serializer): DecodedEntry 
       const r = data.readDoubleBE(at + 8);
       const q = data.readDoubleBE(at + 16);
       if (r !== 0) entry.r = r;
-      if (q !== 0) entry.q = q;
+      if (q !== 0) {
+        entry.q = q;
+        entry.b = 0; // process-local backoff of a stale entry (see StoredEntry.b)
+      }
       at += 24;
     }
     if (flags & HAS_N) {
