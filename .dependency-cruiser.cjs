@@ -9,6 +9,9 @@
  * two), generic structures (structures/), and the key layout, generations and freshness rule
  * every layer shares (at its root). memory/ and redis/ never import each other.
  *
+ * Subpath exports (`cachekit/<name>`, in src/<name>/) use the public API only: they import
+ * 'cachekit' (src/index.ts) and their own folder.
+ *
  * Shared top-level modules (cache-store.ts, defaults.ts, duration.ts, errors.ts, serializer.ts,
  * ...) import no folder. Only index.ts imports decorators/. No module cycles at all.
  */
@@ -16,6 +19,14 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    {
+      name: 'subpaths-use-the-public-api',
+      severity: 'error',
+      comment:
+        "A subpath export (src/<name>/index.ts for `cachekit/<name>`: testing, http, nestjs, ...) imports cachekit by name ('cachekit', i.e. src/index.ts) and its own folder, never another module of src/: it is bundled apart and must share the one runtime.",
+      from: { path: '^src/(testing|http|nestjs|opentelemetry|prometheus|dashboard)/' },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/'] },
+    },
     {
       name: 'no-circular',
       severity: 'error',

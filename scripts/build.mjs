@@ -13,6 +13,9 @@
 //   dist/index.d.mts    re-export dist/types/ (tsc's declarations, one file per source file).
 //   dist/index.cjs.map  the source map, with the sources inlined (nothing points at src/).
 //   dist/THIRD-PARTY-NOTICES.md  the licenses of the packages bundled into index.cjs.
+//   dist/<name>.cjs     each subpath export `cachekit/<name>` of package.json (src/<name>/index.ts),
+//   dist/<name>.mjs     bundled the same way, with `cachekit` itself left as a require of
+//   dist/<name>.d.?ts   ./index.cjs: a subpath uses the public API and shares the one runtime.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,19 +54,62 @@ const result = await build({
   logLevel: 'warning',
 });
 
-// 2. The ES module entry: the CommonJS bundle's exports, by name.
-const names = Object.keys(require(join(dist, 'index.cjs'))).filter((n) => n !== 'default' && n !== '__esModule').sort();
-writeFileSync(
-  join(dist, 'index.mjs'),
-  [
-    '// The ES module entry of cachekit: the CommonJS implementation (index.cjs) re-exported by name,',
-    '// so that `import` and `require` share one module instance.',
-    "import cachekit from './index.cjs';",
-    '',
-    `export const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = cachekit;`,
-    '',
-  ].join('\n'),
-);
+// 1b. The subpath exports (`cachekit/<name>` in package.json): src/<name>/index.ts, bundled the
+//     same way; `cachekit` (the public API, which subpaths import by name) stays a require of
+//     ./index.cjs, and their optional peers (NestJS, Fastify, ...) stay external.
+const subpaths = Object.keys(pkg.exports)
+  .filter((path) => path.startsWith('./') && path !== './package.json')
+  .map((path) => path.slice(2));
+const peers = Object.keys(pkg.peerDependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
+const selfReference = {
+  name: 'cachekit-self-reference',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^cachekit$/ }, () => ({ path: './index.cjs', external: true }));
+  },
+};
+for (const name of subpaths) {
+  const entry = join(root, 'src', name, 'index.ts');
+  if (!existsSync(entry)) throw new Error(`build: package.json exports ./${name}, but ${relative(root, entry)} is missing`);
+  const sub = await build({
+    entryPoints: [entry],
+    outfile: join(dist, `${name}.cjs`),
+    tsconfig: join(root, 'tsconfig.build.json'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: [...external, ...peers],
+    plugins: [selfReference],
+    keepNames: true,
+    supported: { 'dynamic-import': false },
+    sourcemap: true,
+    sourcesContent: true,
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const inputs = Object.keys(sub.metafile.inputs).filter((input) => !input.startsWith(`src/${name}/`) && !input.includes('node_modules'));
+  if (inputs.length) throw new Error(`build: cachekit/${name} reaches into ${inputs.join(', ')}: a subpath imports the public API by name ('cachekit')`);
+}
+
+// 2. The ES module entries: each CommonJS bundle's exports, by name.
+const esmEntry = (file, what) => {
+  const exported = Object.keys(require(join(dist, `${file}.cjs`))).filter((n) => n !== 'default' && n !== '__esModule').sort();
+  writeFileSync(
+    join(dist, `${file}.mjs`),
+    [
+      `// The ES module entry of ${what}: the CommonJS implementation (${file}.cjs) re-exported by name,`,
+      '// so that `import` and `require` share one module instance.',
+      `import implementation from './${file}.cjs';`,
+      '',
+      `export const {\n${exported.map((n) => `  ${n},`).join('\n')}\n} = implementation;`,
+      '',
+    ].join('\n'),
+  );
+  return exported;
+};
+const names = esmEntry('index', 'cachekit');
+for (const name of subpaths) esmEntry(name, `cachekit/${name}`);
 
 // 3. Declarations: tsc's per-file .d.ts under dist/types (CommonJS format, like index.cjs), and
 //    one entry per condition.
@@ -72,6 +118,10 @@ writeFileSync(join(dist, 'types', 'package.json'), `${JSON.stringify({ type: 'co
 const typesEntry = "export * from './types/index.js';\n";
 writeFileSync(join(dist, 'index.d.cts'), typesEntry);
 writeFileSync(join(dist, 'index.d.mts'), typesEntry);
+for (const name of subpaths) {
+  writeFileSync(join(dist, `${name}.d.cts`), `export * from './types/${name}/index.js';\n`);
+  writeFileSync(join(dist, `${name}.d.mts`), `export * from './types/${name}/index.js';\n`);
+}
 
 // 4. Licenses of what was bundled in.
 const bundled = new Map();
@@ -89,4 +139,6 @@ writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.md'), notices.join('\n'));
 
 if (!existsSync(join(dist, 'types', 'index.d.ts'))) throw new Error('build: dist/types/index.d.ts missing');
 mkdirSync(dist, { recursive: true });
-console.log(`built ${relative(root, dist)}/: index.cjs (bundled: ${[...bundled.keys()].join(', ') || 'nothing'}), index.mjs (${names.length} exports), types/`);
+console.log(
+  `built ${relative(root, dist)}/: index.cjs (bundled: ${[...bundled.keys()].join(', ') || 'nothing'}), index.mjs (${names.length} exports), ${subpaths.map((n) => `${n}.cjs, `).join('')}types/`,
+);
