@@ -5,7 +5,7 @@
  */
 const transformIgnorePatterns = ['/node_modules/(?!(p-queue|p-timeout|eventemitter3)/)'];
 // Samples import 'cachekit' as users do; in tests that is the source, not the build.
-const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^cachekit$': '<rootDir>/src/index.ts' };
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^cachekit$': '<rootDir>/src/index.ts', '^cachekit/([a-z-]+)$': '<rootDir>/src/$1/index.ts' };
 const common = {
   testEnvironment: 'node',
   // the consumer projects run with their own toolchains, from test/consumers/consumers.test.ts

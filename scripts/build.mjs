@@ -65,6 +65,8 @@ const selfReference = {
   name: 'cachekit-self-reference',
   setup(plugin) {
     plugin.onResolve({ filter: /^cachekit$/ }, () => ({ path: './index.cjs', external: true }));
+    // another subpath (cachekit/nestjs builds on cachekit/http): its own bundle, required
+    plugin.onResolve({ filter: /^cachekit\/[a-z-]+$/ }, (args) => ({ path: `./${args.path.slice('cachekit/'.length)}.cjs`, external: true }));
   },
 };
 for (const name of subpaths) {
@@ -89,7 +91,7 @@ for (const name of subpaths) {
     logLevel: 'warning',
   });
   const inputs = Object.keys(sub.metafile.inputs).filter((input) => !input.startsWith(`src/${name}/`) && !input.includes('node_modules'));
-  if (inputs.length) throw new Error(`build: cachekit/${name} reaches into ${inputs.join(', ')}: a subpath imports the public API by name ('cachekit')`);
+  if (inputs.length) throw new Error(`build: cachekit/${name} reaches into ${inputs.join(', ')}: a subpath imports the public API by name ('cachekit', 'cachekit/<other>')`);
 }
 
 // 2. The ES module entries: each CommonJS bundle's exports, by name.
