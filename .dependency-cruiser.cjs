@@ -23,9 +23,9 @@ module.exports = {
       name: 'subpaths-use-the-public-api',
       severity: 'error',
       comment:
-        "A subpath export (src/<name>/index.ts for `cachekit/<name>`: testing, http, nestjs, ...) imports cachekit by name ('cachekit', i.e. src/index.ts) and its own folder, never another module of src/: it is bundled apart and must share the one runtime.",
+        "A subpath export (src/<name>/index.ts for `cachekit/<name>`: testing, http, nestjs, ...) imports cachekit by name ('cachekit', i.e. src/index.ts; another subpath as 'cachekit/<other>', its index.ts) and its own folder, never another module of src/: it is bundled apart and must share the one runtime.",
       from: { path: '^src/(testing|http|nestjs|opentelemetry|prometheus|dashboard)/' },
-      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/'] },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/(testing|http|nestjs|opentelemetry|prometheus|dashboard)/index\\.ts$'] },
     },
     {
       name: 'no-circular',
