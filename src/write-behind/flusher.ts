@@ -100,6 +100,16 @@ export class WriteBehindFlusher implements JournalHost {
     return this.admission.size;
   }
 
+  /** What the flusher holds now, for `runtime.inspect()`: writes pending, being written, and how old the oldest is (ms). */
+  inspect(): { pending: number; inFlight: number; oldestPendingAgeMs: number } {
+    const oldest = this.items.oldest;
+    return {
+      pending: this.items.size,
+      inFlight: this.items.inFlightCount,
+      oldestPendingAgeMs: oldest === undefined ? 0 : Math.max(0, this.s.scheduler.now() - oldest.queuedAt),
+    };
+  }
+
   /** Whether `close` was called. */
   get isClosed(): boolean {
     return this.closed;
@@ -219,6 +229,7 @@ export class WriteBehindFlusher implements JournalHost {
       previous,
       key,
       seq: ++this.seq,
+      queuedAt: this.s.scheduler.now(),
       value,
       args: this.s.merge ? this.withValue(args, value) : args,
       self,

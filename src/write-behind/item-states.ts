@@ -38,6 +38,17 @@ export class ItemStates {
     return this.unsettled.size;
   }
 
+  /** Items being written (the method running, a retry waiting for its backoff). */
+  get inFlightCount(): number {
+    return this.byState.inflight.size;
+  }
+
+  /** The oldest item not settled yet, if any. */
+  get oldest(): WriteItem | undefined {
+    for (const item of this.unsettled.values()) return item;
+    return undefined;
+  }
+
   /** Items ready to be taken for a write. */
   get readyCount(): number {
     return this.byState.ready.size;

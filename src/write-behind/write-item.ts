@@ -17,6 +17,8 @@ export interface WriteItem {
   readonly key: string;
   /** Creation order within the flusher (flush barriers wait for every item up to a number). */
   readonly seq: number;
+  /** When the write was accepted (the flusher's clock, ms): how old the oldest pending write is. */
+  readonly queuedAt: number;
   /** The value to cache and to serve for read-your-writes (merged when `merge` is set). */
   value: unknown;
   /** The arguments the method receives (the last call's, with the merged value at `valueArg`). */
