@@ -1,5 +1,5 @@
 import { createTestCache, type TestCache } from 'cachekit/testing';
-import { ProductService } from './product-service';
+import { ProductService } from './product-service.js';
 
 describe('ProductService', () => {
   let cache: TestCache;

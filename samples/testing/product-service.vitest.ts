@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createTestCache, disableCaching, type TestCache } from 'cachekit/testing';
-import { ProductService } from './product-service';
+import { ProductService } from './product-service.js';
 
 let cache: TestCache;
 beforeEach(() => {

@@ -34,5 +34,6 @@ describe('README "Testing code that uses cachekit"', () => {
 
 // The Jest example, run here by this repository's Jest
 describe('README Jest example (samples/testing/product-service.jest.ts)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the example's tests inside this describe
   require('../../samples/testing/product-service.jest');
 });
