@@ -18,7 +18,7 @@ export type { ResilientReadOptions } from './options/resilient-reads.js';
 export { CacheableMany, type BatchMethodDecorator } from './decorators/cacheable-many.js';
 export type { CacheableManyOptions } from './options/cacheable-many.js';
 export type { CacheHandle, CacheSetOptions, CacheWrapOptions } from './options/cache-handle.js';
-export type { CallScopeMode } from './runtime/call-scope.js';
+export { bypassAll, type CallScopeMode } from './runtime/call-scope.js';
 export type { TagsOption } from './options/tags.js';
 export { WriteThrough } from './decorators/write-through.js';
 export type { WriteThroughOptions } from './options/write-through.js';

@@ -33,7 +33,8 @@ export interface CacheConfig extends ResilientReadOptions {
   onError?: (error: unknown, context: ErrorContext) => void;
   /**
    * The clock and timers of reads: stale-after and refresh-after times of entries (`grace`,
-   * `refreshAhead`), loader deadlines (`timeout`, `hardTimeout`) and `graceBackoff`. A
+   * `refreshAhead`), loader deadlines (`timeout`, `hardTimeout`) and `graceBackoff`; also the
+   * batch timers and retry backoff of every `@WriteBehind` without a `scheduler` of its own. A
    * `ManualScheduler` makes them testable without waiting. @default Node's timers and `Date.now()`
    */
   scheduler?: WriteBehindScheduler;

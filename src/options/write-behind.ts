@@ -82,7 +82,9 @@ export interface WriteBehindOptions<A extends any[] = any[]> {
   /**
    * The timers and clock of the flusher (batch interval, retry backoff, journal polling) and the
    * jitter source. Inject a `ManualScheduler` in tests to decide exactly when flushes happen.
-   * @default real timers, `Date.now`, `Math.random`
+   * Without one, the flusher uses the runtime's `configureCache({ scheduler })`, so one clock
+   * drives reads and flushes (as `createTestCache()` of `cachekit/testing` sets it up).
+   * @default the runtime's scheduler; real timers, `Date.now`, `Math.random` when it has none
    */
   scheduler?: WriteBehindScheduler;
   /**

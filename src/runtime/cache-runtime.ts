@@ -24,7 +24,7 @@ export class CacheRuntime {
   readonly settings: RuntimeSettings;
   /** Shared in-flight misses, per full key. */
   readonly singleFlight = new SingleFlight();
-  /** Events: hit, miss, set, evict, invalidate, error, flush, retry, deadLetter. */
+  /** Events: hit, miss, stale, bypass, refresh, set, evict, invalidate, error, flush, retry, deadLetter. */
   readonly events = new CacheEventEmitter();
   /** Invalidations a store failed to take, retried until it does; their keys bypass the cache meanwhile. */
   readonly unconfirmed: UnconfirmedInvalidations;

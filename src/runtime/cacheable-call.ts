@@ -80,6 +80,12 @@ export function createCacheableCall(
     return value;
   };
 
+  /** Counts and announces a read that skips the cache. */
+  const bypassed = (key: string | undefined, reason: 'condition' | 'scope' | 'unconfirmed'): void => {
+    stats.bypasses++;
+    if (events.has('bypass')) events.emit('bypass', key === undefined ? { method, reason } : { method, key, reason });
+  };
+
   const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));
 
   /** Announces a stale value served within its grace. @returns `value` */
@@ -234,7 +240,7 @@ export function createCacheableCall(
   /** The read of the stored value: the cache, or the method (a bypass while an invalidation or release of the key is unconfirmed). */
   const readStored = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): unknown => {
     if ((unconfirmed.size !== 0 && unconfirmed.blocks(key, versionKeys)) || (pendingEntries.unreleasedCount !== 0 && pendingEntries.blocks(key))) {
-      stats.bypasses++;
+      bypassed(key, 'unconfirmed');
       return callOriginal(original, self, args);
     }
     if (readSync !== undefined) {
@@ -274,7 +280,7 @@ export function createCacheableCall(
 
   return function cacheableCall(self, args) {
     if (condition !== undefined && !condition.apply(self, args)) {
-      stats.bypasses++;
+      bypassed(undefined, 'condition');
       return callOriginal(original, self, args);
     }
     let key: string;
@@ -296,7 +302,7 @@ export function createCacheableCall(
     const scope = currentScope();
     if (scope !== undefined) {
       if (scope === 'bypass') {
-        stats.bypasses++;
+        bypassed(key, 'scope');
         return callOriginal(original, self, args);
       }
       return reload(self, args, key, versionKeys);

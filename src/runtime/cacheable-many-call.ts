@@ -137,6 +137,7 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
     const scope = currentScope();
     if (scope === 'bypass') {
       stats.bypasses++;
+      if (events.has('bypass')) events.emit('bypass', { method, reason: 'scope' });
       return original.apply(self, args);
     }
     const values = new Array<unknown>(ids.length);

@@ -19,7 +19,28 @@ export function runInScope<T>(mode: CallScopeMode, fn: () => T): T {
   return storage.run(mode, fn);
 }
 
+/** How many {@link bypassAll} calls are not restored yet: while above 0, a read outside any scope bypasses. */
+let bypassingAll = 0;
+
+/**
+ * Makes every cached read of the process skip the cache (as inside `runtime.bypass()`), whichever
+ * runtime is configured now or later, until the returned function is called; calls nest (caching
+ * is back when each one was restored). A `runtime.refresh()` scope still refreshes. For tests:
+ * `disableCaching()` of `cachekit/testing` is this.
+ * @returns a function that restores caching (calling it again does nothing)
+ */
+export function bypassAll(): () => void {
+  opened = true;
+  bypassingAll++;
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    bypassingAll--;
+  };
+}
+
 /** The mode of the scope the current call runs in, if any. */
 export function currentScope(): CallScopeMode | undefined {
-  return opened ? storage.getStore() : undefined;
+  return opened ? (storage.getStore() ?? (bypassingAll !== 0 ? 'bypass' : undefined)) : undefined;
 }

@@ -9,6 +9,12 @@ export interface CacheEvents {
    * `timeout` or `hardTimeout`, or the key is backing off after a failed reload: `graceBackoff`).
    */
   stale: { method: string; key: string; store: string; reason: 'error' | 'timeout' | 'backoff'; error?: unknown };
+  /**
+   * A read skipped the cache and ran the method, storing nothing: its `condition` was false, it ran
+   * inside `runtime.bypass()` (or with caching disabled for the process), or an invalidation of the
+   * key is not confirmed yet. `key` is absent when the key was not built (a false `condition`).
+   */
+  bypass: { method: string; key?: string; reason: 'condition' | 'scope' | 'unconfirmed' };
   /** Refresh-ahead started a background reload of a key. */
   refresh: { method: string; key: string; store: string };
   /** An entry was written. */
@@ -36,6 +42,7 @@ export class CacheEventEmitter {
     hit: [],
     miss: [],
     stale: [],
+    bypass: [],
     refresh: [],
     set: [],
     evict: [],

@@ -29,7 +29,8 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
   const d = WRITE_BEHIND_DEFAULTS;
   const ms = (value: number | string | undefined, fallback: number, name: string) =>
     value === undefined ? fallback : parseDuration(value, `@WriteBehind ${method}: ${name}`);
-  const scheduler = options.scheduler ?? realScheduler;
+  // the method's own scheduler, else the runtime's (configureCache({ scheduler })): one clock for reads and flushes
+  const scheduler = options.scheduler ?? runtime.settings.scheduler ?? realScheduler;
   let journal: FlusherSettings['journal'];
   if (options.durable ?? d.durable) {
     const client = journalClientOf(store);

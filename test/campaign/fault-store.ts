@@ -1,6 +1,6 @@
 /**
  * The campaign's chaos wrapper: a store whose operations fail, stall or slow down while a
- * worker's seeded chaos window is open. Unlike test/helpers/chaos-store.ts it keeps the
+ * worker's seeded chaos window is open. Unlike chaosStore of cachekit/testing (src/testing/chaos-store.ts) it keeps the
  * wrapped store's Redis `client` visible (durable write-behind journals through it) and, like
  * the stores it wraps, enforces its own deadline: a stalled operation never reaches the store
  * and rejects after `timeoutMs`, as an operation on a server that stopped answering does.

@@ -30,6 +30,7 @@ const REPORT = JSON.stringify({
   writes: 1,
   flushed: 2,
   keyError: 'KeyBuildError E_KEY_BUILD',
+  testing: 'miss hit miss, 2 writes',
 });
 
 type Steps = Array<[string, string[], Record<string, string>?]>;

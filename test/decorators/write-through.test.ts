@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cacheable, WriteThrough, configureCache, MemoryStore, errors, type CacheStore } from '../../src/index.js';
-import { ChaosStore } from '../helpers/chaos-store.js';
+import { chaosStore } from 'cachekit/testing';
 
 /** A tiny "database" the services below read and write. */
 const db = new Map<string, { id: string; name: string }>();
@@ -69,7 +69,7 @@ describe('@WriteThrough', () => {
   });
 
   it('resolves with the result, reports, and never serves the old entry when the store is down during the write', async () => {
-    const chaos = new ChaosStore(new MemoryStore());
+    const chaos = chaosStore(new MemoryStore());
     const runtime = configure(chaos);
     const p = new Products();
     await p.get('p1');
@@ -105,7 +105,7 @@ describe('@WriteThrough', () => {
   });
 
   it('rejects with CacheWriteError (cause kept) under throwOnCacheError, after the database write', async () => {
-    const chaos = new ChaosStore(new MemoryStore());
+    const chaos = chaosStore(new MemoryStore());
     configure(chaos);
     chaos.mode('throw');
     const p = new Products();

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { MemoryStore, RedisStore, TieredStore } from '../../src/index.js';
-import { rawOf, runStoreSuite } from '../stores/store-suite.js';
+import { runStoreSuite } from '../stores/store-suite.js';
+import { rawOf } from '../helpers/redis.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { startCluster, type TestRedisServer } from './fixtures/redis-servers.js';
 
@@ -31,7 +32,7 @@ runStoreSuite('RedisStore on a Cluster', async () => {
   const store = new RedisStore({ client });
   store.attach({ onError: (e) => errors.push(e) });
   return { store, errors, raw: rawOf(client), advance: (ms) => sleep(ms), close: () => store.close() };
-});
+}, true);
 
 runStoreSuite('TieredStore on a Cluster', async () => {
   let now = 1_000_000;
@@ -53,7 +54,7 @@ runStoreSuite('TieredStore on a Cluster', async () => {
     },
     close: () => store.close(),
   };
-});
+}, true);
 
 describe('RedisStore on a Cluster: hash slots', () => {
   it('reads an entry with counters that live on other masters, and clears every master', async () => {

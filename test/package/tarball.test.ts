@@ -30,6 +30,11 @@ describe('the tarball `npm pack` makes from a fresh clone', () => {
       'package/dist/index.d.cts',
       'package/dist/index.d.mts',
       'package/dist/index.mjs',
+      'package/dist/testing.cjs',
+      'package/dist/testing.cjs.map',
+      'package/dist/testing.d.cts',
+      'package/dist/testing.d.mts',
+      'package/dist/testing.mjs',
       'package/package.json',
     ]);
     const types = files.filter((f) => f.startsWith('package/dist/types/'));
@@ -57,6 +62,16 @@ describe('the tarball `npm pack` makes from a fresh clone', () => {
     const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:')));
     expect([...required].sort()).toEqual(['ioredis', 'ioredis/built/DataHandler.js', 'lru-cache', 'msgpackr', 'reflect-metadata']);
     expect(code).not.toMatch(/\bimport\(/); // Jest's CommonJS runtime cannot import()
+  });
+
+  it('cachekit/testing requires cachekit itself (./index.cjs, one runtime) and Node built-ins only, and lists its exports in the ES module entry', () => {
+    const code = readFileSync(join(unpacked, 'package', 'dist', 'testing.cjs'), 'utf8');
+    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:')));
+    expect([...required]).toEqual(['./index.cjs']);
+    const esm = readFileSync(join(unpacked, 'package', 'dist', 'testing.mjs'), 'utf8');
+    for (const name of ['createTestCache', 'recordingStore', 'disableCaching', 'runStoreSuite', 'chaosStore']) expect(esm).toContain(`  ${name},`);
+    expect(readFileSync(join(unpacked, 'package', 'dist', 'testing.d.cts'), 'utf8')).toBe("export * from './types/testing/index.js';\n");
+    expect(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n')).toContain('package/dist/types/testing/index.d.ts');
   });
 
   it('publint finds nothing (strict)', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Cacheable, RedisStore, configureCache } from '../../src/index.js';
 import { entryKey, lockKey, namespaceBase, namespaceVersionKey, tagVersionKey } from '../../src/stores/key-layout.js';
-import { redisUrl } from '../stores/store-suite.js';
+import { redisUrl } from '../helpers/redis.js';
 import { Gate } from '../helpers/gate.js';
 import { until } from '../helpers/waiting.js';
 

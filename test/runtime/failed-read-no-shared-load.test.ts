@@ -1,5 +1,5 @@
 import { Cacheable, MemoryStore, configureCache, type CacheRuntime } from '../../src/index.js';
-import { ChaosStore } from '../helpers/chaos-store.js';
+import { chaosStore } from 'cachekit/testing';
 import { Gate } from '../helpers/gate.js';
 import { until } from '../helpers/waiting.js';
 
@@ -13,7 +13,7 @@ describe('a call whose store read failed runs its own load', () => {
   afterEach(() => runtime.close());
 
   it('returns the row written after an older load began, not that load’s result', async () => {
-    const chaos = new ChaosStore(new MemoryStore());
+    const chaos = chaosStore(new MemoryStore());
     runtime = configureCache({ store: chaos, prefix: 'failed-read', onError: () => undefined });
     const db = new Map([['k', 'old']]);
     let loads = 0;

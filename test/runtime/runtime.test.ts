@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cacheable, configureCache, getCacheRuntime, MemoryStore, errors, type CacheStore } from '../../src/index.js';
-import { ChaosStore } from '../helpers/chaos-store.js';
+import { chaosStore } from 'cachekit/testing';
 
 class Catalog {
   calls = 0;
@@ -44,8 +44,8 @@ describe('bootstrap', () => {
   it('warns once (code CK_NO_TTL) when a shared store gets no default TTL', () => {
     const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     configureCache({ store: new MemoryStore(), ttl: 0 });
-    configureCache({ store: new ChaosStore(new MemoryStore()), ttl: 0 });
-    configureCache({ store: new ChaosStore(new MemoryStore()), ttl: 0 });
+    configureCache({ store: chaosStore(new MemoryStore()), ttl: 0 });
+    configureCache({ store: chaosStore(new MemoryStore()), ttl: 0 });
     expect(emit.mock.calls).toEqual([
       ['configureCache: ttl 0 with a shared store keeps entries until Redis evicts them; set a ttl', { type: 'CacheKitWarning', code: 'CK_NO_TTL' }],
     ]);
@@ -97,7 +97,7 @@ describe('stats and events', () => {
   });
 
   it('falls back to the method when the store throws, reporting through the hook, events and stats', async () => {
-    const chaos = new ChaosStore(new MemoryStore());
+    const chaos = chaosStore(new MemoryStore());
     const hooked: string[] = [];
     const runtime = configureCache({ store: chaos, onError: (e, ctx) => hooked.push(`${ctx.operation}:${(e as Error).message}`) });
     const evented: string[] = [];
@@ -113,7 +113,7 @@ describe('stats and events', () => {
   });
 
   it('falls back to the method when the store hangs, after storeTimeout', async () => {
-    const chaos = new ChaosStore(new MemoryStore());
+    const chaos = chaosStore(new MemoryStore());
     const hooked: unknown[] = [];
     configureCache({ store: chaos, storeTimeout: 50, onError: (e) => hooked.push(e) });
     chaos.mode('hang');

@@ -1,6 +1,6 @@
 import { MemoryStore } from '../../src/index.js';
 import { UnconfirmedInvalidations } from '../../src/runtime/unconfirmed-invalidations.js';
-import { ChaosStore } from '../helpers/chaos-store.js';
+import { chaosStore } from 'cachekit/testing';
 
 /**
  * Invalidations a store failed to take are retried until it takes them; past the list's limit
@@ -23,7 +23,7 @@ describe('UnconfirmedInvalidations past its limit', () => {
 
   it('folds waiting keys into their namespaces: every one stays bypassed, and the retry invalidates the namespaces', async () => {
     const memory = new MemoryStore();
-    const store = new ChaosStore(memory);
+    const store = chaosStore(memory);
     const [a0, b0] = await memory.readVersions([ns('a'), ns('b')]);
     await memory.write(key('a', '1'), { v: 'old a1', g: 1, n: a0 }, 0);
     await memory.write(key('b', '2'), { v: 'old b2', g: 2, n: b0 }, 0);
@@ -53,7 +53,7 @@ describe('UnconfirmedInvalidations past its limit', () => {
 
   it('falls back to bypassing the whole store when the namespaces and tags alone exceed the limit, until a clear() gets through', async () => {
     const memory = new MemoryStore();
-    const store = new ChaosStore(memory);
+    const store = chaosStore(memory);
     await memory.write(key('a', '1'), { v: 'old', g: 1, n: 0 }, 0);
     const errors: unknown[] = [];
     const list = make(2, errors);

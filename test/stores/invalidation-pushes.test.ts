@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { INVALIDATE_EVENT, listenForInvalidations } from '../../src/stores/redis/invalidation-pushes.js';
-import { redisUrl } from './store-suite.js';
+import { redisUrl } from '../helpers/redis.js';
 import { until } from '../helpers/waiting.js';
 
 describe('invalidate pushes (RESP3 CLIENT TRACKING) as an event on their ioredis connection', () => {

@@ -14,7 +14,7 @@ runStoreSuite('MemoryStore', async () => {
     },
     close: () => store.close(),
   };
-});
+}, false);
 
 describe('MemoryStore: a lease taken before a key lost its record cannot populate it', () => {
   let now = 0;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Cacheable, MemoryStore, RedisStore, TieredStore, WriteThrough, configureCache, errors, type CacheStore } from '../../src/index.js';
-import { redisUrl } from './store-suite.js';
+import { redisUrl } from '../helpers/redis.js';
 
 /**
  * A value too big for its store is not cached: the call still returns it, the key holds no

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Cacheable, configureCache, errors, JsonSerializer, MsgpackSerializer, RedisStore } from '../../src/index.js';
-import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
+import { runStoreSuite } from './store-suite.js';
+import { rawOf, redisUrl } from '../helpers/redis.js';
 import { sleep, until } from '../helpers/waiting.js';
 
 runStoreSuite('RedisStore', async () => {
@@ -20,7 +21,7 @@ runStoreSuite('RedisStore', async () => {
       await raw.quit();
     },
   };
-});
+}, true);
 
 /** A TCP server that accepts connections and never answers (a hung Redis). */
 async function blackHole(): Promise<{ port: number; close(): Promise<void> }> {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemoryStore, RedisStore, TieredStore, type InvalidationMessage, type StoredEntry } from '../../src/index.js';
 import type { RedisReadResult } from '../../src/stores/redis/redis-store.js';
-import { rawOf, redisUrl, runStoreSuite } from './store-suite.js';
+import { runStoreSuite } from './store-suite.js';
+import { rawOf, redisUrl } from '../helpers/redis.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { Gate } from '../helpers/gate.js';
 
@@ -37,7 +38,7 @@ runStoreSuite('TieredStore', async () => {
       await raw.quit();
     },
   };
-});
+}, true);
 
 /** A RedisStore whose reads wait for a gate after Redis answered (a slow network, on demand). */
 class GatedRedisStore extends RedisStore {

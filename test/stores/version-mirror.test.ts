@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/index.js';
-import { redisUrl } from './store-suite.js';
+import { redisUrl } from '../helpers/redis.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { MIRROR_MAX_AGE_MS } from '../../src/stores/redis/version-mirror.js';
 

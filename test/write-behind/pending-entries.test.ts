@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cacheable, configureCache, ManualScheduler, WriteBehind, type CacheRuntime, type CacheStore } from '../../src/index.js';
-import { ChaosStore } from '../helpers/chaos-store.js';
+import { chaosStore, type ChaosStore } from 'cachekit/testing';
 import { storeFactories } from '../helpers/store-factories.js';
 import { FakeDatabase } from './fake-database.js';
 
@@ -21,7 +21,7 @@ describe.each(storeFactories())('@WriteBehind pending entries ($name)', ({ creat
   beforeEach(async () => {
     scheduler = new ManualScheduler();
     inner = await create();
-    chaos = new ChaosStore(inner);
+    chaos = chaosStore(inner);
     prefix = `pe-${Math.random().toString(36).slice(2)}`;
     errors.length = 0;
     runtime = configureCache({ store: chaos, prefix, onError: (e, c) => errors.push(`${c.operation}: ${(e as Error).message}`) });

@@ -1,7 +1,9 @@
 // The scenario every consumer project runs on the installed tarball: a @Cacheable hit, a
-// @WriteBehind flush (two merged calls, one database write) and an error class check. The
+// @WriteBehind flush (two merged calls, one database write), an error class check, and
+// cachekit/testing (a fake clock past the TTL, outcomes, recorded writes). The
 // decorators are compiled by the consumer's own toolchain, in its decorator mode.
 import { Cacheable, configureCache, errors, MemoryStore, WriteBehind } from 'cachekit';
+import { createTestCache } from 'cachekit/testing';
 
 export class Catalog {
   loads = 0;
@@ -36,6 +38,8 @@ export interface ScenarioReport {
   writes: number;
   flushed: number;
   keyError: string;
+  /** cachekit/testing: the outcomes of three reads (the last one past the TTL) and the writes recorded. */
+  testing: string;
 }
 
 /** The report every consumer must print (or assert). */
@@ -50,6 +54,7 @@ export const EXPECTED: ScenarioReport = {
   writes: 1,
   flushed: 2,
   keyError: 'KeyBuildError E_KEY_BUILD',
+  testing: 'miss hit miss, 2 writes',
 };
 
 /** Runs the scenario on a fresh runtime and closes it. */
@@ -71,6 +76,13 @@ export async function runScenario(): Promise<ScenarioReport> {
   );
   const stats = runtime.stats().methods;
   await runtime.close();
+  const cache = createTestCache({ ttl: '1m' });
+  const other = new Catalog();
+  const outcomes = [await cache.outcomeOf(() => other.product('p2')), await cache.outcomeOf(() => other.product('p2'))];
+  await cache.advance(60_000);
+  outcomes.push(await cache.outcomeOf(() => other.product('p2')));
+  const testing = `${outcomes.join(' ')}, ${cache.store.writes.length} writes`;
+  await cache.close();
   return {
     first,
     second,
@@ -82,5 +94,6 @@ export async function runScenario(): Promise<ScenarioReport> {
     writes: views.writes,
     flushed: stats['Views.add']?.flushed ?? -1,
     keyError,
+    testing,
   };
 }
