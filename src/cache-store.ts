@@ -168,11 +168,30 @@ export interface CacheStore {
   /** Releases a lock taken with {@link acquireLock} if `token` still holds it. */
   releaseLock?(key: string, token: string): Promise<void>;
 
+  /** What the store reports of itself (see {@link StoreState}). Optional. */
+  inspect?(): StoreState;
+
   /**
    * Called once by the runtime that uses the store, to receive evictions (memory) and to learn
    * the runtime's reporting hook. Optional.
    */
   attach?(hooks: StoreHooks): void;
+}
+
+/** What a store reports of itself for `runtime.inspect()` (dashboards, metrics); every field but `name` optional. */
+export interface StoreState {
+  /** The store's name. */
+  readonly name: string;
+  /** Entries held in this process (memory, a tiered L1). */
+  readonly entries?: number;
+  /** The circuit breaker of a Redis-backed store. */
+  readonly breaker?: 'closed' | 'open' | 'half-open';
+  /** Whether namespace and tag versions are tracked in memory right now (RedisStore `trackVersions`). */
+  readonly versionsTracked?: boolean;
+  /** Whether a TieredStore's invalidation bus is subscribed (its L1 is used only then). */
+  readonly busSubscribed?: boolean;
+  /** Operations waiting for Redis right now. */
+  readonly pendingOperations?: number;
 }
 
 /** Callbacks a runtime hands to its stores. */

@@ -9,6 +9,7 @@ export type { CacheConfig } from './options/configure-cache.js';
 export { CacheRuntime } from './runtime/cache-runtime.js';
 export type { ErrorContext, Logger, InvalidateTarget } from './options/cache-runtime.js';
 export type { CacheStats, CacheStatsReport } from './runtime/stats.js';
+export type { CacheInspection, MethodLabels, WriteBehindState } from './runtime/inspect.js';
 export type { CacheEvents, CacheEventName } from './runtime/events.js';
 export type { KeyOption, KeyPart } from './options/key.js';
 
@@ -32,7 +33,7 @@ export type { CacheDefaultsOptions } from './options/cache-defaults.js';
 export { MemoryStore } from './stores/memory/memory-store.js';
 export type { MemoryStoreOptions, Clock } from './options/memory-store.js';
 export type { EvictionPolicy } from './options/memory-store.js';
-export type { CacheStore, StoredEntry, ReadResult, StoreHooks } from './cache-store.js';
+export type { CacheStore, StoredEntry, ReadResult, StoreHooks, StoreState } from './cache-store.js';
 export { RedisStore, type RedisReadResult } from './stores/redis/redis-store.js';
 export type { RedisStoreOptions, RedisClient } from './options/redis-store.js';
 export { TieredStore, type TieredStoreOptions } from './stores/tiered/tiered-store.js';

@@ -14,6 +14,7 @@ import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
 import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options/cache-runtime.js';
 import { RUNTIME_DEFAULTS } from '../defaults.js';
+import { inspectRuntime, type CacheInspection, type MethodLabels } from './inspect.js';
 
 /**
  * The runtime handle: its stores and settings, stats, events, and the write-behind
@@ -31,6 +32,7 @@ export class CacheRuntime {
   /** Write-behind flushers of this runtime, created on first use. */
   writeBehind: WriteBehindRegistry | undefined;
   private readonly methodStats = new Map<string, StatsCounter>();
+  private readonly methodLabels = new Map<string, MethodLabels>();
   private readonly runtimeStats = new StatsCounter();
   private readonly lastWarned = new Map<string, number>();
   private closed = false;
@@ -76,6 +78,20 @@ export class CacheRuntime {
     let counter = this.methodStats.get(method);
     if (!counter) this.methodStats.set(method, (counter = new StatsCounter()));
     return counter;
+  }
+
+  /** Records what a method is (its decorator, namespace and store), for {@link inspect}. Called when its plan is compiled. */
+  describeMethod(method: string, labels: MethodLabels): void {
+    this.methodLabels.set(method, labels);
+  }
+
+  /**
+   * A snapshot for dashboards and metrics exporters: each method with its labels and counters,
+   * each write-behind queue (pending, in flight, the oldest write's age, retries, dead letters),
+   * and each store's state (breaker, version tracking, bus, entries). Never a key or a value.
+   */
+  inspect(): CacheInspection {
+    return inspectRuntime(this.stats().methods, this.methodLabels, this.writeBehind, [this.settings.store, ...Object.values(this.settings.stores)]);
   }
 
   /** Hits, misses, hit rate and the other counters, in total and per method. */

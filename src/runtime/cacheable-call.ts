@@ -11,6 +11,7 @@ import { ageOf } from './entry-lifetime.js';
 import { createPopulate } from './populate-entry.js';
 import { waitForLoad, type StaleValue, type WaitHooks } from './loader-deadlines.js';
 import { currentScope } from './call-scope.js';
+import { timedLoad } from './timed-load.js';
 import { realScheduler } from '../write-behind/scheduler.js';
 
 /** A compiled call: runs one invocation of a decorated method. */
@@ -48,6 +49,8 @@ export function createCacheableCall(
   const pendingEntries = PendingEntries.of(runtime);
   /** Keys whose reload failed while a stale value was served: the time their next reload may start. */
   const backoff = new Map<string, number>();
+  /** The labels of this method's `load` events. */
+  const labels = { method, namespace: target.namespace, store: store.name };
   /** Keys with a refresh-ahead reload running in this process. */
   const refreshing = new Set<string>();
 
@@ -104,7 +107,7 @@ export function createCacheableCall(
    */
   const load = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined): Promise<unknown> => {
     const run = async () => {
-      const value = await original.apply(self, args);
+      const value = await timedLoad(events, labels, 1, () => original.apply(self, args));
       if (backoff.size !== 0) backoff.delete(key);
       // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
       const queued = runtime.writeBehind?.pending(key);
@@ -320,7 +323,7 @@ export function createCacheableCall(
     }
     stats.misses++;
     if (events.has('miss')) events.emit('miss', { method, key, store: store.name });
-    const value = await original.apply(self, args);
+    const value = await timedLoad(events, labels, 1, () => original.apply(self, args));
     if (read !== undefined && shouldStore(value) && runtime.writeBehind?.pending(key) === undefined) {
       await populate(key, read, versionKeys, value, args).catch((error) => runtime.report(error, { operation: 'write', method, key }, stats));
     }

@@ -25,6 +25,7 @@ import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
 import { ageOf } from './entry-lifetime.js';
 import { createPopulate } from './populate-entry.js';
 import { currentScope } from './call-scope.js';
+import { timedLoad } from './timed-load.js';
 import { realScheduler } from '../write-behind/scheduler.js';
 import { CACHEABLE_DEFAULTS, CACHEABLE_MANY_DEFAULTS } from '../defaults.js';
 import { quote } from '../duration.js';
@@ -67,6 +68,7 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
   const populate = createPopulate(target, options as CacheableOptions, policy, scheduler);
   const shouldStore = (value: unknown): boolean => (cacheNull || value != null) && !(unless && unless(value));
   const readSync = store.readSync?.bind(store);
+  const labels = { method, namespace: target.namespace, store: store.name };
 
   const shape = (ids: readonly unknown[], values: readonly unknown[]): unknown => {
     if (!asMap) return values;
@@ -199,7 +201,7 @@ export function createCacheableManyCall(target: EntryTarget, options: CacheableM
       const missedIds = mine.map((m) => m.slot.id);
       let loaded: unknown[];
       try {
-        loaded = align(missedIds, await original.apply(self, [missedIds, ...rest]));
+        loaded = align(missedIds, await timedLoad(events, labels, missedIds.length, () => original.apply(self, [missedIds, ...rest])));
       } catch (error) {
         for (const m of mine) m.load.reject(error);
         throw error;

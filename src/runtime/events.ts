@@ -15,6 +15,12 @@ export interface CacheEvents {
    * key is not confirmed yet. `key` is absent when the key was not built (a false `condition`).
    */
   bypass: { method: string; key?: string; reason: 'condition' | 'scope' | 'unconfirmed' };
+  /**
+   * A loader settled: the decorated method run by a miss, a refresh(-ahead) or a batch
+   * (`keys` ids). Its duration in ms (wall clock) and whether it returned or threw. Labels only:
+   * never the key or the value. Measured only while someone listens.
+   */
+  load: { method: string; namespace: string; store: string; keys: number; durationMs: number; outcome: 'ok' | 'error' };
   /** Refresh-ahead started a background reload of a key. */
   refresh: { method: string; key: string; store: string };
   /** An entry was written. */
@@ -43,6 +49,7 @@ export class CacheEventEmitter {
     miss: [],
     stale: [],
     bypass: [],
+    load: [],
     refresh: [],
     set: [],
     evict: [],

@@ -71,6 +71,14 @@ function compile(plan: MethodPlan, wrapper: Function, self: unknown, runtime: Ca
     const target = resolveTarget(runtime, method, stats, { ...cache.options, ttl: cache.options.ttl }, defaults);
     call = createWriteBehindCall(target, cache.options, plan);
   }
+  const labelled = cache === undefined ? plan.invalidations[0] : cache.options;
+  if (labelled !== undefined) {
+    runtime.describeMethod(method, {
+      kind: cache?.kind ?? 'Invalidate',
+      namespace: labelled.namespace ?? defaults?.namespace ?? method,
+      store: runtime.store(labelled.store ?? defaults?.store).name,
+    });
+  }
   if (plan.invalidations.length) {
     const { tags: _entryTags, ...addressDefaults } = defaults ?? {};
     const invalidations = plan.invalidations.map((options) =>

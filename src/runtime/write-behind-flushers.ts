@@ -34,6 +34,11 @@ export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
     return existing as WriteBehindFlushers;
   }
 
+  /** Each flusher's method and what it holds now (pending, in flight, the oldest write's age), for `runtime.inspect()`. */
+  inspect(): Array<{ method: string; pending: number; inFlight: number; oldestPendingAgeMs: number }> {
+    return [...this.flushers.values()].map((flusher) => ({ method: flusher.method, ...flusher.inspect() }));
+  }
+
   /**
    * The flusher of a decorated method, created on first use.
    * @throws DecoratorUsageError when `durable: true` but the store has no Redis client

@@ -4,7 +4,7 @@
  */
 
 import { StoreTimeoutError } from '../errors.js';
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../cache-store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoreState, StoredEntry } from '../cache-store.js';
 
 /**
  * Puts a deadline on every operation of a store that does not enforce its own
@@ -71,6 +71,9 @@ export class TimeoutGuard implements CacheStore {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+  inspect(): StoreState {
+    return this.inner.inspect?.() ?? { name: this.name };
   }
   attach(hooks: StoreHooks): void {
     this.inner.attach?.(hooks);

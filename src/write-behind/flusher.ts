@@ -100,6 +100,11 @@ export class WriteBehindFlusher implements JournalHost {
     return this.admission.size;
   }
 
+  /** `Class.method` of the flusher's method. */
+  get method(): string {
+    return this.s.method;
+  }
+
   /** What the flusher holds now, for `runtime.inspect()`: writes pending, being written, and how old the oldest is (ms). */
   inspect(): { pending: number; inFlight: number; oldestPendingAgeMs: number } {
     const oldest = this.items.oldest;

@@ -11,6 +11,8 @@ export interface WriteBehindRegistry {
   readonly hasPending: boolean;
   /** Writes held by every flusher (queued, in flight or retrying). Never above the sum of their `maxPending`. */
   readonly size: number;
+  /** Each flusher's method and what it holds now (pending, in flight, the oldest write's age in ms). */
+  inspect(): Array<{ method: string; pending: number; inFlight: number; oldestPendingAgeMs: number }>;
   /** Resolves when every write queued before the call has reached its method (or was dead-lettered). */
   flush(): Promise<void>;
   /** Flushes, then stops timers, journals and signal handlers. */

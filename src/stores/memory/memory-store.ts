@@ -3,7 +3,7 @@
  * (`eviction/`), with sizes estimated by `estimate-size.ts` and a coarse clock (`coarse-clock.ts`).
  */
 
-import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoredEntry } from '../../cache-store.js';
+import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
@@ -94,6 +94,11 @@ export class MemoryStore implements CacheStore {
   }
 
   /** Number of entries held (including tombstones and not yet noticed expired ones). */
+  /** The store's name and the entries it holds. */
+  inspect(): StoreState {
+    return { name: this.name, entries: this.size };
+  }
+
   get size(): number {
     return this.records.size;
   }

@@ -13,7 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { CacheStore, StoreHooks, StoredEntry } from '../../cache-store.js';
+import type { CacheStore, StoreHooks, StoreState, StoredEntry } from '../../cache-store.js';
 import { CircuitOpenError, StoreError, ValueTooLargeError } from '../../errors.js';
 import type { CircuitState } from '../../options/circuit-breaker.js';
 import type { RedisClient, RedisStoreOptions } from '../../options/redis-store.js';
@@ -144,6 +144,11 @@ export class RedisStore implements CacheStore {
    */
   get versionsTracked(): boolean {
     return this.mirror?.reader !== undefined;
+  }
+
+  /** The breaker, version tracking and operations waiting, for `runtime.inspect()`. */
+  inspect(): StoreState {
+    return { name: this.name, breaker: this.breaker.state, versionsTracked: this.versionsTracked, pendingOperations: this.pendingOperations };
   }
 
   /** Operations waiting for Redis right now (bounded: the breaker stops new ones while Redis is unreachable). */

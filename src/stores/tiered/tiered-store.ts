@@ -3,7 +3,7 @@
  * kept in step across instances by the invalidation bus (see the class comment).
  */
 
-import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from '../../cache-store.js';
+import type { CacheStore, ReadResult, StoreHooks, StoreState, StoredEntry } from '../../cache-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { RedisStore, type RedisReadResult } from '../redis/redis-store.js';
 import type { RedisClient } from '../../options/redis-store.js';
@@ -166,6 +166,11 @@ export class TieredStore implements CacheStore {
         throw error;
       },
     );
+  }
+
+  /** L2's breaker, tracking and waiting operations, L1's entries and whether the bus is subscribed, for `runtime.inspect()`. */
+  inspect(): StoreState {
+    return { ...this.l2.inspect(), name: this.name, entries: this.l1.size, busSubscribed: this.bus?.isSubscribed };
   }
 
   /**
