@@ -194,12 +194,37 @@ export interface StoreState {
   readonly pendingOperations?: number;
 }
 
+/**
+ * What came back after an outage:
+ * - `connection`: the store's own connection to Redis is ready again;
+ * - `breaker`: the circuit breaker closed again (operations reach Redis again);
+ * - `tracking`: version tracking (`trackVersions`) is live again on its own connection;
+ * - `bus`: a TieredStore's invalidation bus is subscribed again.
+ */
+export type RecoveryKind = 'connection' | 'breaker' | 'tracking' | 'bus';
+
+/** One recovery a store reports through {@link StoreHooks.onRecover}. */
+export interface StoreRecovery {
+  /** Name of the store that recovered (a TieredStore's L2 reports under its own name). */
+  store: string;
+  /** What came back. */
+  what: RecoveryKind;
+  /** How long it was down, in ms: from when the store first noticed the outage to now. */
+  downMs: number;
+}
+
 /** Callbacks a runtime hands to its stores. */
 export interface StoreHooks {
   /** An entry was evicted for room (not by TTL or delete). */
   onEvict?(key: string): void;
   /** A background failure of the store (e.g. the invalidation bus lost its connection). */
   onError?(error: unknown): void;
+  /**
+   * Something the store depends on works again after an outage (see {@link StoreRecovery}):
+   * called once per outage, when it ends, never for the first connection at start-up. The
+   * runtime logs one line and emits a `recover` event.
+   */
+  onRecover?(recovery: StoreRecovery): void;
   /** The runtime's serializer, for stores that encode values and were not given their own. */
   serializer?: Serializer;
   /** The runtime's key prefix: the scope a store's `clear()` may remove. */

@@ -13,11 +13,20 @@ export interface ErrorContext {
   method?: string;
   /** The full cache key, when one was involved. */
   key?: string;
+  /**
+   * Which step of the operation failed, when the operation alone would mislead: e.g.
+   * `'write-through lease read'` (a write whose read of the key's generation failed),
+   * `'write-behind release'`. Shown in the default warning after the method.
+   */
+  step?: string;
 }
 
-/** Where cachekit writes its warnings. `console` fits. */
+/** Where cachekit writes its warnings and recovery lines. `console` fits. */
 export interface Logger {
+  /** Failures a call survived (the default `onError`, at most once a minute per error code). */
   warn(message: string, ...meta: unknown[]): void;
+  /** Recoveries (Redis, the breaker, version tracking, the bus back after an outage). @default `warn` when absent */
+  info?(message: string, ...meta: unknown[]): void;
   error?(message: string, ...meta: unknown[]): void;
   debug?(message: string, ...meta: unknown[]): void;
 }

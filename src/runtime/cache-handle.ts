@@ -81,7 +81,7 @@ export function createCacheHandle<V>(runtime: CacheRuntime, namespace: string, s
         stats.sets++;
         if (runtime.events.has('set')) runtime.events.emit('set', { method: label, key: full, store: target.store.name });
       } catch (error) {
-        runtime.report(error, { operation: 'write', method: label, key: full }, stats);
+        runtime.report(error, { operation: 'write', method: label, key: full, step: 'set' }, stats);
         await runtime.drop(target.store, [full], [], label);
         throw new CacheWriteError(`runtime.cache('${namespace}').set: the store did not take '${full}' (the key was invalidated)`, { cause: error });
       }

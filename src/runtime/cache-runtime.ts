@@ -1,4 +1,4 @@
-import type { CacheStore } from '../cache-store.js';
+import type { CacheStore, StoreRecovery } from '../cache-store.js';
 import { UnknownStoreError } from '../errors.js';
 import { CacheEventEmitter, type CacheEventName, type CacheEvents } from './events.js';
 import { SingleFlight } from './single-flight.js';
@@ -15,6 +15,17 @@ import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.
 import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options/cache-runtime.js';
 import { RUNTIME_DEFAULTS } from '../defaults.js';
 import { inspectRuntime, type CacheInspection, type MethodLabels } from './inspect.js';
+import { recoveryLine } from './recovery-line.js';
+
+/** The default warning's rate limit, per error code: when the last line was logged, and what was held back since. */
+interface WarningWindow {
+  /** When the last line of this code was logged (ms, `Date.now()`). */
+  at: number;
+  /** Warnings of this code not logged since then. */
+  suppressed: number;
+  /** The newest of them (logged at close if no later line of the code tells their count). */
+  latest: string;
+}
 
 /**
  * The runtime handle: its stores and settings, stats, events, and the write-behind
@@ -25,7 +36,7 @@ export class CacheRuntime {
   readonly settings: RuntimeSettings;
   /** Shared in-flight misses, per full key. */
   readonly singleFlight = new SingleFlight();
-  /** Events: hit, miss, stale, bypass, refresh, set, evict, invalidate, error, flush, retry, deadLetter. */
+  /** Events: hit, miss, stale, bypass, refresh, set, evict, invalidate, error, flush, retry, deadLetter, recover, load. */
   readonly events = new CacheEventEmitter();
   /** Invalidations a store failed to take, retried until it does; their keys bypass the cache meanwhile. */
   readonly unconfirmed: UnconfirmedInvalidations;
@@ -34,7 +45,7 @@ export class CacheRuntime {
   private readonly methodStats = new Map<string, StatsCounter>();
   private readonly methodLabels = new Map<string, MethodLabels>();
   private readonly runtimeStats = new StatsCounter();
-  private readonly lastWarned = new Map<string, number>();
+  private readonly warnings = new Map<string, WarningWindow>();
   private closed = false;
   /** Resolves when this runtime's resources are released (set by the first close or retirement). */
   private released: Promise<void> | undefined;
@@ -56,6 +67,7 @@ export class CacheRuntime {
           if (this.events.has('evict')) this.events.emit('evict', { key, store: store.name });
         },
         onError: (error) => this.report(error, { operation: `store:${store.name}` }),
+        onRecover: (recovery) => this.recovered(recovery),
         serializer: settings.serializer,
         prefix: settings.prefix,
       });
@@ -148,7 +160,9 @@ export class CacheRuntime {
 
   /**
    * Reports a failure that the call survived: counts it, emits `error`, and calls the error
-   * hook (or, without one, logs a warning at most once a minute per error code).
+   * hook (or, without one, logs a warning at most once a minute per error code; the next line
+   * of a code says how many were held back since the last, and {@link close} logs the count of
+   * those still held back).
    */
   report(error: unknown, context: ErrorContext, stats?: StatsCounter): void {
     (stats ?? this.runtimeStats).errors++;
@@ -162,12 +176,54 @@ export class CacheRuntime {
       return;
     }
     const code = (error as { code?: string } | null)?.code ?? context.operation;
+    const message = `cachekit: ${context.operation} failed${context.method ? ` in ${context.method}` : ''}${context.step ? ` (${context.step})` : ''}: ${(error as Error)?.message ?? String(error)}`;
     const now = Date.now();
-    if ((this.lastWarned.get(code) ?? -Infinity) + RUNTIME_DEFAULTS.errorWarningIntervalMs > now) return;
-    this.lastWarned.set(code, now);
-    this.settings.logger.warn(
-      `cachekit: ${context.operation} failed${context.method ? ` in ${context.method}` : ''}: ${(error as Error)?.message ?? String(error)}`,
-    );
+    const window = this.warnings.get(code);
+    if (window === undefined) {
+      this.warnings.set(code, { at: now, suppressed: 0, latest: '' });
+      this.settings.logger.warn(message);
+      return;
+    }
+    if (window.at + RUNTIME_DEFAULTS.errorWarningIntervalMs > now) {
+      window.suppressed++;
+      window.latest = message;
+      return;
+    }
+    const held = window.suppressed;
+    const since = now - window.at;
+    window.at = now;
+    window.suppressed = 0;
+    window.latest = '';
+    this.settings.logger.warn(held === 0 ? message : `${message} (${held} more like this in the last ${seconds(since)} s were not logged)`);
+  }
+
+  /** A store's dependency is back: one line through the logger (`info`, else `warn`) and a `recover` event. */
+  private recovered(recovery: StoreRecovery): void {
+    const logger = this.settings.logger;
+    const line = recoveryLine(recovery);
+    try {
+      if (typeof logger.info === 'function') logger.info(line);
+      else logger.warn(line);
+    } catch {
+      // a logger's failure must not break the store that reported
+    }
+    if (this.events.has('recover')) this.events.emit('recover', { store: recovery.store, what: recovery.what, downMs: recovery.downMs });
+  }
+
+  /**
+   * Logs, per error code, the warnings the rate limit still holds back (the newest of them, with
+   * their count), so a close never hides them.
+   */
+  private logHeldBackWarnings(): void {
+    const now = Date.now();
+    for (const window of this.warnings.values()) {
+      if (window.suppressed === 0) continue;
+      const { suppressed, latest, at } = window;
+      window.suppressed = 0;
+      window.latest = '';
+      window.at = now;
+      this.settings.logger.warn(`${latest} (${suppressed} like this in the last ${seconds(now - at)} s were not logged; this is the newest, logged at close)`);
+    }
   }
 
   /**
@@ -278,6 +334,7 @@ export class CacheRuntime {
     // invalidations still retried on a store that a later runtime shares go on until they get through
     if (closing.length === own.size) this.unconfirmed.stop();
     await Promise.all(closing.map(([, store]) => store.close()));
+    this.logHeldBackWarnings();
   }
 
   /** The stores this runtime uses, by the store the configuration passed. */
@@ -287,4 +344,9 @@ export class CacheRuntime {
     for (const store of [this.settings.store, ...Object.values(this.settings.stores)]) own.set(store, store);
     return own;
   }
+}
+
+/** Milliseconds as whole seconds, for log lines. */
+function seconds(ms: number): number {
+  return Math.round(ms / 1000);
 }

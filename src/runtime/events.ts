@@ -1,3 +1,5 @@
+import type { RecoveryKind } from '../cache-store.js';
+
 /** The events a runtime emits, with their payloads. */
 export interface CacheEvents {
   /** A read was answered from the cache. */
@@ -37,6 +39,11 @@ export interface CacheEvents {
   retry: { method: string; key: string; attempt: number; error: unknown };
   /** Write-behind: an item failed every attempt and went to the dead-letter handler. */
   deadLetter: { method: string; key: string; error: unknown };
+  /**
+   * A store's dependency works again after an outage (one per outage): its Redis connection,
+   * circuit breaker, version tracking or invalidation bus, and how long it was down.
+   */
+  recover: { store: string; what: RecoveryKind; downMs: number };
 }
 
 /** An event name. */
@@ -58,6 +65,7 @@ export class CacheEventEmitter {
     flush: [],
     retry: [],
     deadLetter: [],
+    recover: [],
   };
 
   /** Subscribes to an event. @returns a function that unsubscribes. */

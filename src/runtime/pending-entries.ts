@@ -154,7 +154,8 @@ export class PendingEntries {
       await writeTombstone(store, key, this.runtime.settings.leaseMs, this.writer);
       if (this.unreleased.get(key) === target) this.unreleased.delete(key);
     } catch (error) {
-      this.runtime.report(error, { operation: 'invalidate', method: target.method, key }, target.stats);
+      // the cache side of a write that reached its method: a failed write to the user, not an invalidation of theirs
+      this.runtime.report(error, { operation: 'write', method: target.method, key, step: 'write-behind release' }, target.stats);
       if (this.records.has(key)) return; // a newer queued write of the key took over
       this.unreleased.set(key, target);
       this.startTimer();
@@ -218,7 +219,7 @@ export class PendingEntries {
     const retry = (key: string, record: PendingRecord) => {
       record.busy = true;
       this.put(key, record, record.entry)
-        .catch((error: unknown) => this.runtime.report(error, { operation: 'write', method: record.target.method, key }, record.target.stats))
+        .catch((error: unknown) => this.runtime.report(error, { operation: 'write', method: record.target.method, key, step: 'write-behind pending entry' }, record.target.stats))
         .finally(() => (record.busy = false));
     };
     for (const key of this.failed) {

@@ -74,7 +74,8 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     try {
       read = await versions;
     } catch (error) {
-      runtime.report(error, { operation: 'read', method, key }, stats);
+      // the versions belong to the pending entry this write stores: a failed write, not a failed read
+      runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
     }
     // the flush may have overtaken this call (its write reached the method and the key is being
     // released): a pending entry now would outlive the write (invalidations keep pending entries);
@@ -88,7 +89,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       stats.sets++;
       if (events.has('set')) events.emit('set', { method, key, store: store.name });
     } catch (error) {
-      runtime.report(error, { operation: 'write', method, key }, stats);
+      runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
     }
     return undefined;
   };

@@ -29,7 +29,8 @@ export function createWriteThroughCall(target: EntryTarget, options: WriteThroug
       lease = store.readSync?.(key, versionKeys) ?? (await store.read(key, versionKeys));
     } catch (error) {
       failure = error;
-      runtime.report(error, { operation: 'read', method, key }, stats);
+      // the read is the write's lease: to the user this is a failed write, not a failed read
+      runtime.report(error, { operation: 'write', method, key, step: 'write-through lease read' }, stats);
     }
     const result = await original.apply(self, args);
     const value = valueOf ? valueOf(result, ...args) : result;
@@ -40,7 +41,7 @@ export function createWriteThroughCall(target: EntryTarget, options: WriteThroug
         written = await store.writeIf(key, entryOf(value, versionKeys, lease.versions), ttlMs, lease.entry?.g);
       } catch (error) {
         failure = error;
-        runtime.report(error, { operation: 'write', method, key }, stats);
+        runtime.report(error, { operation: 'write', method, key, step: 'write-through cache write' }, stats);
       }
     }
     if (written) {

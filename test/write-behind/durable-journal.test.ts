@@ -188,7 +188,7 @@ describe('@WriteBehind durable: the Redis Stream journal', () => {
     // journal commands count in the store's breaker: with the connection gone for good, it opens
     expect(reported.map((r) => [(r.error as Error).message, (r.error as { code: string }).code, r.context])).toEqual([
       ['redis: circuit opened after 5 consecutive failures; operations fail fast for 1000 ms, then one probes', 'E_CIRCUIT_OPEN', { operation: 'store:redis' }],
-      ["redis: Stream isn't writeable and enableOfflineQueue options is false", 'E_STORE', { operation: 'invalidate', method: 'Repo.save', key: `${prefix}:Repo.save:a` }],
+      ["redis: Stream isn't writeable and enableOfflineQueue options is false", 'E_STORE', { operation: 'write', method: 'Repo.save', key: `${prefix}:Repo.save:a`, step: 'write-behind release' }],
       ['write-behind journal: ack of 1 entries failed (kept for a retry)', 'E_STORE', { operation: 'journal-ack', method: 'Repo.save', key: undefined }],
     ]);
   });

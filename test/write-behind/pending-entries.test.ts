@@ -24,7 +24,7 @@ describe.each(storeFactories())('@WriteBehind pending entries ($name)', ({ creat
     chaos = chaosStore(inner);
     prefix = `pe-${Math.random().toString(36).slice(2)}`;
     errors.length = 0;
-    runtime = configureCache({ store: chaos, prefix, onError: (e, c) => errors.push(`${c.operation}: ${(e as Error).message}`) });
+    runtime = configureCache({ store: chaos, prefix, onError: (e, c) => errors.push(`${c.operation}${c.step ? ` (${c.step})` : ''}: ${(e as Error).message}`) });
     db = new FakeDatabase();
     db.rows.set('a', 'old row');
   });
@@ -60,7 +60,8 @@ describe.each(storeFactories())('@WriteBehind pending entries ($name)', ({ creat
     chaos.mode('throw'); // the call's cache write (and its versions read) fail
     await p.save('a', 'new row');
     chaos.mode('ok');
-    expect(errors).toEqual(['read: chaos: store unavailable', 'write: chaos: store unavailable']);
+    // both are the cache side of the write (its versions read, then the pending entry): writes, not a read
+    expect(errors).toEqual(['write (write-behind pending entry): chaos: store unavailable', 'write (write-behind pending entry): chaos: store unavailable']);
     expect(await p.load('a')).toBe('new row'); // read-your-writes, from the queue
     await scheduler.runAll(); // the flush: the method runs, then the entry is released
     await runtime.flush();

@@ -85,6 +85,23 @@ export class RedisStore implements CacheStore {
   private serializer: Serializer;
   private hooks: StoreHooks = {};
   private closed = false;
+  /** The client was ready once: a later 'ready' ends an outage (the first is start-up, not a recovery). */
+  private everReady: boolean;
+  /** When the client's connection dropped (the first 'close' after it was ready), until it is ready again. */
+  private connectionDownSince: number | undefined;
+  /** When the breaker opened (the first time in this outage: a failed probe re-opens it), until it closes. */
+  private breakerOpenSince: number | undefined;
+  /** The client is ready: the end of an outage is reported, then the sender resumes (which closes the breaker). */
+  private readonly onClientReady = () => {
+    if (!this.everReady) this.everReady = true;
+    else if (this.connectionDownSince !== undefined) this.recovered('connection', this.connectionDownSince);
+    this.connectionDownSince = undefined;
+    this.sender.onReady();
+  };
+  /** The client's connection dropped (fires again on every failed reconnect attempt: only the first counts). */
+  private readonly onClientClose = () => {
+    if (this.everReady && this.connectionDownSince === undefined) this.connectionDownSince = Date.now();
+  };
   /** The client was closed for good: the version mirror's connection goes with it. */
   private readonly onClientEnd = () => this.mirror?.close();
   private readonly onClientError = (error: unknown) => this.hooks.onError?.(new StoreError(`${this.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
@@ -102,7 +119,13 @@ export class RedisStore implements CacheStore {
     this.breaker = newBreaker({
       ...resolved.breaker,
       onStateChange: (state, cause) => {
+        if (state === 'closed' && this.breakerOpenSince !== undefined) {
+          const since = this.breakerOpenSince;
+          this.breakerOpenSince = undefined;
+          this.recovered('breaker', since);
+        }
         if (state === 'open') {
+          this.breakerOpenSince ??= Date.now();
           const message = `${name}: circuit opened after ${this.breaker.failureThreshold} consecutive failures; operations fail fast for ${this.breaker.cooldownMs} ms, then one probes`;
           this.hooks.onError?.(new CircuitOpenError(message, { cause }));
         }
@@ -122,12 +145,15 @@ export class RedisStore implements CacheStore {
           this.hooks.onError?.(
             new StoreError(`${name}: cannot track versions (CLIENT TRACKING); every read reads its versions: ${(error as Error)?.message}`, { cause: error }),
           ),
+        onRecover: (downSince) => this.recovered('tracking', downSince),
       });
       this.client.on('end', this.onClientEnd);
     }
     const context = { name, timeoutMs: this.timeoutMs, breaker: this.breaker, deadlines: new OperationDeadlines(this.timeoutMs) };
     this.sender = new CommandSender(this.client, this.isCluster, context, keyPrefix, () => this.mirror?.reader);
-    this.client.on('ready', this.sender.onReady);
+    this.everReady = this.client.status === 'ready';
+    this.client.on('ready', this.onClientReady);
+    this.client.on('close', this.onClientClose);
     this.counters = new VersionCounters(this.sender, cmd, this.isCluster);
     this.reads = new VersionedReads(this.sender, cmd, this.isCluster, this.counters, this.mirror, this.replies);
   }
@@ -271,11 +297,18 @@ export class RedisStore implements CacheStore {
     this.closed = true;
     this.mirror?.close();
     this.client.off('end', this.onClientEnd);
-    this.client.off('ready', this.sender.onReady);
+    this.client.off('ready', this.onClientReady);
+    this.client.off('close', this.onClientClose);
     this.sender.close();
     if (!this.owned) return;
     this.client.off('error', this.onClientError);
     await closeOwnedClient(this.client, this.timeoutMs);
+  }
+
+  /** Tells the runtime that `what` works again, down since `since` (ms, `Date.now()`); nothing once closed. */
+  private recovered(what: 'connection' | 'breaker' | 'tracking', since: number): void {
+    if (this.closed) return;
+    this.hooks.onRecover?.({ store: this.name, what, downMs: Math.max(0, Date.now() - since) });
   }
 
   /** The client as the Lua script runner sees it (ioredis's typings omit the *Buffer eval methods it has). */

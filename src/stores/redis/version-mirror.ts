@@ -45,6 +45,11 @@ export interface VersionMirrorOptions {
   keyPrefix: string;
   /** Reports a setup failure (the mirror then stays off). */
   onError: (error: unknown) => void;
+  /**
+   * The mirror is live again after its connection dropped; `downSince` is when it went down
+   * (ms, `Date.now()`). Once per outage; never for the first set-up.
+   */
+  onRecover?: (downSince: number) => void;
 }
 
 /** See the file comment. */
@@ -63,6 +68,8 @@ export class VersionMirror {
   private live = false;
   private epoch_ = 0;
   private off = false;
+  /** When the live mirror went down (the first drop of this outage), until it is live again. */
+  private downSince: number | undefined;
 
   private readonly prefixBytes: number;
 
@@ -169,6 +176,9 @@ export class VersionMirror {
     this.tracked.clear();
     this.epoch_++;
     this.live = true;
+    const downSince = this.downSince;
+    this.downSince = undefined;
+    if (downSince !== undefined) this.options.onRecover?.(downSince);
     this.ageTimer ??= setInterval(this.dropAll, MIRROR_MAX_AGE_MS);
     this.ageTimer.unref?.();
     if (this.wanted.size) this.requestTracking(connection, [...this.wanted]);
@@ -205,6 +215,8 @@ export class VersionMirror {
   }
 
   private down(): void {
+    // every failed reconnect attempt closes again: only the drop of a live mirror starts an outage
+    if (this.live && !this.off) this.downSince ??= Date.now();
     this.live = false;
     this.tracked.clear();
     this.epoch_++;

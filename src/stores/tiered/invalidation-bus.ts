@@ -30,8 +30,11 @@ export interface InvalidationMessage {
 export interface InvalidationBusHandlers {
   /** A message from another instance arrived. */
   onMessage(message: InvalidationMessage): void;
-  /** The bus is subscribed again (or for the first time): messages may have been missed before. */
-  onUp(): void;
+  /**
+   * The bus is subscribed again (or for the first time): messages may have been missed before.
+   * @param downMs how long it was not subscribed, after a drop; undefined the first time
+   */
+  onUp(downMs: number | undefined): void;
   /** The subscriber connection dropped: from now on messages are missed until {@link onUp}. */
   onDown(): void;
   /** A background failure (publish, subscribe, a message that does not decode). */
@@ -70,6 +73,8 @@ export class InvalidationBus {
   private readonly listeners = new Set<(message: InvalidationMessage) => void>();
   private subscribed = false;
   private closed = false;
+  /** When the subscription was lost, until it is back. */
+  private downSince: number | undefined;
   /** Bodies Redis did not take, waiting for a retry. */
   private unsent: string[] = [];
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -201,7 +206,9 @@ export class InvalidationBus {
       () => {
         if (this.closed || this.subscribed || this.subscriber.status !== 'ready') return;
         this.subscribed = true;
-        this.handlers.onUp();
+        const downSince = this.downSince;
+        this.downSince = undefined;
+        this.handlers.onUp(downSince === undefined ? undefined : Math.max(0, Date.now() - downSince));
       },
       (error: unknown) => this.handlers.onError(new StoreError(`invalidation bus: subscribe failed: ${(error as Error)?.message}`, { cause: error })),
     );
@@ -210,6 +217,7 @@ export class InvalidationBus {
   private down(): void {
     if (!this.subscribed) return;
     this.subscribed = false;
+    this.downSince = Date.now();
     this.handlers.onDown();
   }
 

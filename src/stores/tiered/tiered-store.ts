@@ -91,7 +91,10 @@ export class TieredStore implements CacheStore {
         ? undefined
         : new InvalidationBus(this.l2, options.bus ?? {}, {
             onMessage: (message) => this.apply(message),
-            onUp: () => this.resetL1(),
+            onUp: (downMs) => {
+              this.resetL1();
+              if (downMs !== undefined) this.hooks.onRecover?.({ store: this.name, what: 'bus', downMs });
+            },
             onDown: () => this.suspendL1(),
             onError: (error) => this.hooks.onError?.(error),
           });
