@@ -31,7 +31,8 @@ export default {
     {
       ...common,
       displayName: 'legacy',
-      testMatch: ['<rootDir>/test/decorators/**/*.test.ts', '<rootDir>/test/write-behind/**/*.test.ts'],
+      // and every *.legacy.test.ts (NestJS: test/nestjs, test/samples/nestjs.legacy.test.ts)
+      testMatch: ['<rootDir>/test/decorators/**/*.test.ts', '<rootDir>/test/write-behind/**/*.test.ts', '<rootDir>/test/**/*.legacy.test.ts'],
       transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest-legacy.json' }] },
     },
   ],

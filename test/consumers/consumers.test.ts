@@ -49,7 +49,8 @@ const consumers: Record<string, Steps> = {
     [node, [tsc6, '-p', '.']],
     [node, ['dist/main.js']],
   ],
-  'jest-nest': [npmInstall, [node, ['node_modules/jest/bin/jest.js', '--ci']]],
+  'jest-nest': [npmInstall, [node, ['node_modules/jest/bin/jest.js', '--ci', '--verbose'], { EXPECTED_NEST_MAJOR: '11' }]],
+  'node-nest12': [npmInstall, [node, [tsc6, '-p', '.']], [node, ['dist/main.js']]],
   'jest-preset': [npmInstall, [node, ['node_modules/jest/bin/jest.js', '--ci']]],
   'node-esm': [npmInstall, [node, [tsc6, '-p', '.']], [node, ['dist/main.js']]],
   'node-cjs': [npmInstall, [node, [tsc6, '-p', '.']], [node, ['dist/main.js']]],
@@ -100,9 +101,19 @@ describe('consumers of the packed tarball', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('Jest + ts-jest preset, CommonJS, legacy decorators, the `nest new` Jest config only (p-queue bundled: no "Must use import")', async () => {
+  it('Jest + ts-jest preset, CommonJS, legacy decorators, the `nest new` Jest config only (p-queue bundled: no "Must use import"); cachekit/nestjs on NestJS 11', async () => {
     const [, jest] = await succeeded('jest-nest');
-    expect(jest!.stderr).toMatch(/Tests: {7}2 passed, 2 total/);
+    expect(jest!.stderr).toMatch(/Tests: {7}5 passed, 5 total/);
+    expect(jest!.stderr).toMatch(/CachekitModule configures, injects and closes the runtime \(Nest 11\./);
+  }, 600_000);
+
+  it('NestJS 12 (ESM-only): cachekit/nestjs loads from `import`, injects the runtime and closes it on app.close()', async () => {
+    const [, , main] = await succeeded('node-nest12');
+    expect(lines(main!)).toEqual([
+      JSON.stringify({ nest: '12', injected: true, before: null, after: 5, closed: true }),
+      expect.stringMatching(/\/node_modules\/cachekit\/dist\/nestjs\.mjs$/),
+    ]);
+    expect(main!.stderr).toBe('');
   }, 600_000);
 
   it("Jest with only `preset: 'ts-jest'`, module commonjs, legacy decorators, skipLibCheck false", async () => {

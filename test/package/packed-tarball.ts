@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { root } from './built-package.js';
 
-/** What a fresh clone needs to pack: the sources and the packaging files (no dist/, no tests). */
-const PACKED_FROM = ['src', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+/** What a fresh clone needs to pack: the sources and the packaging files (no dist/, no tests; nestjs/package.json points node10 resolution at dist/). */
+const PACKED_FROM = ['src', 'scripts', 'nestjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];

@@ -17,7 +17,7 @@ describe('the tarball `npm pack` makes from a fresh clone', () => {
   }, 180_000);
   afterAll(() => rmSync(unpacked, { recursive: true, force: true }));
 
-  it('is built by prepack: dist/ with both entries and their declarations, README, LICENSE, CHANGELOG; no sources, no tests', () => {
+  it('is built by prepack: dist/ with both entries and their declarations (cachekit and cachekit/nestjs, plus nestjs/package.json for node10 resolution), README, LICENSE, CHANGELOG; no sources, no tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
     const top = files.filter((f) => !f.startsWith('package/dist/types/'));
     expect(top).toEqual([
@@ -30,11 +30,17 @@ describe('the tarball `npm pack` makes from a fresh clone', () => {
       'package/dist/index.d.cts',
       'package/dist/index.d.mts',
       'package/dist/index.mjs',
+      'package/dist/nestjs.cjs',
+      'package/dist/nestjs.cjs.map',
+      'package/dist/nestjs.d.cts',
+      'package/dist/nestjs.d.mts',
+      'package/dist/nestjs.mjs',
       'package/dist/testing.cjs',
       'package/dist/testing.cjs.map',
       'package/dist/testing.d.cts',
       'package/dist/testing.d.mts',
       'package/dist/testing.mjs',
+      'package/nestjs/package.json',
       'package/package.json',
     ]);
     const types = files.filter((f) => f.startsWith('package/dist/types/'));

@@ -1,0 +1,8 @@
+/**
+ * cachekit/nestjs: the NestJS integration. `CachekitModule` configures the cache runtime when
+ * the application starts, provides it for injection and closes it on shutdown. This file only
+ * exports the public API.
+ */
+export { CachekitModule } from './cachekit-module.js';
+export type { CachekitModuleOptions, CachekitModuleAsyncOptions } from './cachekit-module-options.js';
+export { CACHE_RUNTIME, InjectCacheRuntime } from './cache-runtime-token.js';
