@@ -122,7 +122,10 @@ export const cachePlugin: CachePlugin = (instance, options, done) => {
       body: body ?? Buffer.alloc(0),
       storable: body !== undefined && body.byteLength <= cache.maxBodyBytes, // a stream is not buffered
     });
-    state.served!.then(
+    // a handler that sends synchronously reaches onSend before serve() has returned: read it a tick later
+    void Promise.resolve()
+      .then(() => state.served!)
+      .then(
       (served) => {
         if (served.source === 'stale') {
           for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
