@@ -108,29 +108,28 @@ class Capture {
       this.reject = reject;
     });
     this.original = { writeHead: res.writeHead, write: res.write, end: res.end };
-    const self = this;
-    res.writeHead = function writeHead(status: number, ...rest: unknown[]) {
-      self.status = status;
+    res.writeHead = ((status: number, ...rest: unknown[]) => {
+      this.status = status;
       const headers = rest.find((r) => typeof r === 'object' && r !== null) as Record<string, unknown> | unknown[] | undefined;
       if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
       else if (headers) for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value as string);
       return res;
-    } as ServerResponse['writeHead'];
-    res.write = function write(chunk: unknown, encoding?: unknown, callback?: unknown) {
-      self.take(chunk, encoding);
+    }) as ServerResponse['writeHead'];
+    res.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+      this.take(chunk, encoding);
       const cb = typeof encoding === 'function' ? encoding : callback;
       if (typeof cb === 'function') process.nextTick(cb as Callback);
       return true;
-    } as ServerResponse['write'];
-    res.end = function end(chunk?: unknown, encoding?: unknown, callback?: unknown) {
+    }) as ServerResponse['write'];
+    res.end = ((chunk?: unknown, encoding?: unknown, callback?: unknown) => {
       if (typeof chunk === 'function') callback = chunk;
       else {
         if (typeof encoding === 'function') callback = encoding;
-        if (chunk !== undefined && chunk !== null) self.take(chunk, encoding);
+        if (chunk !== undefined && chunk !== null) this.take(chunk, encoding);
       }
-      self.finish(typeof callback === 'function' ? (callback as Callback) : undefined);
+      this.finish(typeof callback === 'function' ? (callback as Callback) : undefined);
       return res;
-    } as ServerResponse['end'];
+    }) as ServerResponse['end'];
     res.once('close', () => {
       if (!this.finished) this.reject(new Error('cachekit/http: the client closed the connection before the response was complete'));
     });

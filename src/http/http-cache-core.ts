@@ -160,7 +160,7 @@ export class HttpCache<Req = any> {
     let value: CachedResponse<B> | null;
     try {
       value = await staleReads.run(token, () => handle.wrap(plan.key, loader, this.wrapOptions(plan.ttl)));
-    } catch (error) {
+    } catch {
       if (ownRun === undefined) return { source: 'pass' }; // another request's load failed: run our own handler
       return { source: 'miss', own: await ownRun };
     }
