@@ -1,8 +1,10 @@
 /**
  * cachekit/http over real HTTP: the same behaviours on Express (cacheMiddleware) and Fastify
- * (cachePlugin), against a server listening on 127.0.0.1. Time moves with a ManualScheduler.
+ * (cachePlugin), against a server listening on 127.0.0.1, on each store (memory, Redis, tiered).
+ * Time moves with a ManualScheduler.
  */
-import { configureCache, ManualScheduler, MemoryStore, type CacheRuntime } from 'cachekit';
+import { configureCache, ManualScheduler, type CacheRuntime } from 'cachekit';
+import { timedStoreFactories } from '../helpers/store-factories.js';
 import request from 'supertest';
 import { Backend, expressApp, fastifyApp, type RunningApp } from './http-apps.js';
 
@@ -20,10 +22,14 @@ async function get(app: RunningApp, path: string, init: RequestInit = {}): Promi
   return { status: response.status, xCache: response.headers.get('x-cache'), headers: response.headers, text, json: () => JSON.parse(text) };
 }
 
-describe.each([
+const apps = [
   ['Express', expressApp],
   ['Fastify', fastifyApp],
-])('cachekit/http on %s', (_name, start) => {
+] as const;
+const cases = apps.flatMap(([appName, start]) => timedStoreFactories().map((store) => [appName, store.name, start, store] as const));
+let run = 0;
+
+describe.each(cases)('cachekit/http on %s with %s', (_app, _store, start, store) => {
   let backend: Backend;
   let app: RunningApp;
   let clock: ManualScheduler;
@@ -31,7 +37,8 @@ describe.each([
 
   beforeEach(async () => {
     clock = new ManualScheduler({ now: Date.now() });
-    runtime = configureCache({ scheduler: clock, store: new MemoryStore({ clock }), ttl: '1m', grace: '1h', graceBackoff: 0 });
+    // a prefix of its own per test: the Redis ones share the run's redis-server
+    runtime = configureCache({ scheduler: clock, store: store.create(clock), prefix: `http-${process.pid}-${++run}`, ttl: '1m', grace: '1h', graceBackoff: 0 });
     backend = new Backend();
     app = await start(backend);
   });
