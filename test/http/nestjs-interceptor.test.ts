@@ -1,11 +1,12 @@
 /**
- * CachekitInterceptor in a Nest application (platform-express) listening on 127.0.0.1.
+ * CachekitInterceptor in a Nest application (platform-express and platform-fastify) listening on 127.0.0.1.
  * The controller is decorated by calling Nest's decorators as functions: this project compiles
  * TC39 decorators, Nest's are legacy ones (a Nest app compiles them with experimentalDecorators).
  */
-import { Controller, Get, HttpException, Module, NotFoundException, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, Module, NotFoundException, Post, Res } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplication } from '@nestjs/common';
 import { configureCache, ManualScheduler, MemoryStore, type CacheRuntime } from 'cachekit';
 import { CachekitInterceptor, CacheTtl, NoCache, CACHEKIT_HTTP_OPTIONS } from 'cachekit/nestjs';
@@ -42,6 +43,14 @@ class ItemsController {
     if (failing) throw new HttpException('database down', 503);
     return { n };
   }
+  noStore() {
+    return { n: count('noStore') };
+  }
+  cookie(res: { header(name: string, value: string): unknown }) {
+    const n = count('cookie');
+    res.header('set-cookie', `session=s${n}; Path=/`);
+    return { n };
+  }
   async gated() {
     const n = count('gated');
     await gate?.opened;
@@ -61,6 +70,9 @@ decorate([Post()], 'create');
 decorate([Get('missing')], 'missing');
 decorate([Get('flaky')], 'flaky');
 decorate([Get('gated')], 'gated');
+decorate([Get('no-store'), Header('Cache-Control', 'no-store')], 'noStore');
+decorate([Get('cookie')], 'cookie');
+Res({ passthrough: true })(ItemsController.prototype, 'cookie', 0);
 Controller('items')(ItemsController);
 
 class AppModule {}
@@ -72,7 +84,12 @@ Module({
   ],
 })(AppModule);
 
-describe('CachekitInterceptor (NestJS, platform-express, real HTTP)', () => {
+const platforms = [
+  ['platform-express', () => undefined],
+  ['platform-fastify', () => new FastifyAdapter()],
+] as const;
+
+describe.each(platforms)('CachekitInterceptor (NestJS, %s, real HTTP)', (_platform, adapter) => {
   let app: INestApplication;
   let url: string;
   let clock: ManualScheduler;
@@ -84,7 +101,8 @@ describe('CachekitInterceptor (NestJS, platform-express, real HTTP)', () => {
     clock = new ManualScheduler({ now: Date.now() });
     runtime = configureCache({ scheduler: clock, store: new MemoryStore({ clock }), graceBackoff: 0 });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    const platform = adapter();
+    app = platform === undefined ? moduleRef.createNestApplication({ logger: false }) : moduleRef.createNestApplication<NestFastifyApplication>(platform, { logger: false });
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
@@ -147,6 +165,20 @@ describe('CachekitInterceptor (NestJS, platform-express, real HTTP)', () => {
     await clock.advance(3_600_000);
     const failed = await get('/items/flaky');
     expect([failed.status, failed.body.message]).toEqual([503, 'database down']);
+  });
+
+  it('a response with Cache-Control: no-store (@Header) is not stored', async () => {
+    const a = await get('/items/no-store');
+    const b = await get('/items/no-store');
+    expect([a.xCache, b.xCache, b.body]).toEqual(['miss', 'miss', { n: 2 }]);
+  });
+
+  it('a response that sets a cookie is not stored; the cookie is never replayed', async () => {
+    const a = await fetch(`${url}/items/cookie`);
+    const b = await fetch(`${url}/items/cookie`);
+    expect([a.headers.get('x-cache'), b.headers.get('x-cache')]).toEqual(['miss', 'miss']);
+    expect([a.headers.get('set-cookie'), b.headers.get('set-cookie')]).toEqual(['session=s1; Path=/', 'session=s2; Path=/']);
+    expect(await b.json()).toEqual({ n: 2 });
   });
 
   it('concurrent identical requests run the handler once', async () => {
