@@ -162,6 +162,24 @@ describe.each(cases)('cachekit/http on %s with %s', (_app, _store, start, store)
     expect(stale.json()).toEqual({ n: 1 });
   });
 
+  it('after a failure, the key is served stale without running the handler for the graceBackoff', async () => {
+    await runtime.close();
+    await app.close();
+    runtime = configureCache({ scheduler: clock, store: store.create(clock), prefix: `http-${process.pid}-${++run}`, ttl: '1m', grace: '1h', graceBackoff: '5s' });
+    app = await start(backend);
+    await get(app, '/flaky');
+    await clock.advance(61_000);
+    backend.failing = true;
+    expect((await get(app, '/flaky')).xCache).toBe('stale');
+    const backedOff = await get(app, '/flaky');
+    expect([backedOff.status, backedOff.xCache, backedOff.json()]).toEqual([200, 'stale', { n: 1 }]);
+    expect(backend.calls.get('flaky')).toBe(2); // the second stale one did not call the handler
+    await clock.advance(5_000);
+    backend.failing = false;
+    const recovered = await get(app, '/flaky');
+    expect([recovered.xCache, recovered.json()]).toEqual(['miss', { n: 3 }]);
+  });
+
   it('past grace, the failure goes out as it is, not stored', async () => {
     await get(app, '/flaky');
     await clock.advance(61_000 + 3_600_000);
