@@ -1,8 +1,8 @@
 /**
  * `cacheMiddleware`: the HTTP cache as Express (or plain Node `http`) middleware. On a miss it
  * buffers what the handler writes (`res.writeHead`/`write`/`end`, which `res.send`, `res.json`
- * and piped streams all end in), then sends it; a body past `maxBodyBytes` is streamed on and
- * not stored.
+ * and piped streams all end in), then sends it; a body past `maxBodyBytes`, a `text/event-stream`
+ * and a response whose handler calls `flushHeaders()` are streamed on and not stored.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpCache, notModified, NOT_MODIFIED_HEADERS, type CachePlan, type HandlerResponse } from './http-cache-core.js';
@@ -97,7 +97,7 @@ class Capture {
   private status: number | undefined;
   private streaming = false;
   private finished = false;
-  private readonly original: Pick<ServerResponse, 'writeHead' | 'write' | 'end'>;
+  private readonly original: Pick<ServerResponse, 'writeHead' | 'write' | 'end' | 'flushHeaders'>;
 
   constructor(
     private readonly res: ServerResponse,
@@ -107,7 +107,12 @@ class Capture {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.original = { writeHead: res.writeHead, write: res.write, end: res.end };
+    this.original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
+    // a handler that flushes its headers (server-sent events, long polls) wants them out now: not cached
+    res.flushHeaders = () => {
+      if (!this.streaming) this.streamOn();
+      this.original.flushHeaders.call(res);
+    };
     res.writeHead = ((status: number, ...rest: unknown[]) => {
       this.status = status;
       const headers = rest.find((r) => typeof r === 'object' && r !== null) as Record<string, unknown> | unknown[] | undefined;
@@ -116,6 +121,7 @@ class Capture {
       return res;
     }) as ServerResponse['writeHead'];
     res.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+      if (!this.streaming && String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) this.streamOn();
       this.take(chunk, encoding);
       const cb = typeof encoding === 'function' ? encoding : callback;
       if (typeof cb === 'function') process.nextTick(cb as Callback);
@@ -158,6 +164,7 @@ class Capture {
     this.res.writeHead = this.original.writeHead;
     this.res.write = this.original.write;
     this.res.end = this.original.end;
+    this.res.flushHeaders = this.original.flushHeaders;
   }
 
   private take(chunk: unknown, encoding: unknown): void {
@@ -171,13 +178,14 @@ class Capture {
     if (this.size > this.maxBodyBytes) this.streamOn();
   }
 
-  // too large to store: send what came so far and let the rest through
+  // too large to store, or a stream of events: send what came so far and let the rest through
   private streamOn(): void {
     this.streaming = true;
     this.res.setHeader('x-cache', 'miss');
-    this.res.removeHeader('content-length');
     this.original.writeHead.call(this.res, this.status ?? this.res.statusCode);
     for (const chunk of this.chunks.splice(0)) (this.original.write as (chunk: Buffer) => boolean).call(this.res, chunk);
+    // settled now, not at the end: requests waiting on this load (an event stream may never end) run their own
+    this.resolve({ status: this.status ?? this.res.statusCode, headers: this.res.getHeaders() as Record<string, string | string[]>, body: new Uint8Array(0), sent: true, storable: false });
   }
 
   private finish(callback: Callback | undefined): void {
@@ -187,7 +195,6 @@ class Capture {
     if (this.streaming) {
       this.restore();
       this.res.end(callback);
-      this.resolve({ status, headers: this.res.getHeaders() as Record<string, string | string[]>, body: new Uint8Array(0), sent: true, storable: false });
       return;
     }
     if (callback) this.res.once('finish', () => callback());

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { PassThrough } from 'node:stream';
 import express from 'express';
 import Fastify from 'fastify';
 import { cacheMiddleware, cachePlugin, type HttpCacheOptions } from 'cachekit/http';
@@ -81,6 +82,17 @@ export async function expressApp(backend: Backend, options: HttpCacheOptions = {
     backend.count('etag');
     res.set('etag', '"v1"').json({ v: 1 });
   });
+  app.get('/events', (_req, res) => {
+    backend.count('events');
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    res.write('data: one\n\n'); // and the stream stays open
+  });
+  app.get('/events-unflushed', (_req, res) => {
+    backend.count('events-unflushed');
+    res.setHeader('content-type', 'text/event-stream');
+    res.write('data: one\n\n');
+  });
   return listen((onListen) => app.listen(0, '127.0.0.1', onListen));
 }
 
@@ -115,6 +127,18 @@ export async function fastifyApp(backend: Backend, options: HttpCacheOptions = {
   });
   app.get('/big', async (_req, reply) => reply.type('text/plain').send('x'.repeat(2048) + backend.count('big')));
   app.get('/stream', async (_req, reply) => reply.type('text/plain').send(`part1,part2,n=${backend.count('stream')}`));
+  app.get('/events', async (_req, reply) => {
+    backend.count('events');
+    const stream = new PassThrough();
+    stream.write('data: one\n\n'); // and the stream stays open
+    return reply.header('content-type', 'text/event-stream').send(stream);
+  });
+  app.get('/events-unflushed', async (_req, reply) => {
+    backend.count('events-unflushed');
+    const stream = new PassThrough();
+    stream.write('data: one\n\n');
+    return reply.header('content-type', 'text/event-stream').send(stream);
+  });
   app.get('/etag', async (_req, reply) => {
     backend.count('etag');
     return reply.header('etag', '"v1"').send({ v: 1 });

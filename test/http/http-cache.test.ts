@@ -236,6 +236,23 @@ describe.each(cases)('cachekit/http on %s with %s', (_app, _store, start, store)
     expect([hit.xCache, hit.text]).toEqual(['hit', 'part1,part2,n=1']);
   });
 
+  it.each(['/events', '/events-unflushed'])('a stream of server-sent events (%s) goes through as it comes and is not stored', async (path) => {
+    const response = await fetch(`${app.url}${path}`);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect([response.headers.get('x-cache'), Buffer.from(first.value!).toString()]).toEqual(['miss', 'data: one\n\n']);
+    await reader.cancel();
+  });
+
+  it('concurrent clients of one event stream each get it (none waits for the first stream to end)', async () => {
+    const responses = await Promise.all([fetch(`${app.url}/events`), fetch(`${app.url}/events`)]);
+    const readers = responses.map((r) => r.body!.getReader());
+    const firsts = await Promise.all(readers.map((r) => r.read()));
+    expect(firsts.map((f) => Buffer.from(f.value!).toString())).toEqual(['data: one\n\n', 'data: one\n\n']);
+    await Promise.all(readers.map((r) => r.cancel()));
+    expect(backend.calls.get('events')).toBe(2);
+  });
+
   it('a body larger than maxBodyBytes is sent but not stored', async () => {
     const small = await start(backend, { maxBodyBytes: 1024 });
     try {
