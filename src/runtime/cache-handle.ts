@@ -11,7 +11,7 @@ import type { Duration } from '../duration.js';
 import type { CacheHandle, CacheSetOptions, CacheWrapOptions } from '../options/cache-handle.js';
 import type { CacheableOptions, TtlFunction } from '../options/cacheable.js';
 import { resolveTarget, type EntryTarget } from './entry-target.js';
-import { createCacheableCall, type MethodCall } from './cacheable-call.js';
+import { createCacheableCall, type CallKeyState, type MethodCall } from './cacheable-call.js';
 import { resolveReadPolicy, checkResilientReads, RESILIENT_READ_OPTIONS } from './read-policy.js';
 import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
 import { entryOf } from './write-through-call.js';
@@ -23,6 +23,19 @@ import { realScheduler } from '../write-behind/scheduler.js';
 
 const SET_OPTIONS = ['ttl', 'tags', 'grace'] as const satisfies readonly (keyof CacheSetOptions)[];
 const WRAP_OPTIONS = ['ttl', 'tags', 'cacheNull', ...RESILIENT_READ_OPTIONS] as const satisfies readonly (keyof CacheWrapOptions)[];
+
+// One per runtime and namespace (and store): wrap compiles a call per options, and the keys' backoff and
+// refresh-ahead state must outlive it.
+const keyStates = new WeakMap<CacheRuntime, Map<string, CallKeyState>>();
+
+function keyStateOf(runtime: CacheRuntime, namespace: string, storeName: string | undefined): CallKeyState {
+  let states = keyStates.get(runtime);
+  if (states === undefined) keyStates.set(runtime, (states = new Map()));
+  const id = `${storeName ?? ''}\u0000${namespace}`;
+  let state = states.get(id);
+  if (state === undefined) states.set(id, (state = { backoff: new Map(), refreshing: new Set() }));
+  return state;
+}
 
 /** Builds the handle of `namespace` on `runtime`. */
 export function createCacheHandle<V>(runtime: CacheRuntime, namespace: string, storeName?: string): CacheHandle<V> {
@@ -45,7 +58,7 @@ export function createCacheHandle<V>(runtime: CacheRuntime, namespace: string, s
     const target = targetOf(o.tags, ttl);
     const cacheable: CacheableOptions = { ...o, ttl: o.ttl as Duration | TtlFunction | undefined, tags: o.tags === undefined ? undefined : [...o.tags] };
     const policy = resolveReadPolicy(label, [o, runtime.settings.reads]);
-    return createCacheableCall(target, cacheable, (_key: KeyPart, loader: () => unknown) => loader(), policy);
+    return createCacheableCall(target, cacheable, (_key: KeyPart, loader: () => unknown) => loader(), policy, undefined, keyStateOf(runtime, namespace, storeName));
   };
 
   return {

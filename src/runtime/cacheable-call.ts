@@ -18,6 +18,18 @@ import { realScheduler } from '../write-behind/scheduler.js';
 export type MethodCall = (self: unknown, args: unknown[]) => Promise<unknown>;
 
 /**
+ * Per-key state of reads that outlives one compiled call: a method compiles once and owns its
+ * own; `runtime.cache(namespace).wrap` compiles per call when given options, so the namespace
+ * keeps one (else a Redis-backed key would forget its backoff between calls).
+ */
+export interface CallKeyState {
+  /** Keys whose reload failed while a stale value was served: the time their next reload may start. */
+  readonly backoff: Map<string, number>;
+  /** Keys with a refresh-ahead reload running in this process. */
+  readonly refreshing: Set<string>;
+}
+
+/**
  * Cache-aside. The hit path is synchronous on stores that can answer without I/O (memory,
  * a tiered L1 hit): one key build, one map lookup, one version compare. A miss runs the
  * method once per key (single-flight) and stores the result only if the key's generation
@@ -37,6 +49,7 @@ export function createCacheableCall(
   original: (...args: any[]) => any,
   policy: ReadPolicy,
   distributedLock?: LockedRun,
+  keyState: CallKeyState = { backoff: new Map(), refreshing: new Set() },
 ): MethodCall {
   const { runtime, store, stats, method } = target;
   const { condition, unless } = options;
@@ -47,12 +60,9 @@ export function createCacheableCall(
   const readLocal = store.readLocal?.bind(store);
   const unconfirmed = runtime.unconfirmed;
   const pendingEntries = PendingEntries.of(runtime);
-  /** Keys whose reload failed while a stale value was served: the time their next reload may start. */
-  const backoff = new Map<string, number>();
+  const { backoff, refreshing } = keyState;
   /** The labels of this method's `load` events. */
   const labels = { method, namespace: target.namespace, store: store.name };
-  /** Keys with a refresh-ahead reload running in this process. */
-  const refreshing = new Set<string>();
 
   /**
    * After the store could not be read: the copy the store keeps in this process (a tiered L1
