@@ -1,0 +1,187 @@
+/**
+ * cachekit/opentelemetry: a known workload, then the SDK's in-memory exporters: exact counter
+ * values, histogram counts, gauges, attribute sets (never a key or a value) and loader spans as
+ * children of the caller's span.
+ */
+import { context, trace, type Attributes } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Cacheable, WriteBehind, configureCache, ManualScheduler, MemoryStore, RedisStore, type CacheRuntime } from 'cachekit';
+import { instrumentCache } from 'cachekit/opentelemetry';
+
+const url = process.env.REDIS_URL!;
+let runtime: CacheRuntime | undefined;
+let meterProvider: MeterProvider;
+let metricExporter: InMemoryMetricExporter;
+let reader: PeriodicExportingMetricReader;
+let spanExporter: InMemorySpanExporter;
+let tracerProvider: BasicTracerProvider;
+const contextManager = new AsyncLocalStorageContextManager();
+
+beforeAll(() => {
+  context.setGlobalContextManager(contextManager.enable());
+});
+afterAll(() => {
+  context.disable();
+});
+beforeEach(() => {
+  metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+  meterProvider = new MeterProvider({ readers: [reader] });
+  spanExporter = new InMemorySpanExporter();
+  tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
+});
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+  await meterProvider.shutdown();
+  await tracerProvider.shutdown();
+});
+
+/** The metrics of the latest export, by name. */
+async function collect(): Promise<Map<string, MetricData>> {
+  await reader.forceFlush();
+  const exports = metricExporter.getMetrics();
+  const latest = exports[exports.length - 1]!;
+  return new Map(latest.scopeMetrics.flatMap((scope) => scope.metrics).map((metric) => [metric.descriptor.name, metric]));
+}
+
+/** A sum's or gauge's points as [attributes, value]. */
+function points(metrics: Map<string, MetricData>, name: string): Array<[Attributes, number]> {
+  const metric = metrics.get(name);
+  if (metric === undefined) return [];
+  if (metric.dataPointType === DataPointType.HISTOGRAM) return metric.dataPoints.map((p) => [p.attributes, p.value.count]);
+  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) throw new Error('unexpected');
+  return metric.dataPoints.map((p) => [p.attributes, p.value]);
+}
+
+describe('instrumentCache', () => {
+  it('counters, the loader histogram and gauges after a known workload, exactly; attributes never carry a key or a value', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock, maxEntries: 2 }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    const stop = instrumentCache(runtime, { meterProvider, tracerProvider });
+    let fail = false;
+    class Catalog {
+      @Cacheable({ namespace: 'product', key: (id: string) => id })
+      async get(id: string): Promise<string> {
+        if (fail) throw new Error('down');
+        return `secret-value-${id}`;
+      }
+      @Cacheable({ namespace: 'price', key: (id: string) => id, condition: (id: string) => id !== 'key-skip' })
+      async price(id: string): Promise<number> {
+        return id.length;
+      }
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 10, intervalMs: 1_000 } })
+      async view(_id: string): Promise<void> {}
+    }
+    const c = new Catalog();
+    await c.get('key-a'); // miss, load ok, set
+    await c.get('key-a'); // hit
+    await c.get('key-a'); // hit
+    await c.get('key-b'); // miss, load ok, set
+    fail = true;
+    await expect(c.get('key-c')).rejects.toThrow('down'); // miss, load error
+    await c.price('key-d'); // miss, load ok, set
+    await c.price('key-skip'); // bypass
+    await c.view('key-e'); // a pending entry: set
+    await c.view('key-f'); // a pending entry: set
+    await c.view('key-g'); // a pending entry: set
+    await clock.advance(500);
+    const held = await collect();
+    const get = { 'cachekit.method': 'Catalog.get', 'cachekit.namespace': 'product', 'cachekit.store': 'memory' };
+    const price = { 'cachekit.method': 'Catalog.price', 'cachekit.namespace': 'price', 'cachekit.store': 'memory' };
+    const view = { 'cachekit.method': 'Catalog.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory' };
+    expect(points(held, 'cachekit.write_behind.pending')).toEqual([[view, 3]]);
+    expect(points(held, 'cachekit.write_behind.in_flight')).toEqual([[view, 0]]);
+    expect(points(held, 'cachekit.write_behind.oldest_pending_age')).toEqual([[view, 0.5]]);
+    await clock.advance(5_000);
+
+    const m = await collect();
+    expect(points(m, 'cachekit.hits')).toEqual([[get, 2]]);
+    expect(points(m, 'cachekit.misses')).toEqual([
+      [get, 3],
+      [price, 1],
+    ]);
+    expect(points(m, 'cachekit.sets')).toEqual([
+      [get, 2],
+      [price, 1],
+      [view, 3],
+    ]);
+    expect(points(m, 'cachekit.bypasses')).toEqual([[price, 1]]);
+    // 6 sets into 2 entries, then the flush releases the 3 pending entries (rewritten as settled)
+    expect(points(m, 'cachekit.evictions')).toEqual([[{ 'cachekit.store': 'memory' }, 7]]);
+    expect(points(m, 'cachekit.write_behind.flushed')).toEqual([[view, 3]]);
+    expect(points(m, 'cachekit.stale')).toEqual([]);
+    expect(points(m, 'cachekit.errors')).toEqual([]);
+    expect(points(m, 'cachekit.load.duration')).toEqual([
+      [{ ...get, 'cachekit.outcome': 'ok' }, 2],
+      [{ ...get, 'cachekit.outcome': 'error' }, 1],
+      [{ ...price, 'cachekit.outcome': 'ok' }, 1],
+    ]);
+    expect(m.get('cachekit.load.duration')!.descriptor.unit).toBe('s');
+    expect(points(m, 'cachekit.write_behind.pending')).toEqual([[view, 0]]);
+    expect(points(m, 'cachekit.store.entries')).toEqual([[{ 'cachekit.store': 'memory' }, 2]]);
+    expect(runtime.stats()).toMatchObject({ hits: 2, misses: 4, sets: 6, evictions: 7, bypasses: 1 });
+
+    // bounded attributes: these names only, and no key or value among them
+    const attributes = [...m.values()].flatMap((metric) => (metric.dataPoints as Array<{ attributes: Attributes }>).map((p) => p.attributes));
+    expect([...new Set(attributes.flatMap((a) => Object.keys(a)))].sort()).toEqual(['cachekit.method', 'cachekit.namespace', 'cachekit.outcome', 'cachekit.store']);
+    expect(JSON.stringify(attributes)).not.toMatch(/key-|secret-value/);
+
+    stop();
+    fail = false;
+    await c.get('key-a');
+    const inspect = jest.spyOn(runtime, 'inspect');
+    const after = await collect();
+    expect(points(after, 'cachekit.misses')).toEqual(points(m, 'cachekit.misses'));
+    expect(inspect).not.toHaveBeenCalled(); // the gauges' callback is gone
+  });
+
+  it('spans: a loader is a child of the caller span, from its start to its end; a failed one has status error; a flush is recorded', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    class Catalog {
+      @Cacheable({ namespace: 'product', key: (id: string) => id })
+      async get(id: string): Promise<string> {
+        if (id === 'key-bad') throw new Error('down');
+        return `secret-value-${id}`;
+      }
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 10, intervalMs: 1_000 } })
+      async view(_id: string): Promise<void> {}
+    }
+    const c = new Catalog();
+    const request = tracer.startSpan('request');
+    await context.with(trace.setSpan(context.active(), request), async () => {
+      await c.get('key-a');
+      await c.get('key-a'); // a hit: no span
+      await expect(c.get('key-bad')).rejects.toThrow('down');
+    });
+    request.end();
+    await c.view('key-v');
+    await clock.advance(1_000);
+    const spans = spanExporter.getFinishedSpans();
+    const loads = spans.filter((s) => s.name === 'cachekit.load');
+    expect(loads.map((s) => [s.attributes, s.status.code, s.parentSpanContext?.spanId, s.spanContext().traceId])).toEqual([
+      [{ 'cachekit.method': 'Catalog.get', 'cachekit.namespace': 'product', 'cachekit.store': 'memory', 'cachekit.outcome': 'ok', 'cachekit.keys': 1 }, 0, request.spanContext().spanId, request.spanContext().traceId],
+      [{ 'cachekit.method': 'Catalog.get', 'cachekit.namespace': 'product', 'cachekit.store': 'memory', 'cachekit.outcome': 'error', 'cachekit.keys': 1 }, 2, request.spanContext().spanId, request.spanContext().traceId],
+    ]);
+    const flushes = spans.filter((s) => s.name === 'cachekit.flush');
+    expect(flushes.map((s) => s.attributes)).toEqual([{ 'cachekit.method': 'Catalog.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 1 }]);
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/key-|secret-value/);
+  });
+
+  it("a RedisStore's breaker state and version tracking as gauges", async () => {
+    runtime = configureCache({ store: new RedisStore({ connection: url, trackVersions: true }), prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, spans: false });
+    const m = await collect();
+    expect(points(m, 'cachekit.store.breaker.state')).toEqual([
+      [{ 'cachekit.store': 'redis', 'cachekit.state': 'closed' }, 1],
+      [{ 'cachekit.store': 'redis', 'cachekit.state': 'open' }, 0],
+      [{ 'cachekit.store': 'redis', 'cachekit.state': 'half-open' }, 0],
+    ]);
+    expect(points(m, 'cachekit.store.versions_tracked')).toEqual([[{ 'cachekit.store': 'redis' }, expect.any(Number)]]);
+  });
+});
