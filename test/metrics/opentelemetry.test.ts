@@ -143,6 +143,8 @@ describe('instrumentCache', () => {
     runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
     instrumentCache(runtime, { meterProvider, tracerProvider });
     const tracer = tracerProvider.getTracer('app');
+    const durations: number[] = [];
+    runtime.on('load', (e) => durations.push(e.durationMs));
     class Catalog {
       @Cacheable({ namespace: 'product', key: (id: string) => id })
       async get(id: string): Promise<string> {
@@ -168,6 +170,8 @@ describe('instrumentCache', () => {
       [{ 'cachekit.method': 'Catalog.get', 'cachekit.namespace': 'product', 'cachekit.store': 'memory', 'cachekit.outcome': 'ok', 'cachekit.keys': 1 }, 0, request.spanContext().spanId, request.spanContext().traceId],
       [{ 'cachekit.method': 'Catalog.get', 'cachekit.namespace': 'product', 'cachekit.store': 'memory', 'cachekit.outcome': 'error', 'cachekit.keys': 1 }, 2, request.spanContext().spanId, request.spanContext().traceId],
     ]);
+    // each span lasts what its loader took (the event's duration), ending when it settled
+    expect(loads.map((s) => s.duration[0] * 1e3 + s.duration[1] / 1e6)).toEqual([expect.closeTo(durations[0]!, 3), expect.closeTo(durations[1]!, 3)]);
     const flushes = spans.filter((s) => s.name === 'cachekit.flush');
     expect(flushes.map((s) => s.attributes)).toEqual([{ 'cachekit.method': 'Catalog.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 1 }]);
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/key-|secret-value/);
