@@ -44,17 +44,20 @@ export function instrumentCache(runtime: CacheRuntime, options: OpenTelemetryOpt
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
   const tracer = options.spans === false ? undefined : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
 
-  // method -> namespace and store, from runtime.inspect() (a method is described when compiled)
-  const described = new Map<string, { namespace: string; store: string }>();
+  // method -> namespace and store, from runtime.inspect() (a method is described when compiled,
+  // before its first event); null for a name never described (a runtime.cache() handle), so that
+  // inspect() runs once per name, not once per event
+  const described = new Map<string, { namespace: string; store: string } | null>();
   const attributesOf = (method: string | undefined, store?: string): Attributes => {
     if (method === undefined) return store === undefined ? {} : { 'cachekit.store': store };
     let labels = described.get(method);
     if (labels === undefined) {
       for (const m of runtime.inspect().methods) if (m.labels !== undefined) described.set(m.method, { namespace: m.labels.namespace, store: m.labels.store });
       labels = described.get(method);
+      if (labels === undefined) described.set(method, null);
     }
     const attributes: Attributes = { 'cachekit.method': method };
-    if (labels !== undefined) attributes['cachekit.namespace'] = labels.namespace;
+    if (labels) attributes['cachekit.namespace'] = labels.namespace;
     const where = store ?? labels?.store;
     if (where !== undefined) attributes['cachekit.store'] = where;
     return attributes;

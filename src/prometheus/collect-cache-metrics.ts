@@ -40,14 +40,17 @@ export function collectCacheMetrics(runtime: CacheRuntime, options: PrometheusMe
   };
   const methodLabelNames: readonly MethodLabelNames[] = ['method', 'namespace', 'store'];
 
-  // method -> namespace and store, from runtime.inspect() (a method is described when compiled)
-  const described = new Map<string, { namespace: string; store: string }>();
+  // method -> namespace and store, from runtime.inspect() (a method is described when compiled,
+  // before its first event); null for a name never described (a runtime.cache() handle), so that
+  // inspect() runs once per name, not once per event
+  const described = new Map<string, { namespace: string; store: string } | null>();
   const labelsOf = (method: string | undefined, store?: string): Record<MethodLabelNames, string> => {
     if (method === undefined) return { method: '', namespace: '', store: store ?? '' };
     let labels = described.get(method);
     if (labels === undefined) {
       for (const m of runtime.inspect().methods) if (m.labels !== undefined) described.set(m.method, { namespace: m.labels.namespace, store: m.labels.store });
       labels = described.get(method);
+      if (labels === undefined) described.set(method, null);
     }
     return { method, namespace: labels?.namespace ?? '', store: store ?? labels?.store ?? '' };
   };

@@ -115,6 +115,20 @@ describe('collectCacheMetrics', () => {
     expect(text).not.toMatch(/key-/);
   });
 
+  it('a runtime.cache() handle counts under its label, with one inspect() for its name, not one per event', async () => {
+    runtime = configureCache({ prefix: `prom-${Math.random().toString(36).slice(2)}` });
+    const register = new Registry();
+    collectCacheMetrics(runtime, { register });
+    const inspect = jest.spyOn(runtime, 'inspect');
+    const sessions = runtime.cache<string>('session');
+    for (let i = 0; i < 3; i++) await sessions.wrap('key-1', async () => 'secret-value');
+    expect(inspect).toHaveBeenCalledTimes(1);
+    const text = await register.metrics();
+    expect(samples(text, 'cachekit_hits_total')).toEqual(['cachekit_hits_total{method="cache(session)",namespace="",store="memory"} 2']);
+    expect(samples(text, 'cachekit_misses_total')).toEqual(['cachekit_misses_total{method="cache(session)",namespace="",store="memory"} 1']);
+    expect(text).not.toMatch(/key-|secret-value/);
+  });
+
   it("a RedisStore's breaker state and version tracking", async () => {
     const redis = new RedisStore({ connection: url, trackVersions: true });
     runtime = configureCache({ store: redis, prefix: `prom-${Math.random().toString(36).slice(2)}` });
