@@ -2,9 +2,11 @@
  * cachekit/prometheus: a known workload, then a scrape of `register.metrics()` with exact values;
  * labels are method, namespace, store (and outcome, state): never a key or a value.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Cacheable, WriteBehind, configureCache, ManualScheduler, MemoryStore, RedisStore, type CacheRuntime } from 'cachekit';
 import { collectCacheMetrics } from 'cachekit/prometheus';
+import { until } from '../helpers/waiting.js';
 
 const url = process.env.REDIS_URL!;
 let runtime: CacheRuntime | undefined;
@@ -141,5 +143,41 @@ describe('collectCacheMetrics', () => {
       'app_cache_store_breaker_state{store="redis",state="half-open"} 0',
     ]);
     expect(samples(text, 'app_cache_store_versions_tracked')).toEqual([expect.stringMatching(/^app_cache_store_versions_tracked\{store="redis"\} [01]$/)]);
+  });
+
+  it('an open breaker (nothing listens where the RedisStore connects) and the errors the calls survived', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const p = (server.address() as AddressInfo).port;
+        server.close(() => resolve(p));
+      });
+    });
+    const store = new RedisStore({ name: 'shared', connection: { port, host: '127.0.0.1', retryStrategy: () => 50 }, timeoutMs: 200, breaker: { failureThreshold: 2, cooldownMs: 3_600_000 } });
+    runtime = configureCache({ store, prefix: `prom-${Math.random().toString(36).slice(2)}`, onError: () => undefined });
+    const register = new Registry();
+    collectCacheMetrics(runtime, { register });
+    class Catalog {
+      @Cacheable({ namespace: 'product', key: (id: string) => id })
+      async get(id: string): Promise<string> {
+        return `secret-value-${id}`;
+      }
+    }
+    const c = new Catalog();
+    await until(() => store.client.status === 'reconnecting', 'the first connection attempt failed');
+    for (const id of ['key-1', 'key-2', 'key-3']) expect(await c.get(id)).toBe(`secret-value-${id}`);
+    const text = await register.metrics();
+    expect(samples(text, 'cachekit_store_breaker_state')).toEqual([
+      'cachekit_store_breaker_state{store="shared",state="closed"} 0',
+      'cachekit_store_breaker_state{store="shared",state="open"} 1',
+      'cachekit_store_breaker_state{store="shared",state="half-open"} 0',
+    ]);
+    // each read failed (two failures open the breaker, the third met it open) and fell back to the
+    // method; the store's own connection errors, not tied to a method, count with empty labels
+    expect(samples(text, 'cachekit_errors_total{method="Catalog.get"')).toEqual(['cachekit_errors_total{method="Catalog.get",namespace="product",store="shared"} 3']);
+    expect(runtime.stats().methods['Catalog.get']!.errors).toBe(3);
+    expect(text).not.toMatch(/key-|secret-value/);
+    await runtime.close();
+    runtime = undefined;
   });
 });
