@@ -102,7 +102,7 @@ function table(id: string, columns: readonly string[]): string {
 export function dashboardPage(settings: { refreshMs: number }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>cachekit dashboard</title><style>${STYLE}</style></head>
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"><title>cachekit dashboard</title><style>${STYLE}</style></head>
 <body data-refresh="${Math.round(settings.refreshMs)}">
 <h1>cachekit</h1><div id="status">loading…</div>
 <h2>Hit rate per method</h2><div id="chart"></div><div id="legend"></div>

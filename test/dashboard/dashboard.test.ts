@@ -74,7 +74,7 @@ describe('dashboard(runtime, options)', () => {
     const html = await page.text();
     expect(html).toContain('id="chart"');
     // self-contained: no external script, stylesheet or image
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     const data = await fetch(`${base}data.json`, { headers: auth });
     expect(data.status).toBe(200);
     expect(data.headers.get('content-type')).toBe('application/json; charset=utf-8');
