@@ -61,7 +61,7 @@ export const DASHBOARD_SCRIPT = `
   function render(data) {
     chart(data);
     fill('methods', data.methods.map(function (m) {
-      return [[m.method, 'name'], [m.labels ? m.labels.kind : '-'], [m.labels ? m.labels.store : '-'], [pct(m.hitRate)], [String(m.hits)], [String(m.misses)], [String(m.stale)], [String(m.errors), m.errors ? 'bad' : ''], [ms(m.load && m.load.p50)], [ms(m.load && m.load.p99)]];
+      return [[m.method, 'name'], [m.labels ? m.labels.kind : '-'], [m.labels ? m.labels.store : '-'], [m.hits + m.misses ? pct(m.hitRate) : '-'], [String(m.hits)], [String(m.misses)], [String(m.stale)], [String(m.errors), m.errors ? 'bad' : ''], [ms(m.load && m.load.p50)], [ms(m.load && m.load.p99)]];
     }), 10);
     fill('stores', data.stores.map(function (s) {
       return [[s.name, 'name'], [s.breaker || '-', s.breaker && s.breaker !== 'closed' ? 'bad' : ''], [yes(s.versionsTracked)], [yes(s.busSubscribed)], [s.entries === undefined ? '-' : String(s.entries)], [s.pendingOperations === undefined ? '-' : String(s.pendingOperations)]];
@@ -89,7 +89,7 @@ const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #111827; background: #fff; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 20px 0 6px; }
 #status { color: #6b7280; font-size: 12px; } .bad { color: #dc2626; font-weight: 600; }
-table { border-collapse: collapse; min-width: 480px; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e7eb; text-align: right; }
+table { border-collapse: collapse; min-width: 480px; } th, td { padding: 4px 10px; white-space: nowrap; border-bottom: 1px solid #e5e7eb; text-align: right; }
 th { background: #f3f4f6; font-weight: 600; } th:first-child, td.name, td.none { text-align: left; } td.none { color: #9ca3af; }
 #chart { max-width: 780px; } .key { margin-right: 14px; font-size: 12px; } .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
 `;
