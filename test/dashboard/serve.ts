@@ -5,6 +5,11 @@ import type { DashboardHandler } from 'cachekit/dashboard';
 /** A dashboard handler served by a plain Node `http` server on 127.0.0.1, under `/cachekit/`. */
 export async function serve(handler: DashboardHandler): Promise<{ base: string; server: Server; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
+    // the browser asks for /favicon.ico after the 401 page (which has no icon of its own)
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (!req.url?.startsWith('/cachekit')) {
       res.writeHead(404).end();
       return;
