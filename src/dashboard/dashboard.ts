@@ -171,7 +171,12 @@ export function dashboard(runtime: CacheRuntime, options: DashboardOptions = {})
 
   const sameOrigin = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    if (origin === undefined) return req.headers['sec-fetch-site'] !== 'cross-site';
+    if (origin === undefined) {
+      // no Origin (a browser's same-origin GET, or a tool): refuse a script's request from another
+      // site all the same; following a link to the page is a navigation and stays allowed
+      const site = req.headers['sec-fetch-site'];
+      return (site !== 'cross-site' && site !== 'same-site') || req.headers['sec-fetch-mode'] === 'navigate';
+    }
     if (allowedOrigins.has(origin)) return true;
     try {
       return new URL(origin).host === req.headers.host;

@@ -95,6 +95,9 @@ describe('dashboard(runtime, options)', () => {
     expect((await fetch(`${base}data.json`, { headers: { ...auth, origin: 'http://127.0.0.1:1' } })).status).toBe(403);
     expect((await fetch(`${base}data.json`, { headers: { ...auth, origin: 'null' } })).status).toBe(403);
     expect((await fetch(`${base}data.json`, { headers: { ...auth, 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect((await fetch(`${base}data.json`, { headers: { ...auth, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' } })).status).toBe(403);
+    // following a link from elsewhere to the page is a navigation: allowed (the token still decides)
+    expect((await fetch(base, { headers: { ...auth, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } })).status).toBe(200);
     expect((await fetch(`${base}data.json`, { headers: { ...auth, origin: own } })).status).toBe(200);
     expect((await fetch(`${base}data.json`, { headers: { ...auth, origin: 'https://ops.example.com' } })).status).toBe(200);
   });
