@@ -3,6 +3,7 @@
 // patterns, prints what each pattern saved, flushes, and checks every write reached the database.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startDemoDashboard, type DemoDashboard } from './dashboard-server.js';
 import { ProgressBar } from './progress-bar.js';
 import { formatHeader, formatReport } from './report.js';
 import { DEMO_DEFAULTS, runDemo, type DemoOptions } from './run-demo.js';
@@ -18,16 +19,21 @@ const HELP = `Usage: npm run demo -- [options]   (or: npx tsx samples/ecommerce/
   --zipf=S        Zipf exponent of popularity            (default ${DEMO_DEFAULTS.zipf})
   --seed=N        seed of the data and the workload      (default ${DEMO_DEFAULTS.seed})
   --out=DIR       directory of the SQLite files          (default samples/ecommerce/out)
+  --dashboard     serve cachekit/dashboard on 127.0.0.1 while the run with the cache goes on,
+                  and print its URL (token included)
+  --dashboard-port=N  its port                           (default: any free port)
 
 With REDIS_URL set (e.g. REDIS_URL=redis://127.0.0.1:6379) the cache is a TieredStore:
 MemoryStore L1 + RedisStore L2.`;
 
 /** Parses flags and environment into demo options. @throws RangeError on a malformed number */
-export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptions & { help: boolean } {
+export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptions & { help: boolean; dashboard: boolean; dashboardPort: number } {
   const { values } = parseArgs({
     args: argv,
     options: {
       help: { type: 'boolean', short: 'h' },
+      dashboard: { type: 'boolean' },
+      'dashboard-port': { type: 'string' },
       ...Object.fromEntries(['latency', 'requests', 'clients', 'think', 'products', 'users', 'zipf', 'seed', 'out'].map((name) => [name, { type: 'string' as const }])),
     },
     allowPositionals: false,
@@ -41,6 +47,8 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoOptio
   const flag = (name: string) => (values as Record<string, unknown>)[name] as string | undefined;
   return {
     help: values.help === true,
+    dashboard: values.dashboard === true,
+    dashboardPort: number('dashboard-port', flag('dashboard-port')) ?? 0,
     latencyMs: number('latency', flag('latency') ?? env.DEMO_LATENCY_MS),
     requests: number('requests', flag('requests') ?? env.DEMO_REQUESTS),
     clients: number('clients', flag('clients')),
@@ -68,10 +76,19 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     return 0;
   }
   const bar = ProgressBar.create(process.stderr);
+  let board: DemoDashboard | undefined;
   try {
+    const { dashboard, dashboardPort, ...demoOptions } = options;
     const result = await runDemo({
-      ...options,
+      ...demoOptions,
       onStart: (info) => console.log(formatHeader(info)),
+      onRuntime: dashboard
+        ? async (runtime) => {
+            board = await startDemoDashboard(runtime, dashboardPort);
+            bar?.clear();
+            console.log(`Dashboard: ${board.url}`);
+          }
+        : undefined,
       onProgress: bar && ((done, total, phase) => bar.update(done, total, phase === 'no cache' ? 'running without a cache' : 'running with cachekit')),
     });
     bar?.clear();
@@ -81,6 +98,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     bar?.clear();
     console.error(error instanceof RangeError ? `${error.message}\n\n${HELP}` : error);
     return error instanceof RangeError ? 2 : 1;
+  } finally {
+    await board?.close();
   }
 }
 

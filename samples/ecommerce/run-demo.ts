@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
-import { configureCache, MemoryStore, type CacheStatsReport } from 'cachekit';
+import { configureCache, MemoryStore, type CacheRuntime, type CacheStatsReport } from 'cachekit';
 import { AnalyticsService, CachedAnalyticsService } from './analytics-service.js';
 import { CachedCatalogService, CatalogService } from './catalog-service.js';
 import { CallTimer } from './call-timer.js';
@@ -41,6 +41,8 @@ export interface DemoOptions {
   redisUrl?: string;
   /** Called once before the runs, with what will run (to print a header). */
   onStart?: (info: DemoStart) => void;
+  /** Called with the runtime before the run with the cache starts (e.g. to serve a dashboard of it). */
+  onRuntime?: (runtime: CacheRuntime) => void | Promise<void>;
   /** Called after each request, e.g. to draw a progress bar. */
   onProgress?: (done: number, total: number, phase: DemoPhase) => void;
 }
@@ -115,7 +117,7 @@ export interface DemoChecks {
 
 /** Everything the demo measured. */
 export interface DemoResult {
-  options: Required<Omit<DemoOptions, 'outDir' | 'redisUrl' | 'onStart' | 'onProgress'>>;
+  options: Required<Omit<DemoOptions, 'outDir' | 'redisUrl' | 'onStart' | 'onRuntime' | 'onProgress'>>;
   /** What the cache ran on. */
   store: string;
   tiered: boolean;
@@ -218,6 +220,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
   const db = ShopDatabase.open({ ...dbOptions, file: files.withCache });
   try {
+    await options.onRuntime?.(runtime);
     const timer = new CallTimer();
     timer.attach(runtime);
     const cached = {
