@@ -34,15 +34,13 @@ rmSync(dist, { recursive: true, force: true });
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !name.startsWith('@types/'))
   .flatMap((name) => [name, `${name}/*`]);
-const result = await build({
-  entryPoints: [join(root, 'src', 'index.ts')],
-  outfile: join(dist, 'index.cjs'),
+/** The esbuild settings of every bundle (the main one and each subpath's). */
+const bundleOptions = {
   tsconfig: join(root, 'tsconfig.build.json'),
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external,
   keepNames: true,
   // import() of a dependency becomes require(): a CommonJS loader without ES module support
   // (Jest's) loads it too (ioredis's push handler, src/stores/redis/invalidation-pushes.ts)
@@ -52,6 +50,12 @@ const result = await build({
   legalComments: 'eof',
   metafile: true,
   logLevel: 'warning',
+};
+const result = await build({
+  ...bundleOptions,
+  entryPoints: [join(root, 'src', 'index.ts')],
+  outfile: join(dist, 'index.cjs'),
+  external,
 });
 
 // 1b. The subpath exports (`cachekit/<name>` in package.json): src/<name>/index.ts, bundled the
@@ -73,22 +77,11 @@ for (const name of subpaths) {
   const entry = join(root, 'src', name, 'index.ts');
   if (!existsSync(entry)) throw new Error(`build: package.json exports ./${name}, but ${relative(root, entry)} is missing`);
   const sub = await build({
+    ...bundleOptions,
     entryPoints: [entry],
     outfile: join(dist, `${name}.cjs`),
-    tsconfig: join(root, 'tsconfig.build.json'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     external: [...external, ...peers],
     plugins: [selfReference],
-    keepNames: true,
-    supported: { 'dynamic-import': false },
-    sourcemap: true,
-    sourcesContent: true,
-    legalComments: 'eof',
-    metafile: true,
-    logLevel: 'warning',
   });
   const inputs = Object.keys(sub.metafile.inputs).filter((input) => !input.startsWith(`src/${name}/`) && !input.includes('node_modules'));
   if (inputs.length) throw new Error(`build: cachekit/${name} reaches into ${inputs.join(', ')}: a subpath imports the public API by name ('cachekit', 'cachekit/<other>')`);
