@@ -42,7 +42,7 @@ export type { InvalidationBusOptions } from './options/invalidation-bus.js';
 export { CircuitBreaker } from './stores/redis/circuit-breaker.js';
 export type { CircuitBreakerOptions, CircuitState } from './options/circuit-breaker.js';
 export { MsgpackSerializer, JsonSerializer, type Serializer } from './serializer.js';
-export type { Duration } from './duration.js';
+export { parseDuration, quote, type Duration } from './duration.js';
 export { errors } from './errors.js';
 export * from './errors.js';
 export { ManualScheduler } from './write-behind/manual-scheduler.js';

@@ -1,5 +1,5 @@
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from 'cachekit';
-import { quote } from './quote.js';
+import { quote } from 'cachekit';
 
 /** How a {@link ChaosStore} answers: normally, by rejecting, or never. */
 export type ChaosMode = 'ok' | 'throw' | 'hang';

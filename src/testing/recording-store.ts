@@ -1,5 +1,5 @@
 import type { CacheStore, ReadResult, StoreHooks, StoredEntry } from 'cachekit';
-import { quote } from './quote.js';
+import { quote } from 'cachekit';
 
 /** One read the store answered: `found` is whether it held a value (a tombstone counts as none). */
 export interface RecordedRead {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { errors } from 'cachekit';
 import type { CacheStore, StoredEntry } from 'cachekit';
-import { quote } from './quote.js';
+import { quote } from 'cachekit';
 
 /** Direct access to the Redis behind a store, for foreign keys and exact TTLs (`rawOf(client)` in ioredis terms). */
 export interface RawRedis {

@@ -1,7 +1,6 @@
-import { configureCache, MemoryStore } from 'cachekit';
+import { configureCache, MemoryStore, quote } from 'cachekit';
 import type { CacheConfig, CacheRuntime, CacheStatsReport, CacheStore, MemoryStoreOptions } from 'cachekit';
 import { OutcomeTracker, type CallOutcome, type ObservedCall } from './outcome.js';
-import { quote } from './quote.js';
 import { recordingStore, type RecordingStore } from './recording-store.js';
 import { TestClock } from './test-clock.js';
 
