@@ -5,18 +5,17 @@
  */
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { Cacheable, WriteBehind, configureCache, ManualScheduler, MemoryStore, RedisStore, type CacheRuntime } from 'cachekit';
 import { instrumentCache } from 'cachekit/opentelemetry';
+import { OtelHarness, points } from './otel-harness.js';
 
 const url = process.env.REDIS_URL!;
 let runtime: CacheRuntime | undefined;
-let meterProvider: MeterProvider;
-let metricExporter: InMemoryMetricExporter;
-let reader: PeriodicExportingMetricReader;
-let spanExporter: InMemorySpanExporter;
-let tracerProvider: BasicTracerProvider;
+let otel: OtelHarness;
+let meterProvider: OtelHarness['meterProvider'];
+let tracerProvider: OtelHarness['tracerProvider'];
+let spanExporter: OtelHarness['spanExporter'];
 const contextManager = new AsyncLocalStorageContextManager();
 
 beforeAll(() => {
@@ -26,35 +25,17 @@ afterAll(() => {
   context.disable();
 });
 beforeEach(() => {
-  metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-  meterProvider = new MeterProvider({ readers: [reader] });
-  spanExporter = new InMemorySpanExporter();
-  tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
+  otel = new OtelHarness();
+  ({ meterProvider, tracerProvider, spanExporter } = otel);
 });
 afterEach(async () => {
   await runtime?.close();
   runtime = undefined;
-  await meterProvider.shutdown();
-  await tracerProvider.shutdown();
+  await otel.shutdown();
 });
 
 /** The metrics of the latest export, by name. */
-async function collect(): Promise<Map<string, MetricData>> {
-  await reader.forceFlush();
-  const exports = metricExporter.getMetrics();
-  const latest = exports[exports.length - 1]!;
-  return new Map(latest.scopeMetrics.flatMap((scope) => scope.metrics).map((metric) => [metric.descriptor.name, metric]));
-}
-
-/** A sum's or gauge's points as [attributes, value]. */
-function points(metrics: Map<string, MetricData>, name: string): Array<[Attributes, number]> {
-  const metric = metrics.get(name);
-  if (metric === undefined) return [];
-  if (metric.dataPointType === DataPointType.HISTOGRAM) return metric.dataPoints.map((p) => [p.attributes, p.value.count]);
-  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) throw new Error('unexpected');
-  return metric.dataPoints.map((p) => [p.attributes, p.value]);
-}
+const collect = (): Promise<Map<string, MetricData>> => otel.collect();
 
 describe('instrumentCache', () => {
   it('counters, the loader histogram and gauges after a known workload, exactly; attributes never carry a key or a value', async () => {
@@ -109,7 +90,7 @@ describe('instrumentCache', () => {
       [view, 3],
     ]);
     expect(points(m, 'cachekit.bypasses')).toEqual([[price, 1]]);
-    // 6 sets into 2 entries, then the flush releases the 3 pending entries (rewritten as settled)
+    // 6 sets into 2 entries, then the flush releases the 3 pending entries (each a tombstone: see below)
     expect(points(m, 'cachekit.evictions')).toEqual([[{ 'cachekit.store': 'memory' }, 7]]);
     expect(points(m, 'cachekit.write_behind.flushed')).toEqual([[view, 3]]);
     expect(points(m, 'cachekit.stale')).toEqual([]);
@@ -123,10 +104,23 @@ describe('instrumentCache', () => {
     expect(points(m, 'cachekit.write_behind.pending')).toEqual([[view, 0]]);
     expect(points(m, 'cachekit.store.entries')).toEqual([[{ 'cachekit.store': 'memory' }, 2]]);
     expect(runtime.stats()).toMatchObject({ hits: 2, misses: 4, sets: 6, evictions: 7, bypasses: 1 });
+    // every store operation the runtime called, by store, operation and outcome: 6 reads of @Cacheable
+    // (answered synchronously by the MemoryStore), 3 populates; 3 @WriteBehind calls each read the
+    // versions and wrote a pending entry; their flush tried to turn each into a settled entry (a
+    // compare-and-set, which found it evicted: 2 entries of room) and wrote a tombstone instead
+    const memory = (operation: string) => ({ 'cachekit.store': 'memory', 'cachekit.operation': operation, 'cachekit.outcome': 'ok' });
+    expect(points(m, 'cachekit.store.operation.duration')).toEqual([
+      [memory('readSync'), 6],
+      [memory('writeIf'), 6],
+      [memory('readVersions'), 3],
+      [memory('write'), 3],
+      [memory('writeTombstone'), 3],
+    ]);
+    expect(m.get('cachekit.store.operation.duration')!.descriptor.unit).toBe('s');
 
     // bounded attributes: these names only, and no key or value among them
     const attributes = [...m.values()].flatMap((metric) => (metric.dataPoints as Array<{ attributes: Attributes }>).map((p) => p.attributes));
-    expect([...new Set(attributes.flatMap((a) => Object.keys(a)))].sort()).toEqual(['cachekit.method', 'cachekit.namespace', 'cachekit.outcome', 'cachekit.store']);
+    expect([...new Set(attributes.flatMap((a) => Object.keys(a)))].sort()).toEqual(['cachekit.method', 'cachekit.namespace', 'cachekit.operation', 'cachekit.outcome', 'cachekit.store']);
     expect(JSON.stringify(attributes)).not.toMatch(/key-|secret-value/);
 
     stop();
