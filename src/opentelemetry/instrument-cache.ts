@@ -27,10 +27,17 @@ const SCOPE = 'cachekit';
 /** Default buckets of the store operation histogram, in seconds: a memory read takes microseconds, a Redis round trip a fraction of a millisecond. */
 const STORE_OPERATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-/** The links to the span contexts among `origins` (what the runtime captured; invalid or foreign values are skipped). */
+/** The links to the span contexts among `origins` (what the runtime captured), one per span; invalid or foreign values are skipped. */
 function linksTo(origins: readonly unknown[]): Link[] {
   const links: Link[] = [];
-  for (const origin of origins) if (isSpanContext(origin)) links.push({ context: origin });
+  const seen = new Set<string>();
+  for (const origin of origins) {
+    if (!isSpanContext(origin)) continue;
+    const id = `${origin.traceId}/${origin.spanId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    links.push({ context: origin });
+  }
   return links;
 }
 

@@ -1,7 +1,8 @@
 /**
  * cachekit/opentelemetry: a known workload, then the SDK's in-memory exporters: exact counter
- * values, histogram counts, gauges, attribute sets (never a key or a value) and loader spans as
- * children of the caller's span.
+ * values, histogram counts, gauges, attribute sets (never a key or a value); loader spans as
+ * children of the caller's span (a background reload: a root span linked to it), flush spans
+ * linked to the span of each call whose write they carry.
  */
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -169,6 +170,108 @@ describe('instrumentCache', () => {
     const flushes = spans.filter((s) => s.name === 'cachekit.flush');
     expect(flushes.map((s) => s.attributes)).toEqual([{ 'cachekit.method': 'Catalog.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 1 }]);
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/key-|secret-value/);
+  });
+
+  it('a flush span lasts the batch, is a root span, and links to the span of each call whose write it carries (each once)', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    let call: { from: number; to: number } | undefined;
+    class Counter {
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 10, intervalMs: 1_000 }, batchWith: 'viewAll' })
+      async view(_id: string, _n: number): Promise<void> {}
+      async viewAll(_calls: Array<[string, number]>): Promise<void> {
+        const from = performance.now();
+        await new Promise((resolve) => setImmediate(resolve));
+        call = { from, to: performance.now() };
+      }
+    }
+    const c = new Counter();
+    const first = tracer.startSpan('first request');
+    const second = tracer.startSpan('second request');
+    await context.with(trace.setSpan(context.active(), first), () => c.view('key-a', 1));
+    await context.with(trace.setSpan(context.active(), second), async () => {
+      await c.view('key-b', 1);
+      await c.view('key-a', 2); // coalesced with the first request's write of key-a
+    });
+    await c.view('key-c', 1); // no span active: nothing to link
+    first.end();
+    second.end();
+    const flushed = new Promise<{ durationMs: number; origins: readonly unknown[] }>((resolve) => runtime!.on('flush', resolve));
+    await clock.advance(1_000);
+    const event = await flushed;
+    const [flush, ...others] = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.flush');
+    expect(others).toEqual([]);
+    expect(flush!.attributes).toEqual({ 'cachekit.method': 'Counter.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 3 });
+    expect(flush!.parentSpanContext).toBeUndefined();
+    // one link per caller span, in the order the batch holds the writes (key-a, key-b, key-c)
+    expect(flush!.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([
+      [first.spanContext().traceId, first.spanContext().spanId],
+      [second.spanContext().traceId, second.spanContext().spanId],
+    ]);
+    expect(event.origins).toHaveLength(3); // key-a's two calls and key-b's; key-c's call had no span
+    // the span runs from when the flusher took the batch up to its end (the event's duration),
+    // which holds the batch method's call (measured on the same monotonic clock)
+    expect(flush!.duration[0] * 1e3 + flush!.duration[1] / 1e6).toBeCloseTo(event.durationMs, 3);
+    expect(event.durationMs).toBeGreaterThanOrEqual(call!.to - call!.from);
+  });
+
+  it('a flush span links to the first 32 calls of its batch', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    class Counter {
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 50, intervalMs: 1_000 }, batchWith: 'viewAll' })
+      async view(_id: string): Promise<void> {}
+      async viewAll(_calls: Array<[string]>): Promise<void> {}
+    }
+    const c = new Counter();
+    const callers = [];
+    for (let i = 0; i < 40; i++) {
+      const span = tracer.startSpan(`request ${i}`);
+      callers.push(span.spanContext().spanId);
+      await context.with(trace.setSpan(context.active(), span), () => c.view(`key-${i}`));
+      span.end();
+    }
+    await clock.advance(1_000);
+    const flushes = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.flush');
+    expect(flushes.map((s) => s.attributes['cachekit.items'])).toEqual([40]);
+    expect(flushes[0]!.links.map((l) => l.context.spanId)).toEqual(callers.slice(0, 32));
+  });
+
+  it('a refresh-ahead reload, which no caller waits for, is a root span linked to the span of the call whose hit started it', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    let version = 0;
+    class Prices {
+      @Cacheable({ namespace: 'price', key: (id: string) => id, ttl: '10s', refreshAhead: 0.8 })
+      async get(_id: string): Promise<number> {
+        return ++version;
+      }
+    }
+    const p = new Prices();
+    const first = tracer.startSpan('first request');
+    await context.with(trace.setSpan(context.active(), first), () => p.get('key-a')); // a miss: a child span
+    first.end();
+    await clock.advance(8_000);
+    const reloaded = new Promise<void>((resolve) => runtime!.on('load', () => resolve()));
+    const later = tracer.startSpan('later request');
+    await context.with(trace.setSpan(context.active(), later), async () => {
+      expect(await p.get('key-a')).toBe(1); // a hit past 80% of the TTL: served, and reloaded in the background
+    });
+    later.end();
+    await reloaded;
+    const loads = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.load');
+    expect(loads.map((s) => [s.attributes['cachekit.background'], s.parentSpanContext?.spanId, s.links.map((l) => l.context.spanId)])).toEqual([
+      [undefined, first.spanContext().spanId, []],
+      [true, undefined, [later.spanContext().spanId]],
+    ]);
+    expect(loads[1]!.spanContext().traceId).not.toBe(later.spanContext().traceId); // a trace of its own
+    expect(version).toBe(2);
   });
 
   it("a RedisStore's breaker state and version tracking as gauges", async () => {
