@@ -113,7 +113,7 @@ export function instrumentCache(runtime: CacheRuntime, options: OpenTelemetryOpt
     ...(options.loadDurationBuckets === undefined ? {} : { advice: { explicitBucketBoundaries: options.loadDurationBuckets } }),
   });
   const storeOperations = meter.createHistogram('cachekit.store.operation.duration', {
-    description: 'Duration of a store operation the runtime called (read, readSync, write, writeIf, delete, bump, ...), by store, operation and outcome (ok, error, timeout).',
+    description: 'Duration of a store operation the runtime called (read, readMany, readVersions, write, writeIf, writeTombstone, bump, ...; a synchronous in-process read is not timed), by store, operation and outcome (ok, error, timeout).',
     unit: 's',
     advice: { explicitBucketBoundaries: [...(options.storeOperationBuckets ?? STORE_OPERATION_BUCKETS)] },
   });

@@ -32,7 +32,7 @@ type MethodLabelNames = 'method' | 'namespace' | 'store';
  * Counters count events from this call on (they are not reset by `runtime.resetStats()`);
  * the write-behind and store gauges read `runtime.inspect()` at each scrape. Labels are bounded:
  * the method (`Class.method`), its namespace and store, a loader's outcome, a store's name, its
- * breaker state, and a store operation (`read`, `readSync`, `write`, ...) with its outcome (`ok`,
+ * breaker state, and a store operation (`read`, `write`, `writeIf`, ...) with its outcome (`ok`,
  * `error`, `timeout`); never a key or a value.
  *
  * @returns a function that stops: unsubscribes and unregisters every metric it registered
@@ -87,7 +87,7 @@ export function collectCacheMetrics(runtime: CacheRuntime, options: PrometheusMe
   names.push(`${prefix}store_operation_duration_seconds`);
   const storeOperations = new Histogram({
     name: `${prefix}store_operation_duration_seconds`,
-    help: 'Duration of a store operation the runtime called (read, readSync, write, writeIf, delete, bump, ...), by store, operation and outcome (ok, error, timeout).',
+    help: 'Duration of a store operation the runtime called (read, readMany, readVersions, write, writeIf, writeTombstone, bump, ...; a synchronous in-process read is not timed), by store, operation and outcome (ok, error, timeout).',
     labelNames: ['store', 'operation', 'outcome'],
     registers,
     buckets: [...(options.storeOperationBuckets ?? STORE_OPERATION_BUCKETS)],

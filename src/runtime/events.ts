@@ -1,9 +1,8 @@
 import type { RecoveryKind } from '../cache-store.js';
 
-/** A store operation the runtime times (see the `store` event): the `CacheStore` method it called. */
+/** A store operation the runtime times (see the `store` event): the `CacheStore` method it called (a synchronous `readSync` is not timed). */
 export type StoreOperation =
   | 'read'
-  | 'readSync'
   | 'readMany'
   | 'readVersions'
   | 'write'
@@ -43,8 +42,9 @@ export interface CacheEvents {
   /**
    * A store operation the runtime called settled: which store, which operation, how long it took
    * (ms, wall clock) and whether it succeeded, failed or passed its deadline (`timeout`: a
-   * StoreTimeoutError). A synchronous read (`readSync`: a MemoryStore, a TieredStore's L1) counts
-   * too. Labels only: never a key or a value. Measured only while someone listens.
+   * StoreTimeoutError). A synchronous read (`readSync`: a MemoryStore's reads, a TieredStore's L1
+   * hits) does no I/O and is not timed. Labels only: never a key or a value. Measured only while
+   * someone listens.
    */
   store: { store: string; operation: StoreOperation; outcome: 'ok' | 'error' | 'timeout'; durationMs: number };
   /** Refresh-ahead started a background reload of a key. */

@@ -2,7 +2,8 @@
  * The runtime's view of a store: each operation the runtime's calls make (every decorator, the
  * cache handles, invalidations and their retries, write-behind's pending entries), timed and
  * announced by the `store` event while anyone listens to it. Nothing is measured when nobody
- * listens: an operation pays one check of the listener list and one more function call.
+ * listens: an operation pays one check of the listener list and one more function call. A
+ * synchronous read (`readSync`) is handed through untimed: the memory hit path is the store's own.
  *
  * It sits above the runtime's `storeTimeout` guard, so a guarded custom store's deadline shows as
  * the outcome `timeout`, like a RedisStore's own. A TieredStore is one store here: its L1 and L2
@@ -35,8 +36,11 @@ export class TimedStore implements CacheStore {
   ) {
     this.name = inner.name;
     if (inner.enforcesTimeouts !== undefined) this.enforcesTimeouts = inner.enforcesTimeouts;
-    // the optional operations exist only where the store has them (callers test for them)
-    if (inner.readSync) this.readSync = (key, versionKeys) => (events.has('store') ? this.timedSync(key, versionKeys) : inner.readSync!(key, versionKeys));
+    // the optional operations exist only where the store has them (callers test for them).
+    // A synchronous read (a MemoryStore's, a TieredStore's L1) does no I/O and takes well under a
+    // microsecond: it is not timed (timing and recording it would cost several times the read, on
+    // the hottest path); hits and misses count it. One that cannot answer is followed by a timed read.
+    if (inner.readSync) this.readSync = inner.readSync.bind(inner);
     if (inner.readMany) {
       this.readMany = (keys, versionKeys) =>
         events.has('store') ? this.timed('readMany', () => inner.readMany!(keys, versionKeys)) : inner.readMany!(keys, versionKeys);
@@ -110,20 +114,6 @@ export class TimedStore implements CacheStore {
         throw error;
       },
     );
-  }
-
-  /** {@link readSync}, timed (undefined, the store cannot answer at once, counts as an operation too). */
-  private timedSync(key: string, versionKeys: readonly string[]): ReadResult | undefined {
-    const started = performance.now();
-    let result: ReadResult | undefined;
-    try {
-      result = this.inner.readSync!(key, versionKeys);
-    } catch (error) {
-      this.announce('readSync', started, true, error);
-      throw error;
-    }
-    this.announce('readSync', started, false);
-    return result;
   }
 
   /** Emits the `store` event of one settled operation. */

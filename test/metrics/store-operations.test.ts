@@ -54,6 +54,8 @@ describe('store operation durations', () => {
       async price(id: string): Promise<number> {
         return id.length;
       }
+      @Invalidate({ store: 'local', namespace: 'price', allEntries: true })
+      async clearPrices(): Promise<void> {}
     }
     const c = new Catalog();
     await c.get('key-1'); // redis: read (a miss), writeIf (its populate)
@@ -66,8 +68,9 @@ describe('store operation durations', () => {
     await sessions.set('key-4', 'secret-value'); // redis: readVersions, write
     // the lock's release went to Redis before this read, on the same connection: its reply came first
     expect(await sessions.get('key-4')).toBe('secret-value'); // redis: read
-    await c.price('key-5'); // local: readSync (a miss), writeIf
-    await c.price('key-5'); // local: readSync (a hit)
+    await c.price('key-5'); // local: a synchronous read (not timed: no I/O), a miss; writeIf
+    await c.price('key-5'); // local: a synchronous read, a hit
+    await c.clearPrices(); // local: bump
 
     const expected: Array<[string, string, number]> = [
       ['redis', 'read', 5],
@@ -79,8 +82,8 @@ describe('store operation durations', () => {
       ['redis', 'releaseLock', 1],
       ['redis', 'readVersions', 1],
       ['redis', 'write', 1],
-      ['local', 'readSync', 2],
       ['local', 'writeIf', 1],
+      ['local', 'bump', 1],
     ];
     const sorted = <T extends [string, string, number]>(rows: T[]) => [...rows].sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`));
 
@@ -102,7 +105,7 @@ describe('store operation durations', () => {
   });
 
   it('are announced only while a listener is attached (the store event follows on and off)', async () => {
-    runtime = configureCache({ store: new MemoryStore(), prefix: `ops-${Math.random().toString(36).slice(2)}` });
+    runtime = configureCache({ store: new RedisStore({ connection: url }), prefix: `ops-${Math.random().toString(36).slice(2)}` });
     const seen: string[] = [];
     const register = new Registry();
     const stop = collectCacheMetrics(runtime, { register });
@@ -116,10 +119,12 @@ describe('store operation durations', () => {
     expect(await c.get('a')).toBe('value-a');
     stop();
     expect(runtime.events.has('store')).toBe(false);
-    const off = runtime.on('store', (e) => seen.push(`${e.operation} ${e.outcome}`));
-    expect(await c.get('a')).toBe('value-a');
+    const off = runtime.on('store', (e) => seen.push(`${e.store} ${e.operation} ${e.outcome}`));
+    expect(await c.get('a')).toBe('value-a'); // a hit: one read
+    expect(await c.get('b')).toBe('value-b'); // a miss: a read and a populate
     off();
-    expect(await c.get('b')).toBe('value-b');
-    expect(seen).toEqual(['readSync ok']);
+    expect(await c.get('c')).toBe('value-c');
+    expect(await c.get('a')).toBe('value-a');
+    expect(seen).toEqual(['redis read ok', 'redis read ok', 'redis writeIf ok']);
   });
 });
