@@ -7,7 +7,11 @@ export interface OpenTelemetryOptions {
   meterProvider?: MeterProvider;
   /** Where the spans go. @default the global TracerProvider (`trace.getTracerProvider()`) */
   tracerProvider?: TracerProvider;
-  /** Bucket boundaries (advice) of `cachekit.load.duration`, in seconds. @default the SDK's */
+  /**
+   * Bucket boundaries (advice) of `cachekit.load.duration`, in seconds (the SDK's own defaults
+   * are meant for milliseconds and would put every load in the first bucket).
+   * @default 5 ms to 10 s, as prom-client's: `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`
+   */
   loadDurationBuckets?: number[];
   /**
    * Bucket boundaries (advice) of `cachekit.store.operation.duration`, in seconds.
@@ -23,6 +27,9 @@ export type StopInstrumentation = () => void;
 
 /** The name (and version) of cachekit's meter and tracer. */
 const SCOPE = 'cachekit';
+
+/** Default buckets of the loader duration histogram, in seconds (prom-client's defaults, so both exporters agree). */
+const LOAD_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Default buckets of the store operation histogram, in seconds: a memory read takes microseconds, a Redis round trip a fraction of a millisecond. */
 const STORE_OPERATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -110,7 +117,7 @@ export function instrumentCache(runtime: CacheRuntime, options: OpenTelemetryOpt
   const loads = meter.createHistogram('cachekit.load.duration', {
     description: 'Duration of the loader (the decorated method run by a miss, a refresh or a batch), by outcome.',
     unit: 's',
-    ...(options.loadDurationBuckets === undefined ? {} : { advice: { explicitBucketBoundaries: options.loadDurationBuckets } }),
+    advice: { explicitBucketBoundaries: [...(options.loadDurationBuckets ?? LOAD_DURATION_BUCKETS)] },
   });
   const storeOperations = meter.createHistogram('cachekit.store.operation.duration', {
     description: 'Duration of a store operation the runtime called (read, readMany, readVersions, write, writeIf, writeTombstone, bump, ...; a synchronous in-process read is not timed), by store, operation and outcome (ok, error, timeout).',

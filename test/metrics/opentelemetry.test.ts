@@ -102,6 +102,9 @@ describe('instrumentCache', () => {
       [{ ...price, 'cachekit.outcome': 'ok' }, 1],
     ]);
     expect(m.get('cachekit.load.duration')!.descriptor.unit).toBe('s');
+    // default boundaries in seconds (5 ms to 10 s), not the SDK's millisecond-sized ones
+    const loadPoint = m.get('cachekit.load.duration')!.dataPoints[0]!.value as { buckets: { boundaries: number[] } };
+    expect(loadPoint.buckets.boundaries).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     expect(points(m, 'cachekit.write_behind.pending')).toEqual([[view, 0]]);
     expect(points(m, 'cachekit.store.entries')).toEqual([[{ 'cachekit.store': 'memory' }, 2]]);
     expect(runtime.stats()).toMatchObject({ hits: 2, misses: 4, sets: 6, evictions: 7, bypasses: 1 });
