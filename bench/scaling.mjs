@@ -7,8 +7,11 @@
 //
 // node --expose-gc bench/scaling.mjs [--quick] [--big] [--part=recovery,bus]
 //   --quick   smaller sizes, fewer rounds (a smoke run)
-//   --big     adds the 1M-write journal backlog to the recovery part (about 3 more minutes here)
+//   --big     adds the 1M-write journal backlog (recovery) and a 1M-entry Redis namespace
+//             (invalidate): about 6 more minutes here
 //   --part=   runs only these parts and prints their figures (the result files stay as they were)
+//   --render  measures nothing: rewrites scaling.md and scaling.svg from results/scaling.json
+//             (the figures of the last full run), e.g. after a change to the chart
 // Figures only: correctness checks here throw (wrong value, missing write), timings never do.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +56,13 @@ for (const name of selected) {
   }
 }
 
+const JSON_PATH = join(here, 'results', 'scaling.json');
+if (argv.includes('--render')) {
+  const saved = JSON.parse(readFileSync(JSON_PATH, 'utf8'));
+  writeResults(saved.results, saved.seconds, saved.machine, saved.source, saved.flags);
+  process.exit(0);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'cachekit-scaling-'));
 const results = {};
 const seconds = {};
@@ -77,27 +87,35 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const markdown = report(results);
-console.log(`\n${markdown}`);
-if (failed.length) {
-  console.error(`scaling: failed parts: ${failed.join(', ')}; the result files stay as they were`);
-  process.exit(1);
-}
-if (flag('part') !== undefined) {
-  console.log('scaling: a partial --part run; bench/results/scaling.md and scaling.svg stay as they were');
+const flags = { quick, big };
+if (failed.length || flag('part') !== undefined) {
+  console.log(`\n${report(results, seconds, machineLine(), cachekitSource, flags)}`);
+  if (failed.length) {
+    console.error(`scaling: failed parts: ${failed.join(', ')}; the result files stay as they were`);
+    process.exit(1);
+  }
+  console.log('scaling: a partial --part run; bench/results/scaling.md, .svg and .json stay as they were');
 } else {
+  writeFileSync(JSON_PATH, `${JSON.stringify({ machine: machineLine(), source: cachekitSource, flags, seconds, results }, null, 1)}\n`);
+  writeResults(results, seconds, machineLine(), cachekitSource, flags);
+}
+
+/** Writes scaling.md (printed too) and scaling.svg. */
+function writeResults(results, seconds, machine, source, flags) {
+  const markdown = report(results, seconds, machine, source, flags);
+  console.log(`\n${markdown}`);
   console.log(`written to ${writeResult('scaling', markdown)}`);
   const svgPath = join(here, 'results', 'scaling.svg');
-  writeFileSync(svgPath, renderScalingChart(results, { machine: machineLine(), quick, big }));
+  writeFileSync(svgPath, renderScalingChart(results, { machine, ...flags }));
   console.log(`written to ${svgPath}`);
 }
 
 /** The markdown of every part that ran. */
-function report(r) {
+function report(r, seconds, machine, source, { quick, big }) {
   const out = [
     '### How cost grows (`npm run bench -- scaling`, scaling.mjs)',
     '',
-    `${machineLine()}; cachekit from ${cachekitSource}${quick ? '; **--quick** (smaller sizes, one round: a smoke run)' : ''}. Each part runs in its own process; the chart is [scaling.svg](scaling.svg). Parts took ${Object.entries(seconds)
+    `${machine}; cachekit from ${source}${quick ? '; **--quick** (smaller sizes, one round: a smoke run)' : ''}${big ? '; **--big**' : ''}. Each part runs in its own process; the chart is [scaling.svg](scaling.svg), the raw figures [scaling.json](scaling.json). Parts took ${Object.entries(seconds)
       .map(([name, s]) => `${name} ${Math.round(s)} s`)
       .join(', ')}.`,
     '',
@@ -108,7 +126,7 @@ function report(r) {
     out.push(
       '#### Hit cost against the number of entries',
       '',
-      'Memory: a MemoryStore (LRU) holding exactly that many entries, filled through the decorated method (each entry a miss that loaded and populated: the fill column), then read at 65,536 random keys of the whole table, one awaited call at a time; the peer is an awaited `Map.get` on a `Map` of the same size, read at the same keys. Redis: the keys filled through the decorated method (100 in flight), read at random keys, beside raw ioredis `GET` (and `JSON.parse`) of copies of the same values. Median of interleaved rounds.',
+      'Memory: a MemoryStore (LRU) holding exactly that many entries, filled through the decorated method (each entry a miss that loaded and populated: the fill column), then read at 65,536 random keys of the whole table, one awaited call at a time; the peer is an awaited `Map.get` on a `Map` of the same size, read at the same keys. Redis: the keys filled through the decorated method (250 misses in flight: the fill column is wall time per entry then; a second pass writes again any entry whose write missed its deadline), read at random keys (sequential: one call at a time; in flight: 100 outstanding), beside raw ioredis `GET` (and `JSON.parse`) of copies of the same values. Median of interleaved rounds.',
       '',
     );
     const rows = [];
@@ -144,7 +162,7 @@ function report(r) {
     out.push(
       '#### `@Invalidate({ allEntries: true })` against the size of the namespace',
       '',
-      "A namespace filled with N entries through a `@Cacheable` method; then, in interleaved rounds, `@Invalidate({ namespace, allEntries: true })` is awaited, then one random key of the namespace is read (a miss: the loader runs and the entry is written again). `allEntries` bumps the namespace's version, so neither should grow with N. Microseconds; the ratio compares the invalidation's p50 with the smallest namespace's.",
+      "A namespace filled with N entries through a `@Cacheable` method; then, round after round, `@Invalidate({ namespace, allEntries: true })` is awaited, then one random key of the namespace is read (a miss: the loader runs and the entry is written again). Each round visits every size of one store (MemoryStore's rounds first, then RedisStore's), after 20 warm-up rounds. `allEntries` bumps the namespace's version, so neither should grow with N. Microseconds; the ratio compares the invalidation's p50 with the smallest namespace's. MemoryStore up to 1M entries; RedisStore up to 100k (1M with `--big`: filling Redis through the decorated method takes a minute or two here).",
       '',
     );
     if (skipped('invalidate')) out.push(...skipped('invalidate'));
@@ -170,7 +188,7 @@ function report(r) {
     out.push(
       '#### Recovery after SIGKILL against the journal backlog',
       '',
-      "A process with a durable `@WriteBehind` (RedisStore, Redis Stream journal, `batchWith` 1,000-row batches, `maxPending` above the backlog) accepts N writes of distinct keys, 100 in flight, while its database is held shut (its batch call never returns), so every write stays in the journal; it is SIGKILLed by pid. A fresh process with the same class calls `recoverWriteBehind` at startup and replays the journal into an in-memory sink. Time: from the fresh process's spawn (Node's start-up included) until all N writes arrived; peak RSS: its `process.resourceUsage().maxRSS`. Checked each time: exactly N distinct keys arrived, each with its own value, and once the process closed the journal held no entry and no pending delivery. The last row recovers the largest backlog with the recovering process's `maxPending` at its default (10,000): it claims what it has room for, the rest in later claim passes.",
+      "A process with a durable `@WriteBehind` (RedisStore, Redis Stream journal, `batchWith` 1,000-row batches, `maxPending` above the backlog) accepts N writes of distinct keys, 100 in flight, while its database is held shut (its batch call never returns), so every write stays in the journal; it is SIGKILLed by pid. A fresh process with the same class calls `recoverWriteBehind` at startup and replays the journal into an in-memory sink. Time: from the fresh process's spawn (Node's start-up included) until all N writes arrived; peak RSS: its `process.resourceUsage().maxRSS`. Checked each time: exactly N distinct keys arrived, each with its own value, and once the process closed the journal held no entry and no pending delivery. The last row recovers the 100k backlog with the recovering process's `maxPending` at its default (10,000): it claims what it has room for, the rest in later claim passes. Journal settings: the processes whose database is held shut run with `journal: { claimIdleMs: 3600000, claimIntervalMs: 3600000 }`, the recovering one with `claimIdleMs: 3600000` (its claim poll every second as by default), because two journal timers cost Redis time in proportion to the entries held and, with hundreds of thousands held, saturate it (the calls then fail with `StoreTimeoutError`, then `CircuitOpenError`): the heartbeat (every `claimIdleMs / 3`) re-claims every held entry in one Lua script, about 11 µs of Redis time per entry here (1.2 s at 100k held, 12.8 s at 1M); the claim poll (every `claimIntervalMs`) walks the group's whole pending list with XAUTOCLAIM, about 2 µs per pending entry (0.2 s at 100k, 2 s at 1M). The recovering process's poll walks its own pending list too: Redis time in proportion to the backlog, every second of the recovery.",
       '',
     );
     if (skipped('recovery')) out.push(...skipped('recovery'));
@@ -193,7 +211,7 @@ function report(r) {
         markdownTable(['backlog (accepted writes)', 'recovering maxPending', 'accepted at (database shut)', 'Redis used_memory after accepting', 'recovery: spawn to all written', 'replayed per second', 'peak RSS of the recovering process', 'check'], rows),
         '',
       );
-      if (!r.recovery.some((x) => x.backlog === 1_000_000)) out.push('The 1,000,000-write backlog is opt-in: `npm run bench -- scaling --big` (it adds about 3 minutes here).', '');
+      if (!r.recovery.some((x) => x.backlog === 1_000_000)) out.push('The 1,000,000-write backlog is opt-in: `npm run bench -- scaling --big` (accepting and recovering it took over 4 minutes here).', '');
     }
   }
 
@@ -201,7 +219,7 @@ function report(r) {
     out.push(
       '#### Durable acceptance against the number of writer processes',
       '',
-      "Durable `@WriteBehind` calls accepted per second in all, by 1, 2 and 4 processes writing to one Redis (one journal stream and consumer group: the same class in each process), each with 100 calls in flight and its database held shut (only the calls and their journal appends run). The processes start together; the rate is all their calls over the time from the first start to the last end. Median of interleaved runs. On this 2-core machine the writer processes and redis-server share 2 cores, so more processes cannot add CPU: the redis-server column shows how busy it was.",
+      "Durable `@WriteBehind` calls accepted per second in all, by 1, 2 and 4 processes writing to one Redis (one journal stream and consumer group: the same class in each process), each with 100 calls in flight and its database held shut (only the calls and their journal appends run). The processes start together; the rate is all their calls over the time from the first start to the last end. Median of interleaved runs. On this 2-core machine the writer processes and redis-server share 2 cores, so more processes cannot add CPU: the redis-server column shows how busy it was. Journal timers set to an hour, as in the recovery part (the held entries pile up over the runs).",
       '',
     );
     if (skipped('acceptance')) out.push(...skipped('acceptance'));

@@ -10,6 +10,19 @@ const HEADER_HEIGHT = 78;
 const MARGIN = 16;
 const COLUMNS = 3;
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
+/** Short lines shown in a free cell of the grid. */
+const NOTES = [
+  'A flat line: the cost does not grow with the work.',
+  'Memory hit: random keys of the whole table, so a big table',
+  '  pays CPU-cache misses (Map.get pays them too).',
+  '@Invalidate({ allEntries }) bumps a version: O(1).',
+  'Recovery: a durable @WriteBehind SIGKILLed with N writes',
+  '  journaled; a fresh process replays all N (checked).',
+  'Acceptance: writers and redis-server share 2 cores.',
+  'Bus: all instances in one process (one event loop).',
+  'One run on a shared 2-core VM: compare within a panel.',
+];
+
 /** Okabe-Ito hues (colour-blind safe). */
 const COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'];
 
@@ -37,6 +50,14 @@ export function renderScalingChart(results, { machine, quick = false }) {
     }),
   ];
   panels.forEach((p, i) => out.push(panel(p, MARGIN + (i % columns) * PANEL_WIDTH, HEADER_HEIGHT + Math.floor(i / columns) * PANEL_HEIGHT)));
+  if (panels.length % columns !== 0) {
+    // the notes, in the first free cell of the last row
+    const x = MARGIN + (panels.length % columns) * PANEL_WIDTH + 24;
+    const y = HEADER_HEIGHT + (rows - 1) * PANEL_HEIGHT + 40;
+    out.push('<g data-notes="">', text(x, y, 'Reading it', { size: 13, weight: 'bold' }));
+    NOTES.forEach((line, i) => out.push(text(x + (line.startsWith(' ') ? 12 : 0), y + 24 + i * 18, line.trim(), { fill: '#333333', size: 11.5 })));
+    out.push('</g>');
+  }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
