@@ -28,9 +28,9 @@ const quick = argv.includes('--quick');
 const big = argv.includes('--big');
 const flag = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-/** Each part: the module that measures it and its export. */
+/** Each part: the module that measures it, its export, and (optional) the export listing the sizes measured in a process each. */
 const PARTS = {
-  'memory-hit': ['scaling-hit.mjs', 'memoryHit'],
+  'memory-hit': ['scaling-hit.mjs', 'memoryHit', 'memorySizes'],
   'redis-hit': ['scaling-hit.mjs', 'redisHit'],
   invalidate: ['scaling-invalidate.mjs', 'invalidateAll'],
   recovery: ['scaling-recovery.mjs', 'recovery'],
@@ -43,7 +43,8 @@ if (runPart !== undefined) {
   // a child: measure one part and write its figures as JSON
   const [file, name] = PARTS[runPart];
   const measure = (await import(`./lib/${file}`))[name];
-  const result = await measure({ quick, big });
+  const size = flag('size');
+  const result = await measure({ quick, big, ...(size === undefined ? {} : { sizes: [Number(size)] }) });
   writeFileSync(flag('out'), JSON.stringify(result));
   process.exit(0); // stray handles (a worker's pipes) must not hold the part open
 }
@@ -71,17 +72,32 @@ console.log(`scaling: ${selected.join(', ')}${quick ? ' (--quick)' : ''}${big ? 
 try {
   for (const name of selected) {
     console.log(`\n--- scaling: ${name} ---`);
-    const out = join(dir, `${name}.json`);
     const started = Date.now();
-    const run = spawnSync(
-      process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), `--run-part=${name}`, `--out=${out}`, ...(quick ? ['--quick'] : []), ...(big ? ['--big'] : [])],
-      { stdio: 'inherit', cwd: here },
-    );
+    const [file, , sizesExport] = PARTS[name];
+    const sizes = sizesExport === undefined ? [undefined] : (await import(`./lib/${file}`))[sizesExport]({ quick, big });
+    const parts = [];
+    for (const size of sizes) {
+      const out = join(dir, `${name}-${size ?? 'all'}.json`);
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--expose-gc',
+          fileURLToPath(import.meta.url),
+          `--run-part=${name}`,
+          `--out=${out}`,
+          ...(size === undefined ? [] : [`--size=${size}`]),
+          ...(quick ? ['--quick'] : []),
+          ...(big ? ['--big'] : []),
+        ],
+        { stdio: 'inherit', cwd: here },
+      );
+      parts.push(run.status === 0 ? JSON.parse(readFileSync(out, 'utf8')) : undefined);
+    }
     seconds[name] = (Date.now() - started) / 1000;
-    console.log(`--- scaling: ${name} ${run.status === 0 ? 'done' : 'FAILED'} in ${seconds[name].toFixed(1)} s ---`);
-    if (run.status === 0) results[name] = JSON.parse(readFileSync(out, 'utf8'));
-    else failed.push(name);
+    const ok = parts.every((p) => p !== undefined);
+    console.log(`--- scaling: ${name} ${ok ? 'done' : 'FAILED'} in ${seconds[name].toFixed(1)} s ---`);
+    if (!ok) failed.push(name);
+    else results[name] = parts.length === 1 ? parts[0] : parts.flat();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -126,7 +142,7 @@ function report(r, seconds, machine, source, { quick, big }) {
     out.push(
       '#### Hit cost against the number of entries',
       '',
-      'Memory: a MemoryStore (LRU) holding exactly that many entries, filled through the decorated method (each entry a miss that loaded and populated: the fill column), then read at 65,536 random keys of the whole table, one awaited call at a time; the peer is an awaited `Map.get` on a `Map` of the same size, read at the same keys. Redis: the keys filled through the decorated method (250 misses in flight: the fill column is wall time per entry then; a second pass writes again any entry whose write missed its deadline), read at random keys (sequential: one call at a time; in flight: 100 outstanding), beside raw ioredis `GET` (and `JSON.parse`) of copies of the same values. Median of interleaved rounds.',
+      'Memory: in a process of its own per size, a MemoryStore (LRU) holding exactly that many entries, filled through the decorated method (each entry a miss that loaded and populated: the fill column), then read at 65,536 random keys of the whole table, one awaited call at a time; the peer is an awaited `Map.get` on a `Map` of the same size, read at the same keys. Redis: the keys filled through the decorated method (250 misses in flight: the fill column is wall time per entry then; a second pass writes again any entry whose write missed its deadline), read at random keys (sequential: one call at a time; in flight: 100 outstanding), beside raw ioredis `GET` (and `JSON.parse`) of copies of the same values. Median of interleaved rounds.',
       '',
     );
     const rows = [];

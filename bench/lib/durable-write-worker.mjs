@@ -107,8 +107,19 @@ if (mode === 'hold') {
   out(`accepted ${count} ${(performance.now() - started).toFixed(1)}`);
   await new Promise(() => undefined); // SIGKILLed here, every write journaled and none written
 } else if (mode === 'recover') {
+  // a write that never arrives must fail the run, not hang it: no progress for a minute ends it
+  let seen = -1;
+  const watchdog = setInterval(() => {
+    if (arrivals !== seen) {
+      seen = arrivals;
+      return;
+    }
+    process.stderr.write(`durable-write-worker: no write arrived for a minute; ${sink.size} distinct of ${count} (${arrivals} arrivals), ${errors} errors${firstError ? `, the first: ${firstError?.stack ?? firstError}` : ''}\n`);
+    process.exit(3);
+  }, 60_000);
   const recovery = await recoverWriteBehind(counters);
   await arrived;
+  clearInterval(watchdog);
   const ms = performance.now();
   out(`flushed ${ms.toFixed(1)} ${process.resourceUsage().maxRSS} ${arrivals} ${sink.size} ${wrong} ${recovery.claimed} ${errors}`);
   if (firstError) process.stderr.write(`durable-write-worker: ${errors} errors reported, the first: ${firstError?.stack ?? firstError}\n`);
