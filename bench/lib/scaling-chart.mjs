@@ -32,7 +32,7 @@ const COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'
  * @param {{ machine: string, quick?: boolean, big?: boolean }} context
  * @returns an SVG document
  */
-export function renderScalingChart(results, { machine, quick = false }) {
+export function renderScalingChart(results, { machine, quick = false, big = false }) {
   const panels = scalingPanels(results).filter((p) => p.series.some((s) => s.points.length > 0));
   const columns = Math.max(1, Math.min(COLUMNS, panels.length));
   const rows = Math.max(1, Math.ceil(panels.length / columns));
@@ -43,7 +43,7 @@ export function renderScalingChart(results, { machine, quick = false }) {
     '<title>cachekit: how cost grows with the work</title>',
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
     text(width / 2, 30, 'cachekit: how cost grows with the work', { size: 20, anchor: 'middle', weight: 'bold' }),
-    text(width / 2, 54, `npm run bench -- scaling${quick ? ' --quick (smoke run)' : ''}; ${machine}; one run, figures in bench/results/scaling.md`, {
+    text(width / 2, 54, `npm run bench -- scaling${big ? ' --big' : ''}${quick ? ' --quick (smoke run)' : ''}; ${machine}; one run, figures in bench/results/scaling.md`, {
       size: 12,
       anchor: 'middle',
       fill: '#444444',
