@@ -35,7 +35,7 @@ const BASELINE = 'lru-cache (ttl 5 min)';
 
 /** The rows: each builds its cache and returns `put(id, value)` that caches one entry as a user would. */
 const ROWS = [
-  { name: 'ids and values alone (an array)', build: async () => arrayRow() },
+  { name: 'the ids and values alone', build: async () => arrayRow() },
   { name: 'Map (id → value)', build: async () => mapRow() },
   { name: BASELINE, build: async () => lruRow(), breakdown: true },
   { name: 'minimal hand-written decorator (JSON.stringify key, Map)', build: async () => minimalRow() },
@@ -61,9 +61,11 @@ function flat(s) {
   return JSON.parse(JSON.stringify(s));
 }
 
+/** The ids and values on their own: held by an array of exactly ENTRIES slots, whose 8 bytes a slot are taken off (`own`). */
 function arrayRow() {
-  const held = [];
-  return { holder: held, put: (_id, value) => void held.push(value) };
+  const held = new Array(ENTRIES).fill(undefined);
+  let next = 0;
+  return { holder: held, own: 8, put: (_id, value) => void (held[next++] = value) };
 }
 
 function mapRow() {
@@ -178,7 +180,7 @@ async function child(index, snapshotDir) {
   await warmUp(row);
   await settle();
   const v8 = snapshotDir === undefined ? undefined : await import('node:v8');
-  if (v8) v8.writeHeapSnapshot(join(snapshotDir, 'before.heapsnapshot'));
+  if (v8) v8.writeHeapSnapshot(join(snapshotDir, 'before.heapsnapshot'), { exposeNumericValues: true });
   await settle();
   const before = retained();
   const cache = await (row.cachekit !== undefined ? cachekitRow(row.cachekit) : row.build());
@@ -189,10 +191,11 @@ async function child(index, snapshotDir) {
   if (cache.check !== undefined && cache.check() !== ENTRIES) throw new Error(`${row.name}: holds ${cache.check()} entries, not ${ENTRIES}`);
   await settle();
   const after = retained();
-  if (v8) v8.writeHeapSnapshot(join(snapshotDir, 'after.heapsnapshot'));
+  if (v8) v8.writeHeapSnapshot(join(snapshotDir, 'after.heapsnapshot'), { exposeNumericValues: true });
   globalThis.keep = cache.holder;
   const perEntry = (a, b) => (a - b) / ENTRIES;
-  process.stdout.write(`${JSON.stringify({ bytes: perEntry(after.heap + after.buffers, before.heap + before.buffers), heap: perEntry(after.heap, before.heap), buffers: perEntry(after.buffers, before.buffers) })}\n`);
+  const own = cache.own ?? 0;
+  process.stdout.write(`${JSON.stringify({ bytes: perEntry(after.heap + after.buffers, before.heap + before.buffers) - own, heap: perEntry(after.heap, before.heap) - own, buffers: perEntry(after.buffers, before.buffers) })}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,15 +220,18 @@ function groupSnapshot(path) {
     let label;
     if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
       label = `${type === 'string' ? 'string' : type} of ${strings[nodes[i + iName]].length} chars`;
-    } else if (type === 'number') label = 'heap number (a double: boxed field or generation)';
+    } else if (type === 'number') label = nodes[i + iSize] === 0 ? 'small integer (no heap object)' : 'heap number (a boxed double)';
     else if (type === 'object' && strings[nodes[i + iName]] === 'Object') {
       const names = [];
       for (let e = 0; e < count; e++) {
         const at = edge + e * E;
-        if (kinds[edges[at + eType]] === 'property') names.push(strings[edges[at + eName]]);
+        const name = strings[edges[at + eName]];
+        if (kinds[edges[at + eType]] === 'property' && name !== '__proto__') names.push(name);
       }
-      label = `Object { ${names.sort().join(', ')} }`;
-    } else if (type === 'native' && strings[nodes[i + iName]].includes('ArrayBufferData')) label = 'ArrayBuffer data (typed arrays)';
+      label = `object { ${names.sort().join(', ')} }`;
+    } else if (type === 'native' && strings[nodes[i + iName]].includes('ArrayBufferData')) label = 'typed array data';
+    else if (type === 'array' && strings[nodes[i + iName]] === '') label = "internal array (a Map's hash table)";
+    else if (type === 'array' && strings[nodes[i + iName]] === '(object elements)') label = 'array elements (JS arrays)';
     else label = `${type}: ${strings[nodes[i + iName]] || '(no name)'}`.slice(0, 80);
     edge += count * E;
     const group = groups.get(label) ?? { count: 0, bytes: 0 };
@@ -247,6 +253,18 @@ function snapshotDiff(dir) {
     if (Math.abs(bytes) >= 0.5) lines.push({ label, perEntry: (group.count - was.count) / ENTRIES, bytes });
   }
   return lines.sort((a, b) => b.bytes - a.bytes);
+}
+
+/** What the floor row says about the targets (when both it and a cachekit row were measured). */
+function floorNote(selected, base) {
+  const floor = selected.find(({ row }) => row.name.startsWith("Map (cachekit's full key"))?.row;
+  if (floor === undefined || base === undefined) return [];
+  return [
+    `The floor row holds nothing but cachekit's full keys and the values, in a bare \`Map\` (no generation, version, expiry or order): ${formatRatio(floor.bytes / base)} lru-cache already, ` +
+      'because lru-cache keys an entry by the id the value already holds, while a cachekit entry needs its full key (prefix, namespace, encoded key: the same key from every decorator and on Redis). ' +
+      'A target below the floor cannot be met without changing keys; where the rest of the bytes go: docs/internals/memory.md.',
+    '',
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,6 +339,7 @@ async function parent() {
     '',
     table,
     '',
+    ...floorNote(selected, base),
     ...(breakdowns.length
       ? ['Where the bytes go (`--breakdown`: heap snapshots before and after the fill, grouped by kind of object; a plain object is named by its properties):', '', ...breakdowns.flatMap((b) => [b, ''])]
       : []),

@@ -22,16 +22,20 @@ const EXPIRY_REACH = 2 ** 31;
  * would box each double in a heap number of its own.
  *
  * Two columns start narrow and widen once, for good, on the first value that does not fit:
- * namespace versions as 16-bit integers (a MemoryStore's own counters start at 0 and count
- * invalidations of the whole namespace; a tiered L1 holds Redis's, which start at a random
- * 2^51 or more, and widens at its first write), and expiry times as 32-bit milliseconds from an
- * epoch set by the first one (reaching about 24.8 days before and after it). 14 bytes a slot
- * while narrow, 24 once both are wide.
+ * namespace versions (none at all while every entry's is 0, then 16-bit integers: a
+ * MemoryStore's own counters start at 0 and count invalidations of the whole namespace; a tiered
+ * L1 holds Redis's, which start at a random 2^51 or more, and widens at its first write), and
+ * expiry times as 32-bit milliseconds from an epoch set by the first one (reaching about 24.8
+ * days before and after it). 12 bytes a slot while every version is 0, 14 while narrow, 24 once
+ * both are wide.
  */
 export class EntryColumns {
   private generations = new Float64Array(INITIAL_CAPACITY);
-  /** Namespace versions while every one fits (NO_VERSION: none); undefined once widened. */
-  private narrowVersions: Uint16Array | undefined = new Uint16Array(INITIAL_CAPACITY);
+  /**
+   * Namespace versions while every one fits (NO_VERSION: none). Undefined until an entry has a
+   * version other than 0 (while both are undefined, every common entry has `n: 0`), and once widened.
+   */
+  private narrowVersions: Uint16Array | undefined;
   /** Namespace versions once widened (NaN: none). */
   private wideVersions: Float64Array | undefined;
   /** Expiry times as `time - epoch` while every one fits (0: none); undefined once widened. */
@@ -75,9 +79,11 @@ export class EntryColumns {
     if (narrow !== undefined) {
       n = narrow[slot]!;
       if (n === NO_VERSION) return { v: value, g };
-    } else {
-      n = this.wideVersions![slot]!;
+    } else if (this.wideVersions !== undefined) {
+      n = this.wideVersions[slot]!;
       if (n !== n) return { v: value, g };
+    } else {
+      n = 0;
     }
     return { v: value, g, n };
   }
@@ -97,7 +103,12 @@ export class EntryColumns {
   }
 
   private setVersion(slot: number, n: number): void {
-    const narrow = this.narrowVersions;
+    let narrow = this.narrowVersions;
+    if (narrow === undefined && this.wideVersions === undefined) {
+      if (n === 0 && 1 / n > 0) return;
+      // the first version other than 0: every slot so far reads as 0
+      narrow = this.narrowVersions = new Uint16Array(this.generations.length);
+    }
     if (narrow !== undefined) {
       if (n !== n) {
         narrow[slot] = NO_VERSION;
@@ -132,7 +143,7 @@ export class EntryColumns {
   }
 
   private widenVersions(): void {
-    const narrow = this.narrowVersions!;
+    const narrow = this.narrowVersions!; // (set: setVersion makes it before widening)
     const wide = new Float64Array(narrow.length);
     for (let i = 0; i < narrow.length; i++) wide[i] = narrow[i] === NO_VERSION ? NaN : narrow[i]!;
     this.wideVersions = wide;

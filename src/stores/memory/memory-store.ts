@@ -26,7 +26,7 @@ type _EveryMemoryStoreOption = NoneMissing<Exclude<keyof MemoryStoreOptions, (ty
 /**
  * The in-process store: a bounded map (LRU by default) with per-entry TTL. Every operation is
  * synchronous underneath and O(1); the async methods resolve at once. An entry lives in a slot
- * of the map, its generation, namespace version and expiry time in {@link EntryColumns}: a read
+ * of the map, its generation, namespace version and expiry time in the entry columns: a read
  * returns an entry equal to the one written (for the common `{ v, g, n }`, a new object each
  * read; any other entry is the object written).
  * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
