@@ -44,7 +44,7 @@ export class MemoryStore implements CacheStore {
   /**
    * Version counters, each as a one-element array: a read of one counter (a namespace without
    * tags, the common case) returns it as its `versions` with no allocation (shared: callers never
-   * write into the versions they are given). Pays for the entry a read builds (see `read`).
+   * write into the versions they are given). Pays for the entry a read builds (`EntryColumns.read`).
    */
   private readonly counters = new Map<string, readonly [number]>();
   private readonly clock: Clock;
