@@ -4,7 +4,7 @@
 //   dist/index.cjs      the whole implementation, one CommonJS bundle (esbuild). The ESM-only
 //                       dependencies (p-queue and what it imports) are bundled in, so a CommonJS
 //                       loader that cannot require ES modules (Jest's) loads it. The other
-//                       dependencies (ioredis, lru-cache, msgpackr, reflect-metadata) stay
+//                       dependencies (ioredis, msgpackr, reflect-metadata) stay
 //                       `require`d from node_modules.
 //   dist/index.mjs      a thin ES module that re-exports index.cjs by name: `import` and
 //                       `require` get the same module instance (one runtime, one metadata

@@ -1,6 +1,7 @@
 /**
  * MemoryStore: the {@link CacheStore} in process memory, bounded by an eviction policy
  * (`eviction/`), with sizes estimated by `estimate-size.ts` and a coarse clock (`coarse-clock.ts`).
+ * Entries are kept by slot, with no object per entry (`entry-columns.ts`).
  */
 
 import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
@@ -13,6 +14,7 @@ import { copyValue } from '../../copy-value.js';
 import { coarseClock } from './coarse-clock.js';
 import { ValueTooLargeError } from '../../errors.js';
 import { AbsentGenerations } from './absent-generations.js';
+import { commonVersion, EntryColumns, slotValue } from './entry-columns.js';
 import type { Clock, MemoryStoreOptions } from '../../options/memory-store.js';
 import type { NoneMissing } from '../../known-options.js';
 import { MEMORY_STORE_DEFAULTS } from '../../defaults.js';
@@ -21,15 +23,12 @@ import { MEMORY_STORE_DEFAULTS } from '../../defaults.js';
 const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];
 type _EveryMemoryStoreOption = NoneMissing<Exclude<keyof MemoryStoreOptions, (typeof MEMORY_STORE_OPTIONS)[number]>>;
 
-interface MemoryRecord {
-  entry: StoredEntry;
-  /** Absolute expiry time (clock ms), 0 for none. */
-  expiresAt: number;
-}
-
 /**
- * The in-process store: a bounded map (LRU by default, on lru-cache) with per-entry TTL.
- * Every operation is synchronous underneath and O(1); the async methods resolve at once.
+ * The in-process store: a bounded map (LRU by default) with per-entry TTL. Every operation is
+ * synchronous underneath and O(1); the async methods resolve at once. An entry lives in a slot
+ * of the map, its generation, namespace version and expiry time in the entry columns: a read
+ * returns an entry equal to the one written (for the common `{ v, g, n }`, a new object each
+ * read; any other entry is the object written).
  * A key that lost its record without a write (evicted, refused, too big, expired, deleted,
  * cleared) reads as a tombstone of its absent generation, so a lease taken before the loss
  * cannot populate it (see `absent-generations.ts`).
@@ -38,8 +37,16 @@ export class MemoryStore implements CacheStore {
   readonly name: string;
   /** Memory operations never wait. */
   readonly enforcesTimeouts = true;
-  private readonly records: BoundedMap<MemoryRecord>;
-  private readonly counters = new Map<string, number>();
+  /** Key -> slot, and the slot's value (the entry's `v`, or the whole entry: see `entry-columns.ts`). */
+  private readonly records: BoundedMap<unknown>;
+  /** The other fields of each slot's entry, and its expiry time. */
+  private readonly columns = new EntryColumns();
+  /**
+   * Version counters, each as a one-element array: a read of one counter (a namespace without
+   * tags, the common case) returns it as its `versions` with no allocation (shared: callers never
+   * write into the versions they are given). Pays for the entry a read builds (`EntryColumns.read`).
+   */
+  private readonly counters = new Map<string, readonly [number]>();
   private readonly clock: Clock;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
   private readonly maxBytes: number;
@@ -83,7 +90,7 @@ export class MemoryStore implements CacheStore {
     this.sizeOf = maxBytes === Infinity ? undefined : (options.sizeOf ?? estimateSize);
     this.maxBytes = maxBytes;
     this.absent = new AbsentGenerations(maxEntries);
-    this.records = createBoundedMap<MemoryRecord>(policy, {
+    this.records = createBoundedMap<unknown>(policy, {
       maxEntries,
       maxSize: maxBytes,
       onEvict: (key) => {
@@ -109,10 +116,10 @@ export class MemoryStore implements CacheStore {
 
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
     const n = versionKeys.length;
-    const versions = n === 1 ? [this.counters.get(versionKeys[0]!) ?? 0] : n === 0 ? EMPTY : versionKeys.map((k) => this.counters.get(k) ?? 0);
-    const record = this.live(key);
-    if (record === undefined) return { entry: this.absentEntry(key), versions };
-    const entry = record.entry;
+    const versions = n === 1 ? (this.counters.get(versionKeys[0]!) ?? ZERO) : n === 0 ? EMPTY : versionKeys.map((k) => this.counterOf(k));
+    const slot = this.live(key);
+    if (slot < 0) return { entry: this.absentEntry(key), versions };
+    const entry = this.columns.read(slot, this.records.valueAt(slot));
     return { entry: this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
   }
 
@@ -121,7 +128,7 @@ export class MemoryStore implements CacheStore {
   }
 
   readVersions(versionKeys: readonly string[]): Promise<number[]> {
-    return Promise.resolve(versionKeys.map((k) => this.counters.get(k) ?? 0));
+    return Promise.resolve(versionKeys.map((k) => this.counterOf(k)));
   }
 
   /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
@@ -142,7 +149,15 @@ export class MemoryStore implements CacheStore {
       }
       return false;
     }
-    this.records.set(key, { entry, expiresAt }, size);
+    const n = commonVersion(entry);
+    const records = this.records;
+    const slot = records.put(key, slotValue(entry, n), size);
+    if (slot >= 0) {
+      // the slot's fields are filled before any eviction is reported (a listener may read the key)
+      this.columns.ensure(records.capacity);
+      this.columns.write(slot, entry, n, expiresAt);
+    }
+    records.evictOverflow();
     return true;
   }
 
@@ -152,13 +167,14 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    const record = this.live(key);
-    if ((record !== undefined ? record.entry.g : this.absent.of(key)) !== expected) return Promise.resolve(false);
+    const slot = this.live(key);
+    if ((slot >= 0 ? this.columns.generation(slot, this.records.valueAt(slot)) : this.absent.of(key)) !== expected) return Promise.resolve(false);
     return Promise.resolve(this.writeSync(key, entry, ttlMs));
   }
 
   writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
-    const current = this.live(key)?.entry;
+    const slot = this.live(key);
+    const current = slot >= 0 ? this.columns.read(slot, this.records.valueAt(slot)) : undefined;
     // a queued write-behind write is the newest accepted value: only its writer replaces it
     if (keepsPendingEntry(current, writer)) return Promise.resolve(false);
     this.writeSync(key, tombstone, ttlMs);
@@ -183,15 +199,15 @@ export class MemoryStore implements CacheStore {
   /** Synchronous {@link bump}. */
   bumpSync(versionKeys: readonly string[]): number[] {
     return versionKeys.map((k) => {
-      const next = (this.counters.get(k) ?? 0) + 1;
-      this.counters.set(k, next);
+      const next = this.counterOf(k) + 1;
+      this.counters.set(k, [next]);
       return next;
     });
   }
 
   /** Sets counters to known values (a tiered L1 mirroring its L2). */
   setVersions(versionKeys: readonly string[], values: readonly number[]): void {
-    versionKeys.forEach((k, i) => this.counters.set(k, values[i]!));
+    versionKeys.forEach((k, i) => this.counters.set(k, [values[i]!]));
   }
 
   clear(): Promise<void> {
@@ -205,16 +221,22 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve();
   }
 
-  /** The record under key if it has not expired; drops it if it has. */
-  private live(key: string): MemoryRecord | undefined {
-    const record = this.records.get(key);
-    if (record === undefined) return undefined;
-    if (record.expiresAt !== 0 && record.expiresAt <= this.clock.now()) {
+  /** The value of one counter (0 until bumped). */
+  private counterOf(key: string): number {
+    return this.counters.get(key)?.[0] ?? 0;
+  }
+
+  /** The slot of key if its entry has not expired (counting an access); drops it if it has. @returns -1 for none */
+  private live(key: string): number {
+    const slot = this.records.slotOf(key);
+    if (slot < 0) return slot;
+    const expiresAt = this.columns.expiresAt(slot);
+    if (expiresAt !== 0 && expiresAt <= this.clock.now()) {
       this.records.delete(key);
       this.absent.removed(key);
-      return undefined;
+      return -1;
     }
-    return record;
+    return slot;
   }
 
   /**
@@ -228,3 +250,5 @@ export class MemoryStore implements CacheStore {
 }
 
 const EMPTY: number[] = [];
+/** The versions of one counter never bumped. */
+const ZERO: readonly [number] = [0];

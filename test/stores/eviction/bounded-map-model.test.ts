@@ -57,7 +57,7 @@ function agreesWithModel(policy: EvictionPolicy, maxEntries: number, maxSize: nu
 describe.each(EVICTION_POLICIES)('%s map against a model', (policy) => {
   it('holds exactly the entries not evicted or deleted, within maxEntries', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (maxEntries, ops) => {
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { minLength: 30, maxLength: 300 }), (maxEntries, ops) => {
         agreesWithModel(policy, maxEntries, Infinity, ops);
       }),
       { numRuns: 150, seed: 7 },
@@ -66,7 +66,7 @@ describe.each(EVICTION_POLICIES)('%s map against a model', (policy) => {
 
   it('holds exactly the entries not evicted or deleted, within maxEntries and maxSize', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.array(op, { maxLength: 300 }), (maxEntries, maxSize, ops) => {
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.array(op, { minLength: 30, maxLength: 300 }), (maxEntries, maxSize, ops) => {
         agreesWithModel(policy, maxEntries, maxSize, ops);
       }),
       { numRuns: 150, seed: 11 },

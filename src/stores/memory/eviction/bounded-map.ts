@@ -1,6 +1,8 @@
 /**
  * A map bounded by entry count and by total size, evicting by some policy when full.
- * MemoryStore keeps its records in one; each eviction policy is one implementation.
+ * MemoryStore keeps its records in one; each eviction policy is one implementation (all on
+ * {@link SlotMap}: every key has a numbered slot, so the store can keep an entry's other fields
+ * in typed arrays by slot, with no object per entry).
  */
 export interface BoundedMap<V> {
   /** The value under `key`, counting it as an access for the policy; undefined if absent. */
@@ -13,6 +15,23 @@ export interface BoundedMap<V> {
   clear(): void;
   /** Number of entries held. */
   readonly size: number;
+
+  /** The slot of `key`, counting it as an access for the policy; -1 if absent. */
+  slotOf(key: string): number;
+  /** The value in a slot returned by {@link slotOf} or {@link put}. */
+  valueAt(slot: number): V;
+  /**
+   * {@link set} in two steps, for a caller that keeps more fields by slot: `put` stores the value
+   * (an overwrite counts as an access) and returns its slot without evicting anything, so the
+   * caller can fill its own fields of the slot; then {@link evictOverflow} evicts what no longer
+   * fits (possibly the new entry itself, under W-TinyLFU's admission).
+   * @returns the slot, or -1 when `size` alone exceeds `maxSize` (the key's older entry is removed)
+   */
+  put(key: string, value: V, size: number): number;
+  /** Evicts until both bounds hold again, then reports the evictions (see `onEvict`). */
+  evictOverflow(): void;
+  /** Slots in use or free: every slot returned is below it. Grows with the entries held, up to `maxEntries + 1`. */
+  readonly capacity: number;
 }
 
 /** Limits and the eviction callback handed to a policy. */
@@ -21,22 +40,14 @@ export interface BoundedMapOptions {
   maxEntries: number;
   /** Most total size (sum of `size` passed to set); Infinity for no limit. */
   maxSize: number;
-  /** Called with the key of every entry evicted for room (not for delete, overwrite or clear). */
+  /**
+   * Called with the key of every entry evicted for room (not for delete, overwrite or clear),
+   * once the map is consistent again (it may use the map).
+   */
   onEvict(key: string): void;
 }
 
 /** The weight an entry counts for: its size (at least 1) when the map is bounded by size, else 1. */
 export function weightOf(size: number, sized: boolean): number {
   return sized && size > 1 ? size : 1;
-}
-
-/**
- * The weight `set` stores a value with, or undefined when the value alone is heavier than
- * `maxSize`: it is not cached, and the key's older entry is removed so no stale one stays.
- */
-export function admittedWeight(map: BoundedMap<unknown>, key: string, size: number, sized: boolean, maxSize: number): number | undefined {
-  const weight = weightOf(size, sized);
-  if (weight <= maxSize) return weight;
-  map.delete(key);
-  return undefined;
 }

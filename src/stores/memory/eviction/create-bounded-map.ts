@@ -7,7 +7,7 @@ import { LfuMap } from './lfu-map.js';
 import { TinyLfuMap } from './tinylfu-map.js';
 
 /** Builds the bounded map for an eviction policy. */
-export function createBoundedMap<V extends {}>(policy: EvictionPolicy, options: BoundedMapOptions): BoundedMap<V> {
+export function createBoundedMap<V>(policy: EvictionPolicy, options: BoundedMapOptions): BoundedMap<V> {
   switch (policy) {
     case 'lru':
       return new LruMap<V>(options);

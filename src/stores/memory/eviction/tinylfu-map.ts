@@ -1,8 +1,9 @@
 /** The W-TinyLFU eviction policy of MemoryStore (see the class comment). */
 
-import { admittedWeight, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
+import type { BoundedMapOptions } from './bounded-map.js';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
-import { LinkedList, type ListNode } from '../../structures/linked-list.js';
+import { NO_SLOT, SlotList } from '../../structures/slot-list.js';
+import { SlotMap } from './slot-map.js';
 
 /** Which queue an entry is in. */
 const WINDOW = 0;
@@ -20,23 +21,10 @@ const PERCENT_MAIN_PROTECTED = 0.8;
  */
 const ADMIT_HASHDOS_THRESHOLD = 6;
 
-/** One entry: its value, size, key hash (for the sketch), queue and links within it. */
-class TinyLfuEntry<V> implements ListNode<TinyLfuEntry<V>> {
-  prev: TinyLfuEntry<V> | null = null;
-  next: TinyLfuEntry<V> | null = null;
-  queue: Queue = WINDOW;
-  constructor(
-    readonly key: string,
-    public value: V,
-    public size: number,
-    readonly hash: number,
-  ) {}
-}
-
 /**
  * W-TinyLFU eviction, as in Caffeine (Einziger, Friedman and Manes, "TinyLFU: A Highly
- * Efficient Cache Admission Policy"). Hand-written: lru-cache, which backs the LRU policy,
- * has no frequency-based mode.
+ * Efficient Cache Admission Policy"). Hand-written (lru-cache has no frequency-based mode), on
+ * {@link SlotMap}: an entry's queue and key hash are kept by slot, in typed arrays.
  *
  * - A small **window** LRU (1% of the capacity) takes every new entry, so bursts of new keys
  *   get a chance to prove themselves.
@@ -57,34 +45,33 @@ class TinyLfuEntry<V> implements ListNode<TinyLfuEntry<V>> {
  *
  * Bounded by `maxEntries` and `maxSize`; both the window and the protected segment take their
  * share of each bound. An entry larger than `maxSize` on its own is not stored (and drops the
- * old value under its key), as lru-cache does. `onEvict` is called for every entry evicted
+ * old value under its key). `onEvict` is called for every entry evicted
  * for room, including a candidate refused by admission; not for delete, overwrite or clear.
  */
-export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
-  private readonly entries = new Map<string, TinyLfuEntry<V>>();
-  private readonly window = new LinkedList<TinyLfuEntry<V>>();
-  private readonly probation = new LinkedList<TinyLfuEntry<V>>();
-  private readonly protected = new LinkedList<TinyLfuEntry<V>>();
+export class TinyLfuMap<V> extends SlotMap<V> {
+  private readonly window: SlotList;
+  private readonly probation: SlotList;
+  private readonly protected: SlotList;
+  /** Slot -> the queue it is in. */
+  private queueOf: Uint8Array;
+  /** Slot -> the hash of its key, for the sketch (computed once per entry). */
+  private hashOf: Int32Array;
   private readonly sketch: CountMinSketch;
-  private readonly maxEntries: number;
-  private readonly maxSize: number;
-  private readonly sized: boolean;
   private readonly windowMaxEntries: number;
   private readonly windowMaxSize: number;
   private readonly protectedMaxEntries: number;
   private readonly protectedMaxSize: number;
-  private readonly onEvict: (key: string) => void;
-  private totalSize = 0;
   private windowSize = 0;
   private protectedSize = 0;
-  private evicted: string[] = [];
   private random = 0x2545f491;
 
   constructor(options: BoundedMapOptions) {
-    this.maxEntries = options.maxEntries;
-    this.maxSize = options.maxSize;
-    this.sized = Number.isFinite(options.maxSize);
-    this.onEvict = options.onEvict;
+    super(options);
+    this.window = new SlotList(this.links);
+    this.probation = new SlotList(this.links);
+    this.protected = new SlotList(this.links);
+    this.queueOf = new Uint8Array(this.capacity);
+    this.hashOf = new Int32Array(this.capacity);
     this.windowMaxEntries = this.maxEntries - Math.floor(this.maxEntries * PERCENT_MAIN);
     this.protectedMaxEntries = Math.floor((this.maxEntries - this.windowMaxEntries) * PERCENT_MAIN_PROTECTED);
     if (this.sized) {
@@ -94,81 +81,74 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
       this.windowMaxSize = Infinity;
       this.protectedMaxSize = Infinity;
     }
-    // Start small and grow with the number of entries held (see set).
+    // Start small and grow with the number of entries held (see added).
     this.sketch = new CountMinSketch(Math.min(this.maxEntries, 256));
   }
 
-  get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    this.sketch.increment(entry.hash);
-    this.onAccess(entry);
-    return entry.value;
+  protected accessed(slot: number): void {
+    // Reorder, then count: either order gives the same state (the sketch plays no part in a
+    // reorder); this one makes a W-TinyLFU memory hit ~15% cheaper in CPU time (1,000 keys).
+    this.onAccess(slot);
+    this.sketch.increment(this.hashOf[slot]!);
   }
 
-  set(key: string, value: V, size: number): void {
-    const weight = admittedWeight(this, key, size, this.sized, this.maxSize);
-    if (weight === undefined) return;
-    const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      const delta = weight - entry.size;
-      entry.value = value;
-      entry.size = weight;
-      this.totalSize += delta;
-      if (entry.queue === WINDOW) this.windowSize += delta;
-      else if (entry.queue === PROTECTED) this.protectedSize += delta;
-      this.sketch.increment(entry.hash);
-      this.onAccess(entry);
-    } else {
-      const created = new TinyLfuEntry(key, value, weight, hashKey(key));
-      this.entries.set(key, created);
-      this.window.pushTail(created);
-      this.windowSize += weight;
-      this.totalSize += weight;
-      const width = this.sketch.width;
-      if (this.entries.size > width >>> 1 && width < this.maxEntries) {
-        this.sketch.ensureCapacity(Math.min(this.maxEntries, width * 4));
-      }
-      this.sketch.increment(created.hash);
+  protected added(slot: number, weight: number): void {
+    const hash = hashKey(this.keyAt(slot));
+    this.hashOf[slot] = hash;
+    this.queueOf[slot] = WINDOW;
+    this.window.pushTail(slot);
+    this.windowSize += weight;
+    const width = this.sketch.width;
+    if (this.size > width >>> 1 && width < this.maxEntries) {
+      this.sketch.ensureCapacity(Math.min(this.maxEntries, width * 4));
     }
+    this.sketch.increment(hash);
+  }
+
+  protected updated(slot: number, delta: number): void {
+    const queue = this.queueOf[slot];
+    if (queue === WINDOW) this.windowSize += delta;
+    else if (queue === PROTECTED) this.protectedSize += delta;
+    this.sketch.increment(this.hashOf[slot]!);
+    this.onAccess(slot);
+  }
+
+  /** After every `put` (a new key or an overwrite): the window's overflow moves to probation, then main evicts while over the bounds. */
+  protected evictForRoom(): void {
     this.evictFromMain(this.evictFromWindow());
-    this.notify();
   }
 
-  delete(key: string): boolean {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return false;
-    this.unlink(entry);
-    return true;
-  }
-
-  /** Removes every entry and forgets the frequency history (no eviction callbacks). */
-  clear(): void {
-    this.entries.clear();
+  /** Forgets the queues and the frequency history. */
+  protected cleared(): void {
     this.window.clear();
     this.probation.clear();
     this.protected.clear();
-    this.totalSize = 0;
     this.windowSize = 0;
     this.protectedSize = 0;
     this.sketch.clear();
   }
 
-  get size(): number {
-    return this.entries.size;
+  protected override grow(capacity: number): void {
+    super.grow(capacity);
+    const queueOf = new Uint8Array(capacity);
+    queueOf.set(this.queueOf);
+    this.queueOf = queueOf;
+    const hashOf = new Int32Array(capacity);
+    hashOf.set(this.hashOf);
+    this.hashOf = hashOf;
   }
 
   /** Reorders an entry after a hit: most recent in its queue; a probation hit is promoted to protected. */
-  private onAccess(entry: TinyLfuEntry<V>): void {
-    if (entry.queue === WINDOW) {
-      this.window.moveToTail(entry);
-    } else if (entry.queue === PROTECTED) {
-      this.protected.moveToTail(entry);
+  private onAccess(slot: number): void {
+    const queue = this.queueOf[slot];
+    if (queue === WINDOW) {
+      this.window.moveToTail(slot);
+    } else if (queue === PROTECTED) {
+      this.protected.moveToTail(slot);
     } else {
-      this.probation.remove(entry);
-      this.protected.pushTail(entry);
-      entry.queue = PROTECTED;
-      this.protectedSize += entry.size;
+      this.probation.moveTo(slot, this.protected);
+      this.queueOf[slot] = PROTECTED;
+      this.protectedSize += this.weightAt(slot);
       this.demoteFromProtected();
     }
   }
@@ -176,29 +156,27 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
   /** Moves the least recent protected entries back to probation while protected is over its share. */
   private demoteFromProtected(): void {
     while (this.protected.length > this.protectedMaxEntries || this.protectedSize > this.protectedMaxSize) {
-      const entry = this.protected.head;
-      if (entry === null) return;
-      this.protected.remove(entry);
-      this.protectedSize -= entry.size;
-      this.probation.pushTail(entry);
-      entry.queue = PROBATION;
+      const slot = this.protected.head;
+      if (slot === NO_SLOT) return;
+      this.protected.moveTo(slot, this.probation);
+      this.protectedSize -= this.weightAt(slot);
+      this.queueOf[slot] = PROBATION;
     }
   }
 
   /**
    * Moves the least recent window entries to the most recent end of probation while the window
-   * is over its share. @returns the first one moved (the first admission candidate), or null.
+   * is over its share. @returns the first one moved (the first admission candidate), or NO_SLOT.
    */
-  private evictFromWindow(): TinyLfuEntry<V> | null {
-    let first: TinyLfuEntry<V> | null = null;
+  private evictFromWindow(): number {
+    let first = NO_SLOT;
     while (this.window.length > this.windowMaxEntries || this.windowSize > this.windowMaxSize) {
-      const entry = this.window.head;
-      if (entry === null) break;
-      this.window.remove(entry);
-      this.windowSize -= entry.size;
-      this.probation.pushTail(entry);
-      entry.queue = PROBATION;
-      first ??= entry;
+      const slot = this.window.head;
+      if (slot === NO_SLOT) break;
+      this.window.moveTo(slot, this.probation);
+      this.windowSize -= this.weightAt(slot);
+      this.queueOf[slot] = PROBATION;
+      if (first === NO_SLOT) first = slot;
     }
     return first;
   }
@@ -208,17 +186,17 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
    * window, then the window itself) against the victims at the least recent end of probation
    * (then protected, then the window), evicting the loser of each duel by estimated frequency.
    */
-  private evictFromMain(first: TinyLfuEntry<V> | null): void {
+  private evictFromMain(first: number): void {
     let candidate = first;
     let candidateQueue: Queue = PROBATION;
     let victim = this.probation.head;
     let victimQueue: Queue = PROBATION;
-    while (this.entries.size > this.maxEntries || this.totalSize > this.maxSize) {
-      if (candidate === null && candidateQueue === PROBATION) {
+    while (this.size > this.maxEntries || this.totalSize > this.maxSize) {
+      if (candidate === NO_SLOT && candidateQueue === PROBATION) {
         candidate = this.window.head;
         candidateQueue = WINDOW;
       }
-      if (candidate === null && victim === null) {
+      if (candidate === NO_SLOT && victim === NO_SLOT) {
         if (victimQueue === PROBATION) {
           victim = this.protected.head;
           victimQueue = PROTECTED;
@@ -231,25 +209,25 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
         }
         break;
       }
-      if (victim === null) {
-        const next: TinyLfuEntry<V> | null = candidate!.next;
-        this.evict(candidate!);
+      if (victim === NO_SLOT) {
+        const next = this.links.next[candidate]!;
+        this.evict(candidate);
         candidate = next;
-      } else if (candidate === null) {
-        const next: TinyLfuEntry<V> | null = victim.next;
+      } else if (candidate === NO_SLOT) {
+        const next = this.links.next[victim]!;
         this.evict(victim);
         victim = next;
       } else if (candidate === victim) {
-        victim = victim.next;
+        victim = this.links.next[victim]!;
         this.evict(candidate);
-        candidate = null;
+        candidate = NO_SLOT;
       } else if (this.admit(candidate, victim)) {
-        const next: TinyLfuEntry<V> | null = victim.next;
+        const next = this.links.next[victim]!;
         this.evict(victim);
         victim = next;
-        candidate = candidate.next;
+        candidate = this.links.next[candidate]!;
       } else {
-        const next: TinyLfuEntry<V> | null = candidate.next;
+        const next = this.links.next[candidate]!;
         this.evict(candidate);
         candidate = next;
       }
@@ -257,9 +235,9 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
   }
 
   /** Whether the candidate should replace the victim: strictly more frequent (or the hash-flooding lottery). */
-  private admit(candidate: TinyLfuEntry<V>, victim: TinyLfuEntry<V>): boolean {
-    const victimFrequency = this.sketch.frequency(victim.hash);
-    const candidateFrequency = this.sketch.frequency(candidate.hash);
+  private admit(candidate: number, victim: number): boolean {
+    const victimFrequency = this.sketch.frequency(this.hashOf[victim]!);
+    const candidateFrequency = this.sketch.frequency(this.hashOf[candidate]!);
     if (candidateFrequency > victimFrequency) return true;
     if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
     // xorshift32: deterministic, so runs are reproducible.
@@ -271,32 +249,17 @@ export class TinyLfuMap<V extends {}> implements BoundedMap<V> {
     return (x & 127) === 0;
   }
 
-  /** Removes an entry for room and queues its key for `onEvict`. */
-  private evict(entry: TinyLfuEntry<V>): void {
-    this.unlink(entry);
-    this.evicted.push(entry.key);
-  }
-
-  /** Removes an entry from the map and from its queue. */
-  private unlink(entry: TinyLfuEntry<V>): void {
-    if (entry.queue === WINDOW) {
-      this.window.remove(entry);
-      this.windowSize -= entry.size;
-    } else if (entry.queue === PROTECTED) {
-      this.protected.remove(entry);
-      this.protectedSize -= entry.size;
+  /** Removes an entry from its queue (the map frees its slot). */
+  protected removed(slot: number): void {
+    const queue = this.queueOf[slot];
+    if (queue === WINDOW) {
+      this.window.remove(slot);
+      this.windowSize -= this.weightAt(slot);
+    } else if (queue === PROTECTED) {
+      this.protected.remove(slot);
+      this.protectedSize -= this.weightAt(slot);
     } else {
-      this.probation.remove(entry);
+      this.probation.remove(slot);
     }
-    this.entries.delete(entry.key);
-    this.totalSize -= entry.size;
-  }
-
-  /** Reports evictions once the map is consistent again (a callback may touch the map). */
-  private notify(): void {
-    if (this.evicted.length === 0) return;
-    const keys = this.evicted;
-    this.evicted = [];
-    for (const key of keys) this.onEvict(key);
   }
 }
