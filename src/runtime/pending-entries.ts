@@ -168,36 +168,36 @@ export class PendingEntries {
     return this.writer * COUNTER_SPAN + this.counter;
   }
 
-  /** Sends `entry` (the record's newest) and keeps the record's state. */
-  private put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
+  /** Sends `entry` (the record's newest) and keeps the record's state. (A method, not closures per call: it runs for every queued write.) */
+  private async put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
     record.sending++;
-    const done = () => {
-      if (--record.sending === 0 && record.drained !== undefined) {
-        const drained = record.drained;
-        record.drained = undefined;
-        drained();
+    try {
+      await record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs));
+    } catch (error) {
+      this.sent(record);
+      if (record.entry === entry && this.records.get(key) === record) {
+        record.stored = false;
+        this.failed.add(key);
       }
-    };
-    return record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs)).then(
-      () => {
-        done();
-        if (record.entry !== entry || this.records.get(key) !== record) return;
-        record.stored = true;
-        record.storedAt = Date.now();
-        this.failed.delete(key);
-        // keep the records in the order the store last took them (refreshes go oldest first)
-        this.records.delete(key);
-        this.records.set(key, record);
-      },
-      (error: unknown) => {
-        done();
-        if (record.entry === entry && this.records.get(key) === record) {
-          record.stored = false;
-          this.failed.add(key);
-        }
-        throw error;
-      },
-    );
+      throw error;
+    }
+    this.sent(record);
+    if (record.entry !== entry || this.records.get(key) !== record) return;
+    record.stored = true;
+    record.storedAt = Date.now();
+    this.failed.delete(key);
+    // keep the records in the order the store last took them (refreshes go oldest first)
+    this.records.delete(key);
+    this.records.set(key, record);
+  }
+
+  /** One write of the record's entry reached the store (or failed): wakes a release waiting for the last one. */
+  private sent(record: PendingRecord): void {
+    if (--record.sending === 0 && record.drained !== undefined) {
+      const drained = record.drained;
+      record.drained = undefined;
+      drained();
+    }
   }
 
   private startTimer(): void {

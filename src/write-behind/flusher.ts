@@ -228,7 +228,8 @@ export class WriteBehindFlusher implements JournalHost {
       return existing;
     }
     if (reserved) this.admission.consume();
-    const previous = this.items.get('inflight', key);
+    const previous = this.items.inFlightOf(key);
+    // every field set here, in one order: one object shape for every item
     const item: WriteItem = {
       merge: this.s.merge,
       previous,
@@ -242,12 +243,17 @@ export class WriteBehindFlusher implements JournalHost {
       attempts: 0,
       failures: 0,
       lastFailedAt: this.poison.tick(),
+      closingFailures: undefined,
       ids: id === undefined ? undefined : [id],
       state: 'new',
       replayed,
+      compacting: undefined,
+      running: undefined,
+      releasing: undefined,
+      settled: undefined,
     };
     if (replayed) this.replaying++;
-    this.items.transition(item, previous === undefined ? 'ready' : 'waiting');
+    this.items.add(item);
     this.s.index.setPending(key, item);
     if (previous === undefined) this.onReady(false);
     return item;
@@ -381,7 +387,7 @@ export class WriteBehindFlusher implements JournalHost {
   }
 
   private isOlderThanQueuedOrWritten(key: string, id: string): boolean {
-    for (const item of [this.items.get('waiting', key), this.items.get('ready', key), this.items.get('inflight', key)]) {
+    for (const item of this.items.unsettledOf(key)) {
       const newest = item?.ids?.[item.ids.length - 1];
       if (newest !== undefined && compareStreamIds(id, newest) < 0) return true;
     }
@@ -417,7 +423,7 @@ export class WriteBehindFlusher implements JournalHost {
         // per-item mode: a full batch starts a drain of everything ready
         if (batchWith === undefined) this.flushDue = true;
       }
-      const items = this.take(batchWith === undefined ? 1 : batchSize);
+      const items = this.items.takeReady(batchWith === undefined ? 1 : batchSize);
       if (items.length === 0) break; // every ready item is being compacted
       this.submit({ items });
     }
@@ -453,16 +459,6 @@ export class WriteBehindFlusher implements JournalHost {
     const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
     for (const r of replaced) this.replayPasses.delete(r);
     if (passes.length) this.replayPasses.set(id, passes);
-  }
-
-  private take(n: number): WriteItem[] {
-    const items: WriteItem[] = [];
-    for (const item of this.items.readyItems()) {
-      if (items.length === n) break;
-      if (!item.compacting) items.push(item);
-    }
-    for (const item of items) this.items.transition(item, 'inflight');
-    return items;
   }
 
   private submit(unit: WriteUnit): void {
@@ -679,13 +675,9 @@ export class WriteBehindFlusher implements JournalHost {
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
-    this.items.transition(item, 'settled');
+    const next = this.items.settle(item);
     this.s.index.clearPending(item.key, item);
-    const next = this.items.get('waiting', item.key);
-    if (next !== undefined) {
-      this.items.transition(next, 'ready');
-      this.onReady(true);
-    }
+    if (next !== undefined) this.onReady(true);
     this.admission.grant();
     if (this.barriers.active) this.barriers.settled(item.seq);
     if (item.replayed && --this.replaying === 0) this.journal?.replaysSettled();
