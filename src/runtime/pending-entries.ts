@@ -24,6 +24,8 @@ interface PendingRecord {
   drained: (() => void) | undefined;
   /** A background retry or refresh is in flight. */
   busy: boolean;
+  /** Set once the record left `records` (released, or replaced by a record of another store). */
+  removed: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export class PendingEntries {
   readonly writer = Math.floor(Math.random() * 2 ** 32);
   private counter = Math.floor(Math.random() * COUNTER_SPAN);
   private readonly records = new Map<string, PendingRecord>();
+  /** The record appended to `records` last (it is the last entry while it is not removed): a write it took needs no reordering. */
+  private lastRecord: PendingRecord | undefined;
   private readonly failed = new Set<string>();
   private readonly unreleased = new Map<string, EntryTarget>();
   private timer: NodeJS.Timeout | undefined;
@@ -95,11 +99,13 @@ export class PendingEntries {
       }
     }
     // a new queued write supersedes a release still waiting for the store
-    this.unreleased.delete(key);
+    if (this.unreleased.size !== 0) this.unreleased.delete(key);
     let record = this.records.get(key);
     if (record === undefined || record.target.store !== target.store) {
-      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false };
+      if (record !== undefined) record.removed = true;
+      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false, removed: false };
       this.records.set(key, record);
+      this.lastRecord = record;
     } else {
       record.entry = entry;
       record.versionsKnown = versions !== undefined;
@@ -126,7 +132,8 @@ export class PendingEntries {
     let store = target.store;
     if (record !== undefined) {
       this.records.delete(key);
-      this.failed.delete(key);
+      record.removed = true;
+      if (this.failed.size !== 0) this.failed.delete(key);
       store = record.target.store;
       // a write of the pending entry still on its way must land first
       if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
@@ -175,20 +182,23 @@ export class PendingEntries {
       await record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs));
     } catch (error) {
       this.sent(record);
-      if (record.entry === entry && this.records.get(key) === record) {
+      if (record.entry === entry && !record.removed) {
         record.stored = false;
         this.failed.add(key);
       }
       throw error;
     }
     this.sent(record);
-    if (record.entry !== entry || this.records.get(key) !== record) return;
+    if (record.entry !== entry || record.removed) return;
     record.stored = true;
     record.storedAt = Date.now();
-    this.failed.delete(key);
+    if (this.failed.size !== 0) this.failed.delete(key);
     // keep the records in the order the store last took them (refreshes go oldest first)
-    this.records.delete(key);
-    this.records.set(key, record);
+    if (this.lastRecord !== record) {
+      this.records.delete(key);
+      this.records.set(key, record);
+      this.lastRecord = record;
+    }
   }
 
   /** One write of the record's entry reached the store (or failed): wakes a release waiting for the last one. */
