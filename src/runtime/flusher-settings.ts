@@ -4,7 +4,7 @@ import { DecoratorUsageError } from '../errors.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { MsgpackSerializer } from '../serializer.js';
-import type { FlusherSettings, PendingIndex } from '../write-behind/flusher-settings.js';
+import type { FlusherSettings, ItemSequence } from '../write-behind/flusher-settings.js';
 import { JournalCommands } from '../write-behind/journal-commands.js';
 import { defaultJournalStream, journalClientOf, journalConnectionOf } from '../write-behind/journal-connection.js';
 import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
@@ -24,7 +24,7 @@ export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => u
  * Resolves a method's flusher settings from its decorator options and entry target.
  * @throws DecoratorUsageError when `durable: true` but the store has no Redis client
  */
-export function resolveFlusherSettings(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan, index: PendingIndex): FlusherSettings {
+export function resolveFlusherSettings(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan, sequence: ItemSequence): FlusherSettings {
   const { runtime, method, stats, store } = target;
   const d = WRITE_BEHIND_DEFAULTS;
   const ms = (value: number | string | undefined, fallback: number, name: string) =>
@@ -55,7 +55,7 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     method,
     runtime,
     stats,
-    index,
+    sequence,
     original: plan.original,
     batchWith: options.batchWith,
     merge: options.merge,

@@ -61,6 +61,7 @@ export class WriteBehindFlusher implements JournalHost {
   /** Writes given up at close (the database kept failing): left in the journal, or dead-lettered. */
   private givenUpAtClose = 0;
   private closing = false;
+  /** The `seq` of the newest item of this flusher. */
   private seq = 0;
   private flushDue = false;
   /** `intervalMs` after the first item of a batch was ready: the batch is due. */
@@ -113,6 +114,19 @@ export class WriteBehindFlusher implements JournalHost {
       inFlight: this.items.inFlightCount,
       oldestPendingAgeMs: oldest === undefined ? 0 : Math.max(0, this.s.scheduler.now() - oldest.queuedAt),
     };
+  }
+
+  /**
+   * The newest unsettled item of `key` (queued, else in flight), if any: the value reads of the
+   * key see (read-your-writes). Its `seq` orders it against other flushers' items of the key.
+   */
+  pendingOf(key: string): WriteItem | undefined {
+    return this.items.newestOf(key);
+  }
+
+  /** Whether the flusher holds any item (queued, in flight or retrying). */
+  get holdsItems(): boolean {
+    return this.items.size !== 0;
   }
 
   /** Whether `close` was called. */
@@ -234,7 +248,7 @@ export class WriteBehindFlusher implements JournalHost {
       merge: this.s.merge,
       previous,
       key,
-      seq: ++this.seq,
+      seq: (this.seq = this.s.sequence.next()),
       queuedAt: this.s.scheduler.now(),
       value,
       args: this.s.merge ? this.withValue(args, value) : args,
@@ -254,7 +268,6 @@ export class WriteBehindFlusher implements JournalHost {
     };
     if (replayed) this.replaying++;
     this.items.add(item);
-    this.s.index.setPending(key, item);
     if (previous === undefined) this.onReady(false);
     return item;
   }
@@ -676,7 +689,6 @@ export class WriteBehindFlusher implements JournalHost {
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
     const next = this.items.settle(item);
-    this.s.index.clearPending(item.key, item);
     if (next !== undefined) this.onReady(true);
     this.admission.grant();
     if (this.barriers.active) this.barriers.settled(item.seq);

@@ -80,6 +80,11 @@ export class ItemStates {
     return oldest;
   }
 
+  /** The key's newest unsettled item (queued, else in flight), if any. */
+  newestOf(key: string): WriteItem | undefined {
+    return this.newest.get(key);
+  }
+
   /** The key's item that still takes newer calls (ready or waiting), if any. */
   queuedOf(key: string): WriteItem | undefined {
     const item = this.newest.get(key);

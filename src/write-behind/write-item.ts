@@ -15,7 +15,11 @@ export type ItemState = 'new' | 'waiting' | 'ready' | 'inflight' | 'settled';
 export interface WriteItem {
   /** The full cache key. */
   readonly key: string;
-  /** Creation order within the flusher (flush barriers wait for every item up to a number). */
+  /**
+   * Creation order, across the flushers of a runtime (`ItemSequence`): flush barriers wait for
+   * every item of their flusher up to a number, and the newest item of a key across flushers has
+   * the highest.
+   */
   readonly seq: number;
   /** When the write was accepted (the flusher's clock, ms): how old the oldest pending write is. */
   readonly queuedAt: number;
