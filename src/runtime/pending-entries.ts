@@ -8,7 +8,7 @@ import { writeTombstone } from './tombstones.js';
 const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;
 
 /** The newest pending entry a runtime wrote for one key, while the key's write is queued. */
-interface PendingRecord {
+export interface PendingRecord {
   readonly target: EntryTarget;
   /** The newest pending entry (`w: 1`) written for the key. */
   entry: StoredEntry;
@@ -83,16 +83,18 @@ export class PendingEntries {
   }
 
   /**
-   * Writes the pending entry of a write just queued for `key` (the value the key's queued
-   * write now holds). A failure is retried in the background until the store takes it or the
-   * write is released.
+   * Starts writing the pending entry of a write just queued for `key` (the value the key's queued
+   * write now holds): makes the entry and the key's record. The caller sends `record.entry` to
+   * `record.target.store` for {@link pendingTtl} of `record.target.ttlMs`, and hands the answer
+   * to {@link landed}. (The call's own async function awaits the store: no frame of its own
+   * here, for every queued write.) A failure is retried in the background until the store takes
+   * it or the write is released.
    * @param versions the namespace and tag versions read for the call, undefined if that read failed
-   * @throws the store's error (the caller reports it; the call is accepted anyway)
+   * @returns the key's record, its `entry` the one to send
    */
-  write(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): Promise<void> {
-    const entry: StoredEntry = { v: value, g: this.generation(), w: 1 };
+  begin(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): PendingRecord {
+    const entry: StoredEntry = versions === undefined ? { v: value, g: this.generation(), w: 1 } : { v: value, g: this.generation(), w: 1, n: versions[0] ?? 0 };
     if (versions !== undefined) {
-      entry.n = versions[0] ?? 0;
       if (versionKeys.length > 1) {
         entry.t = {};
         for (let i = 1; i < versionKeys.length; i++) entry.t[versionKeys[i]!] = versions[i]!;
@@ -112,7 +114,35 @@ export class PendingEntries {
       record.stored = false;
     }
     this.startTimer();
-    return this.put(key, record, entry);
+    record.sending++;
+    return record;
+  }
+
+  /**
+   * The store answered the write of `entry` begun by {@link begin} (or a retry): took it, or
+   * failed (`taken: false`; retried in the background).
+   */
+  landed(key: string, record: PendingRecord, entry: StoredEntry, taken: boolean): void {
+    if (--record.sending === 0 && record.drained !== undefined) {
+      const drained = record.drained;
+      record.drained = undefined;
+      drained();
+    }
+    if (record.entry !== entry || record.removed) return;
+    if (!taken) {
+      record.stored = false;
+      this.failed.add(key);
+      return;
+    }
+    record.stored = true;
+    record.storedAt = Date.now();
+    if (this.failed.size !== 0) this.failed.delete(key);
+    // keep the records in the order the store last took them (refreshes go oldest first)
+    if (this.lastRecord !== record) {
+      this.records.delete(key);
+      this.records.set(key, record);
+      this.lastRecord = record;
+    }
   }
 
   /**
@@ -175,39 +205,16 @@ export class PendingEntries {
     return this.writer * COUNTER_SPAN + this.counter;
   }
 
-  /** Sends `entry` (the record's newest) and keeps the record's state. (A method, not closures per call: it runs for every queued write.) */
+  /** Sends `entry` (the record's newest) again: a background retry or refresh. */
   private async put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
     record.sending++;
     try {
       await record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs));
     } catch (error) {
-      this.sent(record);
-      if (record.entry === entry && !record.removed) {
-        record.stored = false;
-        this.failed.add(key);
-      }
+      this.landed(key, record, entry, false);
       throw error;
     }
-    this.sent(record);
-    if (record.entry !== entry || record.removed) return;
-    record.stored = true;
-    record.storedAt = Date.now();
-    if (this.failed.size !== 0) this.failed.delete(key);
-    // keep the records in the order the store last took them (refreshes go oldest first)
-    if (this.lastRecord !== record) {
-      this.records.delete(key);
-      this.records.set(key, record);
-      this.lastRecord = record;
-    }
-  }
-
-  /** One write of the record's entry reached the store (or failed): wakes a release waiting for the last one. */
-  private sent(record: PendingRecord): void {
-    if (--record.sending === 0 && record.drained !== undefined) {
-      const drained = record.drained;
-      record.drained = undefined;
-      drained();
-    }
+    this.landed(key, record, entry, true);
   }
 
   private startTimer(): void {
