@@ -75,6 +75,6 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     valueOf,
     replaySelf: plan.isStatic ? plan.owner : undefined,
     journal,
-    release: (item, written) => PendingEntries.of(runtime).release(target, item, written),
+    release: (items, written) => PendingEntries.of(runtime).releaseAll(target, items, written),
   };
 }

@@ -154,6 +154,75 @@ export class PendingEntries {
     return (item.releasing = this.putRight(target, item, written));
   }
 
+  /**
+   * {@link release} for the items of one method call (a batch), with one promise for them all
+   * (each item's `releasing`): the common case, a pending entry the store holds, is a
+   * compare-and-set per item sent at once and awaited together, with no async frame per item;
+   * the other cases go through {@link release} each. Never rejects.
+   */
+  releaseAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
+    if (items.length === 1) return this.release(target, items[0]!, written);
+    const done = this.putRightAll(target, items, written);
+    for (const item of items) item.releasing = done;
+    return done;
+  }
+
+  private async putRightAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
+    let others: Array<Promise<void>> | undefined;
+    const sets: Array<Promise<boolean>> = [];
+    const setItems: WriteItem[] = [];
+    const setStores: CacheStore[] = [];
+    for (const item of items) {
+      const key = item.key;
+      const record = written && item.merge === undefined ? this.records.get(key) : undefined;
+      if (record === undefined || record.sending > 0 || !record.stored || !record.versionsKnown) {
+        (others ??= []).push(this.putRight(target, item, written));
+        continue;
+      }
+      const newest = this.runtime.writeBehind?.pending(key);
+      if (newest !== undefined && newest !== item) continue; // a newer queued write keeps its pending entry
+      // putRight's compare-and-set, without waiting here (see there)
+      this.records.delete(key);
+      record.removed = true;
+      if (this.failed.size !== 0) this.failed.delete(key);
+      const { n, t } = record.entry;
+      const v = item.value;
+      const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
+      const store = record.target.store;
+      let set: Promise<boolean>;
+      try {
+        set = store.writeIf(key, entry, record.target.ttlMs, record.entry.g);
+      } catch {
+        set = Promise.resolve(false);
+      }
+      sets.push(set);
+      setItems.push(item);
+      setStores.push(store);
+    }
+    if (sets.length !== 0) {
+      let taken: boolean[] | undefined;
+      try {
+        taken = await Promise.all(sets);
+      } catch {
+        taken = undefined; // one failed: each is looked at below (all have settled handlers by now)
+      }
+      for (let i = 0; i < sets.length; i++) {
+        let ok: boolean;
+        if (taken !== undefined) ok = taken[i]!;
+        else {
+          try {
+            ok = await sets[i]!;
+          } catch {
+            ok = false;
+          }
+        }
+        // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
+        if (!ok) (others ??= []).push(this.tombstone(target, setStores[i]!, setItems[i]!.key));
+      }
+    }
+    if (others !== undefined) await Promise.all(others);
+  }
+
   private async putRight(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
     const key = item.key;
     const newest = this.runtime.writeBehind?.pending(key);

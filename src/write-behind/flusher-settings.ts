@@ -56,9 +56,10 @@ export interface FlusherSettings {
   /** Builds the journal (durable mode). */
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
   /**
-   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
-   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
-   * right. Never rejects. See `runtime/pending-entries.ts`.
+   * Called once the items' method call succeeded (`written`: a unit's items at once) or an item
+   * was dead-lettered, superseded or given up, before they settle (before reads stop seeing the
+   * queued values): puts the cache entries of their keys right. Never rejects. See
+   * `runtime/pending-entries.ts`.
    */
-  release?: (item: WriteItem, written: boolean) => Promise<void>;
+  release?: (items: readonly WriteItem[], written: boolean) => Promise<void>;
 }

@@ -546,7 +546,7 @@ export class WriteBehindFlusher implements JournalHost {
     for (const item of dropped) {
       this.countReplays(item.ids!, 'superseded');
       this.journal!.ack(item.ids!, item.key);
-      await this.s.release?.(item, false);
+      await this.s.release?.([item], false);
       this.settle(item);
     }
     return kept;
@@ -555,7 +555,7 @@ export class WriteBehindFlusher implements JournalHost {
   private async succeeded(unit: WriteUnit): Promise<void> {
     const { stats, runtime, method, release } = this.s;
     // the cache entries are put right before the queued values stop being served
-    if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
+    if (release !== undefined) await release(unit.items, true);
     this.poison.succeeded(unit);
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
@@ -635,7 +635,7 @@ export class WriteBehindFlusher implements JournalHost {
       return;
     }
     this.countReplays(item.ids, 'left');
-    await this.s.release?.(item, false);
+    await this.s.release?.([item], false);
     this.settle(item);
   }
 
@@ -682,7 +682,7 @@ export class WriteBehindFlusher implements JournalHost {
       this.countReplays(item.ids, 'deadLettered');
       this.journal!.ack(item.ids, item.key);
     }
-    await this.s.release?.(item, false);
+    await this.s.release?.([item], false);
     this.settle(item);
   }
 
