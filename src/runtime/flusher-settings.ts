@@ -4,7 +4,7 @@ import { DecoratorUsageError } from '../errors.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { MsgpackSerializer } from '../serializer.js';
-import type { FlusherSettings, PendingIndex } from '../write-behind/flusher-settings.js';
+import type { FlusherSettings, ItemSequence } from '../write-behind/flusher-settings.js';
 import { JournalCommands } from '../write-behind/journal-commands.js';
 import { defaultJournalStream, journalClientOf, journalConnectionOf } from '../write-behind/journal-connection.js';
 import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
@@ -25,7 +25,7 @@ export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => u
  * Resolves a method's flusher settings from its decorator options and entry target.
  * @throws DecoratorUsageError when `durable: true` but the store has no Redis client
  */
-export function resolveFlusherSettings(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan, index: PendingIndex): FlusherSettings {
+export function resolveFlusherSettings(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan, sequence: ItemSequence): FlusherSettings {
   const { runtime, method, stats } = target;
   const store = untimed(target.store);
   const d = WRITE_BEHIND_DEFAULTS;
@@ -57,7 +57,7 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     method,
     runtime,
     stats,
-    index,
+    sequence,
     original: plan.original,
     batchWith: options.batchWith,
     merge: options.merge,
@@ -77,6 +77,6 @@ export function resolveFlusherSettings(target: EntryTarget, options: WriteBehind
     valueOf,
     replaySelf: plan.isStatic ? plan.owner : undefined,
     journal,
-    release: (item, written) => PendingEntries.of(runtime).release(target, item, written),
+    release: (items, written) => PendingEntries.of(runtime).releaseAll(target, items, written),
   };
 }

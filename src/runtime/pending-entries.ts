@@ -8,7 +8,7 @@ import { writeTombstone } from './tombstones.js';
 const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;
 
 /** The newest pending entry a runtime wrote for one key, while the key's write is queued. */
-interface PendingRecord {
+export interface PendingRecord {
   readonly target: EntryTarget;
   /** The newest pending entry (`w: 1`) written for the key. */
   entry: StoredEntry;
@@ -24,6 +24,8 @@ interface PendingRecord {
   drained: (() => void) | undefined;
   /** A background retry or refresh is in flight. */
   busy: boolean;
+  /** Set once the record left `records` (released, or replaced by a record of another store). */
+  removed: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export class PendingEntries {
   readonly writer = Math.floor(Math.random() * 2 ** 32);
   private counter = Math.floor(Math.random() * COUNTER_SPAN);
   private readonly records = new Map<string, PendingRecord>();
+  /** The record appended to `records` last (it is the last entry while it is not removed): a write it took needs no reordering. */
+  private lastRecord: PendingRecord | undefined;
   private readonly failed = new Set<string>();
   private readonly unreleased = new Map<string, EntryTarget>();
   private timer: NodeJS.Timeout | undefined;
@@ -79,34 +83,66 @@ export class PendingEntries {
   }
 
   /**
-   * Writes the pending entry of a write just queued for `key` (the value the key's queued
-   * write now holds). A failure is retried in the background until the store takes it or the
-   * write is released.
+   * Starts writing the pending entry of a write just queued for `key` (the value the key's queued
+   * write now holds): makes the entry and the key's record. The caller sends `record.entry` to
+   * `record.target.store` for {@link pendingTtl} of `record.target.ttlMs`, and hands the answer
+   * to {@link landed}. (The call's own async function awaits the store: no frame of its own
+   * here, for every queued write.) A failure is retried in the background until the store takes
+   * it or the write is released.
    * @param versions the namespace and tag versions read for the call, undefined if that read failed
-   * @throws the store's error (the caller reports it; the call is accepted anyway)
+   * @returns the key's record, its `entry` the one to send
    */
-  write(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): Promise<void> {
-    const entry: StoredEntry = { v: value, g: this.generation(), w: 1 };
+  begin(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): PendingRecord {
+    const entry: StoredEntry = versions === undefined ? { v: value, g: this.generation(), w: 1 } : { v: value, g: this.generation(), w: 1, n: versions[0] ?? 0 };
     if (versions !== undefined) {
-      entry.n = versions[0] ?? 0;
       if (versionKeys.length > 1) {
         entry.t = {};
         for (let i = 1; i < versionKeys.length; i++) entry.t[versionKeys[i]!] = versions[i]!;
       }
     }
     // a new queued write supersedes a release still waiting for the store
-    this.unreleased.delete(key);
+    if (this.unreleased.size !== 0) this.unreleased.delete(key);
     let record = this.records.get(key);
     if (record === undefined || record.target.store !== target.store) {
-      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false };
+      if (record !== undefined) record.removed = true;
+      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false, removed: false };
       this.records.set(key, record);
+      this.lastRecord = record;
     } else {
       record.entry = entry;
       record.versionsKnown = versions !== undefined;
       record.stored = false;
     }
     this.startTimer();
-    return this.put(key, record, entry);
+    record.sending++;
+    return record;
+  }
+
+  /**
+   * The store answered the write of `entry` begun by {@link begin} (or a retry): took it, or
+   * failed (`taken: false`; retried in the background).
+   */
+  landed(key: string, record: PendingRecord, entry: StoredEntry, taken: boolean): void {
+    if (--record.sending === 0 && record.drained !== undefined) {
+      const drained = record.drained;
+      record.drained = undefined;
+      drained();
+    }
+    if (record.entry !== entry || record.removed) return;
+    if (!taken) {
+      record.stored = false;
+      this.failed.add(key);
+      return;
+    }
+    record.stored = true;
+    record.storedAt = Date.now();
+    if (this.failed.size !== 0) this.failed.delete(key);
+    // keep the records in the order the store last took them (refreshes go oldest first)
+    if (this.lastRecord !== record) {
+      this.records.delete(key);
+      this.records.set(key, record);
+      this.lastRecord = record;
+    }
   }
 
   /**
@@ -118,6 +154,75 @@ export class PendingEntries {
     return (item.releasing = this.putRight(target, item, written));
   }
 
+  /**
+   * {@link release} for the items of one method call (a batch), with one promise for them all
+   * (each item's `releasing`): the common case, a pending entry the store holds, is a
+   * compare-and-set per item sent at once and awaited together, with no async frame per item;
+   * the other cases go through {@link release} each. Never rejects.
+   */
+  releaseAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
+    if (items.length === 1) return this.release(target, items[0]!, written);
+    const done = this.putRightAll(target, items, written);
+    for (const item of items) item.releasing = done;
+    return done;
+  }
+
+  private async putRightAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
+    let others: Array<Promise<void>> | undefined;
+    const sets: Array<Promise<boolean>> = [];
+    const setItems: WriteItem[] = [];
+    const setStores: CacheStore[] = [];
+    for (const item of items) {
+      const key = item.key;
+      const record = written && item.merge === undefined ? this.records.get(key) : undefined;
+      if (record === undefined || record.sending > 0 || !record.stored || !record.versionsKnown) {
+        (others ??= []).push(this.putRight(target, item, written));
+        continue;
+      }
+      const newest = this.runtime.writeBehind?.pending(key);
+      if (newest !== undefined && newest !== item) continue; // a newer queued write keeps its pending entry
+      // putRight's compare-and-set, without waiting here (see there)
+      this.records.delete(key);
+      record.removed = true;
+      if (this.failed.size !== 0) this.failed.delete(key);
+      const { n, t } = record.entry;
+      const v = item.value;
+      const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
+      const store = record.target.store;
+      let set: Promise<boolean>;
+      try {
+        set = store.writeIf(key, entry, record.target.ttlMs, record.entry.g);
+      } catch {
+        set = Promise.resolve(false);
+      }
+      sets.push(set);
+      setItems.push(item);
+      setStores.push(store);
+    }
+    if (sets.length !== 0) {
+      let taken: boolean[] | undefined;
+      try {
+        taken = await Promise.all(sets);
+      } catch {
+        taken = undefined; // one failed: each is looked at below (all have settled handlers by now)
+      }
+      for (let i = 0; i < sets.length; i++) {
+        let ok: boolean;
+        if (taken !== undefined) ok = taken[i]!;
+        else {
+          try {
+            ok = await sets[i]!;
+          } catch {
+            ok = false;
+          }
+        }
+        // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
+        if (!ok) (others ??= []).push(this.tombstone(target, setStores[i]!, setItems[i]!.key));
+      }
+    }
+    if (others !== undefined) await Promise.all(others);
+  }
+
   private async putRight(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
     const key = item.key;
     const newest = this.runtime.writeBehind?.pending(key);
@@ -126,7 +231,8 @@ export class PendingEntries {
     let store = target.store;
     if (record !== undefined) {
       this.records.delete(key);
-      this.failed.delete(key);
+      record.removed = true;
+      if (this.failed.size !== 0) this.failed.delete(key);
       store = record.target.store;
       // a write of the pending entry still on its way must land first
       if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
@@ -168,36 +274,16 @@ export class PendingEntries {
     return this.writer * COUNTER_SPAN + this.counter;
   }
 
-  /** Sends `entry` (the record's newest) and keeps the record's state. */
-  private put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
+  /** Sends `entry` (the record's newest) again: a background retry or refresh. */
+  private async put(key: string, record: PendingRecord, entry: StoredEntry): Promise<void> {
     record.sending++;
-    const done = () => {
-      if (--record.sending === 0 && record.drained !== undefined) {
-        const drained = record.drained;
-        record.drained = undefined;
-        drained();
-      }
-    };
-    return record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs)).then(
-      () => {
-        done();
-        if (record.entry !== entry || this.records.get(key) !== record) return;
-        record.stored = true;
-        record.storedAt = Date.now();
-        this.failed.delete(key);
-        // keep the records in the order the store last took them (refreshes go oldest first)
-        this.records.delete(key);
-        this.records.set(key, record);
-      },
-      (error: unknown) => {
-        done();
-        if (record.entry === entry && this.records.get(key) === record) {
-          record.stored = false;
-          this.failed.add(key);
-        }
-        throw error;
-      },
-    );
+    try {
+      await record.target.store.write(key, entry, this.pendingTtl(record.target.ttlMs));
+    } catch (error) {
+      this.landed(key, record, entry, false);
+      throw error;
+    }
+    this.landed(key, record, entry, true);
   }
 
   private startTimer(): void {

@@ -35,23 +35,59 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
   const { batchWith } = options;
   const events = runtime.events;
   const watch = unregisteredClassWatcher(method, store, 'queued');
+  const reportWrite = (error: unknown, key: string) =>
+    // the versions belong to the pending entry this write stores: a failed write, not a failed read
+    runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
 
-  return async function writeBehindCall(self, args) {
-    if (runtime.isClosed || flusher.isClosed) throw new RuntimeClosedError(`${method}: the cache runtime is closed`);
-    const key = target.keysOf(args) as string;
-    const versionKeys = target.versionKeysOf(args);
-    if (batchWith !== undefined && typeof (self as Record<string, unknown> | null | undefined)?.[batchWith] !== 'function') {
-      throw new TypeError(`@WriteBehind ${method}: batchWith '${batchWith}' is not a method of the instance`);
+  /** Steps 5 on, once the call is queued: writes the pending entry. Never rejects. */
+  async function writePending(key: string, versionKeys: readonly string[], versions: Promise<readonly number[]>, item: WriteItem): Promise<undefined> {
+    let read: readonly number[] | undefined;
+    try {
+      read = await versions;
+    } catch (error) {
+      reportWrite(error, key);
     }
-    const value = valueOf(args);
-    watch?.(value);
-    // Read the namespace and tag versions while the call waits for room and the journal: one
-    // round trip less before it resolves. Failures surface at the cache write below.
-    const versions = merged ? undefined : store.readVersions(versionKeys);
-    versions?.catch(() => undefined);
-    const started = flusher.start(self);
-    if (started !== undefined) await started;
-    const admitted = flusher.admit(key);
+    // the flush may have overtaken this call (its write reached the method and the key is being
+    // released): a pending entry now would outlive the write (invalidations keep pending entries);
+    // the call resolves once the release has put the key right
+    if (item.releasing !== undefined || item.settled) {
+      await item.releasing;
+      return undefined;
+    }
+    const record = pendingEntries.begin(target, key, item.value, versionKeys, read);
+    const entry = record.entry;
+    try {
+      await record.target.store.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
+    } catch (error) {
+      pendingEntries.landed(key, record, entry, false);
+      reportWrite(error, key);
+      return undefined;
+    }
+    pendingEntries.landed(key, record, entry, true);
+    stats.sets++;
+    if (events.has('set')) events.emit('set', { method, key, store: store.name });
+    return undefined;
+  }
+
+  /**
+   * Steps 2-4 when the call has to wait (durable mode: the journal; or no room), then
+   * {@link writePending}.
+   * @param admission the call's admission when it was asked already (memory mode), else undefined
+   */
+  async function queueAfterWaiting(
+    self: unknown,
+    args: unknown[],
+    key: string,
+    versionKeys: readonly string[],
+    value: unknown,
+    versions: Promise<readonly number[]> | undefined,
+    admission: Promise<boolean> | undefined,
+  ): Promise<undefined> {
+    if (admission === undefined) {
+      const started = flusher.start(self);
+      if (started !== undefined) await started;
+    }
+    const admitted = admission ?? flusher.admit(key);
     const reserved = typeof admitted === 'boolean' ? admitted : await admitted;
     let id: string | undefined;
     if (flusher.journal !== undefined) {
@@ -62,7 +98,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
         throw error;
       }
     }
-    let item;
+    let item: WriteItem;
     try {
       item = flusher.enqueue(key, value, args, self, reserved, id);
     } catch (error) {
@@ -73,28 +109,54 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     const capture = runtime.originCapturer;
     if (capture !== undefined) keepOrigin(item, capture);
     if (versions === undefined) return undefined; // merge: the cache keeps the database value
-    let read: readonly number[] | undefined;
+    return writePending(key, versionKeys, versions, item);
+  }
+
+  // Not an async function: in memory mode, with room, the call is queued synchronously and only
+  // the pending-entry write waits (one small async frame per call, not two).
+  return function writeBehindCall(self, args) {
+    if (runtime.isClosed || flusher.isClosed) return Promise.reject(new RuntimeClosedError(`${method}: the cache runtime is closed`));
+    let key: string;
+    let versionKeys: readonly string[];
+    let value: unknown;
+    let versions: Promise<readonly number[]> | undefined;
     try {
-      read = await versions;
+      key = target.keysOf(args) as string;
+      versionKeys = target.versionKeysOf(args);
+      if (batchWith !== undefined && typeof (self as Record<string, unknown> | null | undefined)?.[batchWith] !== 'function') {
+        throw new TypeError(`@WriteBehind ${method}: batchWith '${batchWith}' is not a method of the instance`);
+      }
+      value = valueOf(args);
+      watch?.(value);
+      // Read the namespace and tag versions while the call waits for room and the journal: one
+      // round trip less before it resolves. Failures surface at the cache write.
+      versions = merged ? undefined : store.readVersions(versionKeys);
     } catch (error) {
-      // the versions belong to the pending entry this write stores: a failed write, not a failed read
-      runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
+      return Promise.reject(error);
     }
-    // the flush may have overtaken this call (its write reached the method and the key is being
-    // released): a pending entry now would outlive the write (invalidations keep pending entries);
-    // the call resolves once the release has put the key right
-    if (item.releasing !== undefined || item.settled) {
-      await item.releasing;
-      return undefined;
+    let admission: Promise<boolean> | undefined;
+    if (flusher.journal === undefined) {
+      // memory mode: nothing to start; with room (or coalescing) the call is queued now
+      const admitted = flusher.admit(key);
+      if (typeof admitted === 'boolean') {
+        let item: WriteItem;
+        try {
+          item = flusher.enqueue(key, value, args, self, admitted);
+        } catch (error) {
+          versions?.catch(() => undefined);
+          return Promise.reject(error);
+        }
+        stats.queued++;
+        const capture = runtime.originCapturer;
+        if (capture !== undefined) keepOrigin(item, capture);
+        if (versions === undefined) return Promise.resolve(undefined); // merge: the cache keeps the database value
+        return writePending(key, versionKeys, versions, item);
+      }
+      admission = admitted; // no room: the call waits for it, by the policy
     }
-    try {
-      await pendingEntries.write(target, key, item.value, versionKeys, read);
-      stats.sets++;
-      if (events.has('set')) events.emit('set', { method, key, store: store.name });
-    } catch (error) {
-      runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
-    }
-    return undefined;
+    // the call waits before it reads `versions`: a rejected read must not go unhandled meanwhile
+    versions?.catch(() => undefined);
+    return queueAfterWaiting(self, args, key, versionKeys, value, versions, admission);
   };
 }
 

@@ -5,7 +5,6 @@ import type { CacheRuntime } from './cache-runtime.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { WriteBehindFlusher } from '../write-behind/flusher.js';
-import type { PendingIndex } from '../write-behind/flusher-settings.js';
 import { resolveFlusherSettings } from './flusher-settings.js';
 import { installSignalDrain } from '../write-behind/signal-drain.js';
 import type { WriteBehindRegistry } from '../write-behind/write-behind-registry.js';
@@ -14,12 +13,16 @@ import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
 
 /**
  * The {@link WriteBehindRegistry} of one runtime: its flushers (one per decorated method), the
- * index of queued values by full key that @Cacheable consults (read-your-writes, whichever
- * method queued the write), and the signal handlers that drain before exit.
+ * queued values by full key that @Cacheable consults (read-your-writes, whichever method queued
+ * the write: each flusher's newest item of the key, the newest of them by the one numbering the
+ * flushers share), and the signal handlers that drain before exit.
  */
-export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
+export class WriteBehindFlushers implements WriteBehindRegistry {
   private readonly flushers = new Map<MethodPlan, WriteBehindFlusher>();
-  private readonly pendingByKey = new Map<string, WriteItem>();
+  /** The flushers, in an array: `pending` and `hasPending` run on every read while writes are queued. */
+  private readonly list: WriteBehindFlusher[] = [];
+  /** Numbers the items of every flusher (see `ItemSequence`). */
+  private readonly sequence = { last: 0, next: (): number => ++this.sequence.last };
   private readonly drainSignals = new Set<NodeJS.Signals>();
   private uninstallSignals: (() => void) | undefined;
 
@@ -46,33 +49,35 @@ export class WriteBehindFlushers implements WriteBehindRegistry, PendingIndex {
   flusherFor(plan: MethodPlan, target: EntryTarget, options: WriteBehindOptions): WriteBehindFlusher {
     let flusher = this.flushers.get(plan);
     if (flusher === undefined) {
-      flusher = new WriteBehindFlusher(resolveFlusherSettings(target, options, plan, this));
+      flusher = new WriteBehindFlusher(resolveFlusherSettings(target, options, plan, this.sequence));
       this.flushers.set(plan, flusher);
+      this.list.push(flusher);
       if (options.drainOnSignal) this.drainOn(options.drainOnSignal, target.method);
     }
     return flusher;
   }
 
   pending(key: string): WriteItem | undefined {
-    return this.pendingByKey.get(key);
+    const list = this.list;
+    if (list.length === 1) return list[0]!.pendingOf(key);
+    let newest: WriteItem | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i]!.pendingOf(key);
+      if (item !== undefined && (newest === undefined || item.seq > newest.seq)) newest = item;
+    }
+    return newest;
   }
 
   get hasPending(): boolean {
-    return this.pendingByKey.size !== 0;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]!.holdsItems) return true;
+    return false;
   }
 
   get size(): number {
     let n = 0;
     for (const flusher of this.flushers.values()) n += flusher.size;
     return n;
-  }
-
-  setPending(key: string, item: WriteItem): void {
-    this.pendingByKey.set(key, item);
-  }
-
-  clearPending(key: string, item: WriteItem): void {
-    if (this.pendingByKey.get(key) === item) this.pendingByKey.delete(key);
   }
 
   async flush(): Promise<void> {

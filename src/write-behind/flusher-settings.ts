@@ -1,7 +1,7 @@
 /**
  * What a write-behind flusher is built from: its settings, resolved once per method from the
- * decorator options (by `resolveFlusherSettings` in runtime/flusher-settings.ts), and the index
- * it reports its queued keys to. Types only.
+ * decorator options (by `resolveFlusherSettings` in runtime/flusher-settings.ts), and the
+ * numbering its items share with the other flushers of the runtime. Types only.
  */
 import type { BackpressurePolicy, DeadLetter, OutagePolicy } from '../options/write-behind.js';
 import type { WriteBehindScheduler } from '../options/write-behind-scheduler.js';
@@ -9,10 +9,14 @@ import type { FlusherHost, FlusherStats } from './flusher-host.js';
 import type { JournalHost, RedisStreamJournal } from './redis-stream-journal.js';
 import type { WriteItem } from './write-item.js';
 
-/** Where a flusher reports the keys it holds, for read-your-writes across every flusher of a runtime. */
-export interface PendingIndex {
-  setPending(key: string, item: WriteItem): void;
-  clearPending(key: string, item: WriteItem): void;
+/**
+ * Numbers the items of every flusher of a runtime in one order, so that the newest queued write
+ * of a key across flushers is the one with the highest `seq` (read-your-writes asks each flusher
+ * for its newest item of the key; see `WriteBehindFlushers.pending`).
+ */
+export interface ItemSequence {
+  /** The next number: higher than every number handed out before. */
+  next(): number;
 }
 
 /** Everything a flusher is built from, resolved from the decorator options. */
@@ -23,7 +27,8 @@ export interface FlusherSettings {
   runtime: FlusherHost;
   /** The method's counters. */
   stats: FlusherStats;
-  index: PendingIndex;
+  /** Numbers new items (shared by the runtime's flushers). */
+  sequence: ItemSequence;
   /** The undecorated method. */
   original: (...args: any[]) => any;
   batchWith: string | undefined;
@@ -51,9 +56,10 @@ export interface FlusherSettings {
   /** Builds the journal (durable mode). */
   journal: ((host: JournalHost) => RedisStreamJournal) | undefined;
   /**
-   * Called once the item's method call succeeded (`written`) or the item was dead-lettered, before
-   * it settles (before reads stop seeing the queued value): puts the cache entry of the key
-   * right. Never rejects. See `runtime/pending-entries.ts`.
+   * Called once the items' method call succeeded (`written`: a unit's items at once) or an item
+   * was dead-lettered, superseded or given up, before they settle (before reads stop seeing the
+   * queued values): puts the cache entries of their keys right. Never rejects. See
+   * `runtime/pending-entries.ts`.
    */
-  release?: (item: WriteItem, written: boolean) => Promise<void>;
+  release?: (items: readonly WriteItem[], written: boolean) => Promise<void>;
 }

@@ -61,6 +61,7 @@ export class WriteBehindFlusher implements JournalHost {
   /** Writes given up at close (the database kept failing): left in the journal, or dead-lettered. */
   private givenUpAtClose = 0;
   private closing = false;
+  /** The `seq` of the newest item of this flusher. */
   private seq = 0;
   private flushDue = false;
   /** `intervalMs` after the first item of a batch was ready: the batch is due. */
@@ -113,6 +114,19 @@ export class WriteBehindFlusher implements JournalHost {
       inFlight: this.items.inFlightCount,
       oldestPendingAgeMs: oldest === undefined ? 0 : Math.max(0, this.s.scheduler.now() - oldest.queuedAt),
     };
+  }
+
+  /**
+   * The newest unsettled item of `key` (queued, else in flight), if any: the value reads of the
+   * key see (read-your-writes). Its `seq` orders it against other flushers' items of the key.
+   */
+  pendingOf(key: string): WriteItem | undefined {
+    return this.items.newestOf(key);
+  }
+
+  /** Whether the flusher holds any item (queued, in flight or retrying). */
+  get holdsItems(): boolean {
+    return this.items.size !== 0;
   }
 
   /** Whether `close` was called. */
@@ -228,12 +242,13 @@ export class WriteBehindFlusher implements JournalHost {
       return existing;
     }
     if (reserved) this.admission.consume();
-    const previous = this.items.get('inflight', key);
+    const previous = this.items.inFlightOf(key);
+    // every field set here, in one order: one object shape for every item
     const item: WriteItem = {
       merge: this.s.merge,
       previous,
       key,
-      seq: ++this.seq,
+      seq: (this.seq = this.s.sequence.next()),
       queuedAt: this.s.scheduler.now(),
       value,
       args: this.s.merge ? this.withValue(args, value) : args,
@@ -242,13 +257,18 @@ export class WriteBehindFlusher implements JournalHost {
       attempts: 0,
       failures: 0,
       lastFailedAt: this.poison.tick(),
+      closingFailures: undefined,
       ids: id === undefined ? undefined : [id],
       state: 'new',
       replayed,
+      compacting: undefined,
+      running: undefined,
+      releasing: undefined,
+      settled: undefined,
+      origins: undefined,
     };
     if (replayed) this.replaying++;
-    this.items.transition(item, previous === undefined ? 'ready' : 'waiting');
-    this.s.index.setPending(key, item);
+    this.items.add(item);
     if (previous === undefined) this.onReady(false);
     return item;
   }
@@ -381,7 +401,7 @@ export class WriteBehindFlusher implements JournalHost {
   }
 
   private isOlderThanQueuedOrWritten(key: string, id: string): boolean {
-    for (const item of [this.items.get('waiting', key), this.items.get('ready', key), this.items.get('inflight', key)]) {
+    for (const item of this.items.unsettledOf(key)) {
       const newest = item?.ids?.[item.ids.length - 1];
       if (newest !== undefined && compareStreamIds(id, newest) < 0) return true;
     }
@@ -417,7 +437,7 @@ export class WriteBehindFlusher implements JournalHost {
         // per-item mode: a full batch starts a drain of everything ready
         if (batchWith === undefined) this.flushDue = true;
       }
-      const items = this.take(batchWith === undefined ? 1 : batchSize);
+      const items = this.items.takeReady(batchWith === undefined ? 1 : batchSize);
       if (items.length === 0) break; // every ready item is being compacted
       this.submit({ items });
     }
@@ -453,16 +473,6 @@ export class WriteBehindFlusher implements JournalHost {
     const passes = replaced.flatMap((r) => this.replayPasses.get(r) ?? []);
     for (const r of replaced) this.replayPasses.delete(r);
     if (passes.length) this.replayPasses.set(id, passes);
-  }
-
-  private take(n: number): WriteItem[] {
-    const items: WriteItem[] = [];
-    for (const item of this.items.readyItems()) {
-      if (items.length === n) break;
-      if (!item.compacting) items.push(item);
-    }
-    for (const item of items) this.items.transition(item, 'inflight');
-    return items;
   }
 
   private submit(unit: WriteUnit): void {
@@ -537,7 +547,7 @@ export class WriteBehindFlusher implements JournalHost {
     for (const item of dropped) {
       this.countReplays(item.ids!, 'superseded');
       this.journal!.ack(item.ids!, item.key);
-      await this.s.release?.(item, false);
+      await this.s.release?.([item], false);
       this.settle(item);
     }
     return kept;
@@ -546,7 +556,7 @@ export class WriteBehindFlusher implements JournalHost {
   private async succeeded(unit: WriteUnit): Promise<void> {
     const { stats, runtime, method, release } = this.s;
     // the cache entries are put right before the queued values stop being served
-    if (release !== undefined) await Promise.all(unit.items.map((item) => release(item, true)));
+    if (release !== undefined) await release(unit.items, true);
     this.poison.succeeded(unit);
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
@@ -626,7 +636,7 @@ export class WriteBehindFlusher implements JournalHost {
       return;
     }
     this.countReplays(item.ids, 'left');
-    await this.s.release?.(item, false);
+    await this.s.release?.([item], false);
     this.settle(item);
   }
 
@@ -673,19 +683,14 @@ export class WriteBehindFlusher implements JournalHost {
       this.countReplays(item.ids, 'deadLettered');
       this.journal!.ack(item.ids, item.key);
     }
-    await this.s.release?.(item, false);
+    await this.s.release?.([item], false);
     this.settle(item);
   }
 
   /** The item is done (written or dead-lettered): free its key and its room, release flush barriers. */
   private settle(item: WriteItem): void {
-    this.items.transition(item, 'settled');
-    this.s.index.clearPending(item.key, item);
-    const next = this.items.get('waiting', item.key);
-    if (next !== undefined) {
-      this.items.transition(next, 'ready');
-      this.onReady(true);
-    }
+    const next = this.items.settle(item);
+    if (next !== undefined) this.onReady(true);
     this.admission.grant();
     if (this.barriers.active) this.barriers.settled(item.seq);
     if (item.replayed && --this.replaying === 0) this.journal?.replaysSettled();

@@ -10,93 +10,211 @@
  * A new item is `ready`, or `waiting` when its key's write is in flight; a waiting item becomes
  * ready when that write settles; `inflight` covers the check for a newer write (durable), a
  * method call running, and a retry waiting for its backoff; `settled` is written, dead-lettered,
- * superseded or left in the journal. {@link ItemStates.transition} is the only code that changes
- * `item.state` or the maps below, so the two cannot disagree: every unsettled item is in exactly
- * one map, under its key, and an illegal move throws (a flusher bug, never a user error).
+ * superseded or left in the journal.
+ *
+ * A key has at most two unsettled items: one in flight, and one queued (ready or waiting) that
+ * takes the key's newer calls; a waiting item's `previous` is the one in flight. So one map, the
+ * newest unsettled item per key, answers every question by key (the in-flight item behind a
+ * waiting one is its `previous`), and the ready items wait in an array, oldest ready first. Per
+ * item that is one map entry for its whole life, however many states it passes through.
+ *
+ * {@link ItemStates.move} is the only code that changes `item.state`, and the map, the ready
+ * array and the counters change only beside it, so they cannot disagree; an illegal move throws
+ * (a flusher bug, never a user error). The moves are {@link ItemStates.add} (new to ready or
+ * waiting), {@link ItemStates.takeReady} (ready to inflight, a batch at a time) and
+ * {@link ItemStates.settle} (inflight to settled, and the key's waiting item to ready).
  */
 import type { ItemState, WriteItem } from './write-item.js';
 
-/** The moves {@link ItemStates.transition} allows, by current state. */
-const NEXT: Readonly<Record<ItemState, readonly ItemState[]>> = {
-  new: ['ready', 'waiting'],
-  waiting: ['ready'],
-  ready: ['inflight'],
-  inflight: ['settled'],
-  settled: [],
-};
+/** Whether the lifecycle above allows the move `from` -> `to`. */
+function allowed(from: ItemState, to: ItemState): boolean {
+  switch (to) {
+    case 'ready':
+      return from === 'new' || from === 'waiting';
+    case 'waiting':
+      return from === 'new';
+    case 'inflight':
+      return from === 'ready';
+    case 'settled':
+      return from === 'inflight';
+    default:
+      return false;
+  }
+}
 
-type Held = Exclude<ItemState, 'new' | 'settled'>;
+/** Whether `item` still takes newer calls of its key (ready or waiting). */
+function isQueuedState(item: WriteItem): boolean {
+  return item.state === 'ready' || item.state === 'waiting';
+}
 
-/** The unsettled items of a flusher, one map per state (at most one item per key in each), and the one function that moves them. */
+/** The unsettled items of a flusher (at most one in flight and one queued per key), and the moves between their states. */
 export class ItemStates {
-  private readonly byState: Record<Held, Map<string, WriteItem>> = { waiting: new Map(), ready: new Map(), inflight: new Map() };
-  /** Every item not settled yet, in creation order (so the first is the oldest). */
-  private readonly unsettled = new Map<number, WriteItem>();
+  /** The newest unsettled item of each key: the queued one if any, else the one in flight. */
+  private readonly newest = new Map<string, WriteItem>();
+  /** Ready items from `head` on, oldest ready first (slots before `head` are cleared). */
+  private ready: Array<WriteItem | undefined> = [];
+  private head = 0;
+  private readyN = 0;
+  private inflightN = 0;
+  private unsettledN = 0;
 
   /** Items not settled yet (waiting, ready or in flight). */
   get size(): number {
-    return this.unsettled.size;
+    return this.unsettledN;
   }
 
   /** Items being written (the method running, a retry waiting for its backoff). */
   get inFlightCount(): number {
-    return this.byState.inflight.size;
-  }
-
-  /** The oldest item not settled yet, if any. */
-  get oldest(): WriteItem | undefined {
-    for (const item of this.unsettled.values()) return item;
-    return undefined;
+    return this.inflightN;
   }
 
   /** Items ready to be taken for a write. */
   get readyCount(): number {
-    return this.byState.ready.size;
+    return this.readyN;
   }
 
-  /**
-   * Moves `item` to state `to`, updating the maps with it. The only writer of `item.state` and
-   * `item.settled`.
-   * @throws Error when the move is not in the lifecycle, or a second item of the key would share a state (a flusher bug)
-   */
-  transition(item: WriteItem, to: ItemState): void {
-    const from = item.state;
-    if (!NEXT[from].includes(to)) throw new Error(`write-behind: item '${item.key}' cannot go from ${from} to ${to}`);
-    if (from === 'new') this.unsettled.set(item.seq, item);
-    else this.byState[from as Held].delete(item.key);
-    if (to === 'settled') {
-      this.unsettled.delete(item.seq);
-      item.settled = true;
-    } else {
-      const map = this.byState[to as Held];
-      if (map.has(item.key)) throw new Error(`write-behind: two items of '${item.key}' would be ${to}`);
-      map.set(item.key, item);
-    }
-    (item as { state: ItemState }).state = to;
+  /** The oldest item not settled yet, if any (a scan: for `inspect()`, not for the hot path). */
+  get oldest(): WriteItem | undefined {
+    let oldest: WriteItem | undefined;
+    for (const item of this.unsettledItems()) if (oldest === undefined || item.seq < oldest.seq) oldest = item;
+    return oldest;
   }
 
-  /** The key's item in state `state`, if any. */
-  get(state: Held, key: string): WriteItem | undefined {
-    return this.byState[state].get(key);
+  /** The key's newest unsettled item (queued, else in flight), if any. */
+  newestOf(key: string): WriteItem | undefined {
+    return this.newest.get(key);
   }
 
   /** The key's item that still takes newer calls (ready or waiting), if any. */
   queuedOf(key: string): WriteItem | undefined {
-    return this.byState.ready.get(key) ?? this.byState.waiting.get(key);
+    const item = this.newest.get(key);
+    return item !== undefined && isQueuedState(item) ? item : undefined;
   }
 
   /** Whether a call to `key` would coalesce into a queued item. */
   isQueued(key: string): boolean {
-    return this.byState.ready.has(key) || this.byState.waiting.has(key);
+    const item = this.newest.get(key);
+    return item !== undefined && isQueuedState(item);
   }
 
-  /** The ready items, oldest ready first. */
-  readyItems(): IterableIterator<WriteItem> {
-    return this.byState.ready.values();
+  /** The key's item in flight, if any. */
+  inFlightOf(key: string): WriteItem | undefined {
+    const item = this.newest.get(key);
+    if (item === undefined) return undefined;
+    if (item.state === 'inflight') return item;
+    return item.state === 'waiting' ? item.previous : undefined;
   }
 
-  /** Every unsettled item, oldest first. */
-  unsettledItems(): IterableIterator<WriteItem> {
-    return this.unsettled.values();
+  /** The key's unsettled items, newest first (the queued one, then the one in flight). */
+  unsettledOf(key: string): WriteItem[] {
+    const item = this.newest.get(key);
+    if (item === undefined) return [];
+    return item.state === 'waiting' && item.previous !== undefined ? [item, item.previous] : [item];
+  }
+
+  /**
+   * Adds a new item: `waiting` behind `item.previous` (the key's write in flight), else `ready`.
+   * @throws Error when the key has a queued item already, or `previous` is not the key's item in flight (a flusher bug)
+   */
+  add(item: WriteItem): void {
+    const current = this.newest.get(item.key);
+    const inFlight = current !== undefined && current.state === 'inflight' ? current : undefined;
+    if ((current !== undefined && inFlight === undefined) || item.previous !== inFlight) {
+      throw new Error(`write-behind: a new item of '${item.key}' does not fit beside its key's items (${current?.state ?? 'none'})`);
+    }
+    this.move(item, inFlight === undefined ? 'ready' : 'waiting');
+  }
+
+  /**
+   * Moves up to `n` ready items to `inflight`, oldest ready first, passing over items being
+   * compacted (they stay ready, in their place).
+   * @returns the items taken
+   */
+  takeReady(n: number): WriteItem[] {
+    const taken: WriteItem[] = [];
+    const ready = this.ready;
+    let kept: WriteItem[] | undefined;
+    let i = this.head;
+    while (taken.length < n && i < ready.length) {
+      const item = ready[i]!;
+      ready[i++] = undefined;
+      if (item.compacting) (kept ??= []).push(item);
+      else {
+        this.move(item, 'inflight');
+        taken.push(item);
+      }
+    }
+    if (kept !== undefined) {
+      i -= kept.length;
+      for (let j = 0; j < kept.length; j++) ready[i + j] = kept[j];
+    }
+    this.head = i;
+    if (i === ready.length) {
+      ready.length = 0;
+      this.head = 0;
+    } else if (i >= 1024 && i * 2 >= ready.length) {
+      this.ready = ready.slice(i);
+      this.head = 0;
+    }
+    return taken;
+  }
+
+  /**
+   * Settles an item in flight (written, dead-lettered, superseded or left in the journal), and
+   * makes the key's waiting item, if any, ready.
+   * @returns the key's item that became ready, if any
+   */
+  settle(item: WriteItem): WriteItem | undefined {
+    this.move(item, 'settled');
+    const next = this.newest.get(item.key);
+    if (next === undefined || next.state !== 'waiting') return undefined;
+    this.move(next, 'ready');
+    return next;
+  }
+
+  /** Every unsettled item (no order). */
+  *unsettledItems(): IterableIterator<WriteItem> {
+    for (const item of this.newest.values()) {
+      yield item;
+      if (item.state === 'waiting' && item.previous !== undefined) yield item.previous;
+    }
+  }
+
+  /**
+   * Moves `item` to state `to`, with the map, the ready array and the counters. The only writer
+   * of `item.state` and `item.settled`; a ready item leaves the ready array through
+   * {@link takeReady} only.
+   * @throws Error when the move is not in the lifecycle (a flusher bug)
+   */
+  private move(item: WriteItem, to: ItemState): void {
+    const from = item.state;
+    if (!allowed(from, to)) throw new Error(`write-behind: item '${item.key}' cannot go from ${from} to ${to}`);
+    switch (to) {
+      case 'waiting':
+        this.newest.set(item.key, item);
+        this.unsettledN++;
+        break;
+      case 'ready':
+        if (from === 'new') {
+          this.newest.set(item.key, item);
+          this.unsettledN++;
+        } else if (item.previous?.settled !== true) {
+          throw new Error(`write-behind: item '${item.key}' cannot be ready while the key's write is in flight`);
+        }
+        this.ready.push(item);
+        this.readyN++;
+        break;
+      case 'inflight':
+        this.readyN--;
+        this.inflightN++;
+        break;
+      case 'settled':
+        this.inflightN--;
+        this.unsettledN--;
+        if (this.newest.get(item.key) === item) this.newest.delete(item.key);
+        item.settled = true;
+        break;
+    }
+    (item as { state: ItemState }).state = to;
   }
 }

@@ -18,8 +18,8 @@ import type { WriteItem, WriteUnit } from './write-item.js';
 export class PoisonRule {
   /** A logical clock that moves when an item is queued, a method call starts and an attempt fails. */
   private clock = 0;
-  /** The last successful unit: when its method call started (on `clock`) and which keys it wrote. */
-  private lastSuccess: { startedAt: number; keys: Set<string> } | undefined;
+  /** The last successful unit: when its method call started (on `clock`) and its items (their keys are looked at only on a failure). */
+  private lastSuccess: { startedAt: number; items: readonly WriteItem[] } | undefined;
   /** Items whose attempt failed since the last success. */
   private readonly failedSinceSuccess = new Set<WriteItem>();
 
@@ -35,14 +35,14 @@ export class PoisonRule {
     if (this.onOutage === 'dead-letter') return true;
     const last = this.lastSuccess;
     if (last === undefined) return false;
-    for (const item of unit.items) if (last.startedAt <= item.lastFailedAt || last.keys.has(item.key)) return false;
+    for (const item of unit.items) if (last.startedAt <= item.lastFailedAt || wrote(last.items, item.key)) return false;
     for (const failed of this.failedSinceSuccess) if (!unit.items.includes(failed)) return false;
     return true;
   }
 
   /** The method call of `unit` succeeded. */
   succeeded(unit: WriteUnit): void {
-    this.lastSuccess = { startedAt: unit.startedAt ?? 0, keys: new Set(unit.items.map((i) => i.key)) };
+    this.lastSuccess = { startedAt: unit.startedAt ?? 0, items: unit.items };
     this.failedSinceSuccess.clear();
   }
 
@@ -50,4 +50,10 @@ export class PoisonRule {
   failed(item: WriteItem): void {
     this.failedSinceSuccess.add(item);
   }
+}
+
+/** Whether one of `items` is of `key`. */
+function wrote(items: readonly WriteItem[], key: string): boolean {
+  for (const item of items) if (item.key === key) return true;
+  return false;
 }

@@ -4,7 +4,7 @@
  * Lifecycle: `ready` (may still absorb newer calls, waits for its batch), `inflight` (handed
  * to the method, or waiting for a retry), then `settled` (written or dead-lettered). A call to a
  * key whose write is in flight starts a second item in state `waiting`, which becomes ready
- * when the first settles: order per key is kept. Only `ItemStates.transition`
+ * when the first settles: order per key is kept. Only `ItemStates.move`
  * (write-behind/item-states.ts) changes the state.
  */
 
@@ -15,7 +15,11 @@ export type ItemState = 'new' | 'waiting' | 'ready' | 'inflight' | 'settled';
 export interface WriteItem {
   /** The full cache key. */
   readonly key: string;
-  /** Creation order within the flusher (flush barriers wait for every item up to a number). */
+  /**
+   * Creation order, across the flushers of a runtime (`ItemSequence`): flush barriers wait for
+   * every item of their flusher up to a number, and the newest item of a key across flushers has
+   * the highest.
+   */
   readonly seq: number;
   /** When the write was accepted (the flusher's clock, ms): how old the oldest pending write is. */
   readonly queuedAt: number;
@@ -37,32 +41,32 @@ export interface WriteItem {
    */
   lastFailedAt: number;
   /** Failed attempts since close() began (close gives up after `retry.attempts` of them). */
-  closingFailures?: number;
+  closingFailures: number | undefined;
   /** Journal entry ids this item covers (durable mode), oldest first. */
   ids: string[] | undefined;
-  /** Where the item is (changed only by `ItemStates.transition`). */
+  /** Where the item is (changed only by `ItemStates.move`). */
   readonly state: ItemState;
   /** Whether the item came from another (crashed) process's journal entries. */
   replayed: boolean;
   /** Durable merge: its entries are being replaced by one compacted entry (it is not written meanwhile). */
-  compacting?: boolean;
+  compacting: boolean | undefined;
   // ---- what reads of the key need to know (see runtime/queued-reads.ts) ----
   /** The flusher's `merge`, if any: a read combines the stored (database) value with the queued value through it. */
   readonly merge?: ((previous: any, next: any) => unknown) | undefined;
   /** The item of the key that was in flight when this one was queued: until it settles, its value may not be in the database yet. */
   readonly previous?: WriteItem | undefined;
   /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
-  running?: Promise<void> | undefined;
+  running: Promise<void> | undefined;
   /**
    * Set once its cache entry is being put right (the write reached the method or was given up):
    * settles when that is done. No pending entry may be written for the item from then on; a call
    * that finds it set waits for it instead.
    */
-  releasing?: Promise<void>;
-  /** Set once the item settled (written or dead-lettered): `state === 'settled'`, set by the same transition. */
-  settled?: true;
+  releasing: Promise<void> | undefined;
+  /** Set once the item settled (written or dead-lettered): `state === 'settled'`, set by the same move. */
+  settled: true | undefined;
   /** What the runtime captured of each call's context when it was accepted (a span context, for tracing), at most {@link MAX_ORIGINS}. */
-  origins?: unknown[];
+  origins: unknown[] | undefined;
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */

@@ -11,8 +11,11 @@
  *   accepted values: last wins, so its value is the newest of them, or with `merge` exactly
  *   their merge);
  * - flush() resolves only once everything accepted before it was written or dead-lettered;
- * - the queued value of every key not settled yet is in the pending index (read-your-writes),
- *   and the flusher never holds more than `maxPending`;
+ * - the queued value of every key not settled yet is the flusher's pending item of the key
+ *   (read-your-writes), and the flusher never holds more than `maxPending`;
+ * - what the flusher reports holding (`inspect()`) matches the model: nothing exactly when every
+ *   accepted value is settled, one or two items per key with unsettled values, and the oldest
+ *   pending write's age is that of the oldest accepted value not settled yet;
  * - close() ends with nothing held (every accepted call counted as flushed or dead-lettered),
  *   refuses the calls still waiting for room and any later one, and reports what it gave up.
  *
@@ -23,7 +26,6 @@ import { WriteBehindFlusher } from '../../src/write-behind/flusher.js';
 import type { FlusherSettings } from '../../src/write-behind/flusher-settings.js';
 import type { FlusherEvents } from '../../src/write-behind/flusher-host.js';
 import { ManualScheduler } from '../../src/write-behind/manual-scheduler.js';
-import type { WriteItem } from '../../src/write-behind/write-item.js';
 import { QueueFullError, RuntimeClosedError } from '../../src/errors.js';
 import type { DeadLetter } from '../../src/options/write-behind.js';
 
@@ -76,11 +78,14 @@ type Value = number | number[];
 class Reference {
   readonly accepted = new Map<string, number[]>(KEYS.map((k) => [k, []]));
   readonly settledCount = new Map<string, number>(KEYS.map((k) => [k, 0]));
+  /** When each accepted value was accepted (the scheduler's clock), per key, in order. */
+  readonly acceptedAt = new Map<string, number[]>(KEYS.map((k) => [k, []]));
   readonly violations: string[] = [];
   calls = 0;
 
-  accept(key: string, n: number): void {
+  accept(key: string, n: number, at: number): void {
     this.accepted.get(key)!.push(n);
+    this.acceptedAt.get(key)!.push(at);
     this.calls++;
   }
 
@@ -113,6 +118,16 @@ class Reference {
     return this.accepted.get(key)!.length - this.settledCount.get(key)!;
   }
 
+  /** When the oldest accepted value not settled yet was accepted, if any. */
+  oldestUnsettledAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const key of KEYS) {
+      const at = this.acceptedAt.get(key)![this.settledCount.get(key)!];
+      if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+    }
+    return oldest;
+  }
+
   snapshot(): Map<string, number> {
     return new Map(KEYS.map((k) => [k, this.accepted.get(k)!.length]));
   }
@@ -124,11 +139,11 @@ async function turns(n = 4): Promise<void> {
 
 async function runModel(c: Config, ops: Op[], s: fc.Scheduler): Promise<void> {
   const scheduler = new ManualScheduler({ random: () => 0.5 });
+  let lastSeq = 0;
   const ref = new Reference();
   const db = { down: false, poison: new Set<string>() };
   const reports: Array<{ error: unknown; operation: string }> = [];
   const deadLetters: Array<{ letter: DeadLetter; closing: boolean }> = [];
-  const pending = new Map<string, WriteItem>();
   const stats = { queued: 0, flushed: 0, retries: 0, deadLetters: 0 };
   let closing = false;
 
@@ -149,12 +164,7 @@ async function runModel(c: Config, ops: Op[], s: fc.Scheduler): Promise<void> {
       events: { has: () => false, emit: <E extends keyof FlusherEvents>(_e: E, _p: FlusherEvents[E]) => undefined },
     },
     stats,
-    index: {
-      setPending: (key, item) => void pending.set(key, item),
-      clearPending: (key, item) => {
-        if (pending.get(key) === item) pending.delete(key);
-      },
-    },
+    sequence: { next: () => ++lastSeq },
     original: (key: string, value: Value) => write([[key, value]]),
     batchWith: c.batch ? 'saveMany' : undefined,
     merge: c.merge ? (previous: number[], next: number[]) => [...previous, ...next] : undefined,
@@ -186,7 +196,7 @@ async function runModel(c: Config, ops: Op[], s: fc.Scheduler): Promise<void> {
   const flushes: Array<{ done: boolean }> = [];
   const enqueue = (key: string, reserved: boolean) => {
     const n = nextValue++;
-    ref.accept(key, n);
+    ref.accept(key, n, scheduler.now());
     flusher.enqueue(key, c.merge ? [n] : n, [key, c.merge ? [n] : n], self, reserved);
   };
   const call = (key: string) => {
@@ -223,10 +233,20 @@ async function runModel(c: Config, ops: Op[], s: fc.Scheduler): Promise<void> {
   const check = () => {
     expect(ref.violations).toEqual([]);
     expect(flusher.size).toBeLessThanOrEqual(c.maxPending);
+    const held = flusher.inspect();
+    const keysUnsettled = KEYS.filter((key) => ref.unsettled(key) > 0).length;
+    expect({ held: held.pending > 0, inFlightAtMostHeld: held.inFlight <= held.pending }).toEqual({ held: keysUnsettled > 0, inFlightAtMostHeld: true });
+    expect(held.pending).toBeGreaterThanOrEqual(keysUnsettled);
+    expect(held.pending).toBeLessThanOrEqual(2 * keysUnsettled);
+    const oldestAt = ref.oldestUnsettledAt();
+    expect(held.oldestPendingAgeMs).toBe(oldestAt === undefined ? 0 : scheduler.now() - oldestAt);
     for (const key of KEYS) {
-      if (ref.unsettled(key) === 0) continue;
-      // read-your-writes: the newest accepted value of a key not written yet is in the index
-      const item = pending.get(key);
+      if (ref.unsettled(key) === 0) {
+        expect({ key, pending: flusher.pendingOf(key) }).toEqual({ key, pending: undefined });
+        continue;
+      }
+      // read-your-writes: the newest accepted value of a key not written yet is the flusher's pending item
+      const item = flusher.pendingOf(key);
       const newest = ref.accepted.get(key)!.at(-1);
       const value = item?.value;
       expect({ key, newest: Array.isArray(value) ? value.at(-1) : value }).toEqual({ key, newest });
@@ -280,7 +300,7 @@ async function runModel(c: Config, ops: Op[], s: fc.Scheduler): Promise<void> {
   expect(admissionsOpen).toBe(0);
   for (const key of KEYS) expect({ key, unsettled: ref.unsettled(key) }).toEqual({ key, unsettled: 0 });
   expect(flusher.size).toBe(0);
-  expect(pending.size).toBe(0);
+  for (const key of KEYS) expect(flusher.pendingOf(key)).toBeUndefined();
   expect(flushes.every((f) => f.done)).toBe(true);
   // every accepted call counted once, as written or as dead-lettered
   expect(stats.flushed + stats.deadLetters).toBe(ref.calls);

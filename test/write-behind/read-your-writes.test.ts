@@ -40,6 +40,41 @@ describe('@WriteBehind: read-your-writes', () => {
     return new Products();
   }
 
+  it('two methods queue writes of one key: a read sees the newer one, then the other while it is still queued', async () => {
+    const database = db;
+    class Counters {
+      loads = 0;
+      @WriteBehind({ namespace: 'p', key: (id: string) => id, scheduler, batch: { size: 100, intervalMs: 60_000 } })
+      async saveSlowly(id: string, row: string) {
+        await database.write([[id, row]]);
+      }
+
+      @WriteBehind({ namespace: 'p', key: (id: string) => id, scheduler, batch: { size: 100, intervalMs: 10 } })
+      async saveSoon(id: string, row: string) {
+        await database.write([[id, row]]);
+      }
+
+      @Cacheable({ namespace: 'p', key: (id: string) => id })
+      async load(id: string) {
+        this.loads++;
+        return database.rows.get(id) ?? null;
+      }
+    }
+    const c = new Counters();
+    await c.saveSlowly('a', 'first');
+    await c.saveSoon('a', 'second');
+    expect(runtime.writeBehind?.pending('cachekit:p:a')?.value).toBe('second');
+    expect(await c.load('a')).toBe('second');
+    await scheduler.advance(10); // saveSoon's batch is due: 'second' is written; 'first' is still queued
+    expect(db.rows.get('a')).toBe('second');
+    expect(runtime.writeBehind?.pending('cachekit:p:a')?.value).toBe('first');
+    expect(await c.load('a')).toBe('first'); // the value the database will hold once the queued write lands
+    await runtime.flush();
+    expect(db.rows.get('a')).toBe('first');
+    expect(await c.load('a')).toBe('first');
+    expect(runtime.writeBehind?.pending('cachekit:p:a')).toBeUndefined();
+  });
+
   it('serves the queued value after the memory store evicted the entry, never the older database row', async () => {
     const p = products();
     await p.save('a', 'new row');
