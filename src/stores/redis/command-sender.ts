@@ -12,10 +12,10 @@
  *    breaker). Nothing is ever left in ioredis's offline queue.
  * 3. Ready, and not a plain command, or a Cluster (one command must stay in one hash slot):
  *    sent now, settled through a {@link PendingCommand}.
- * 4. Ready, a plain read, and nothing else in flight: sent now, directly
- *    ({@link DirectCommand}: the caller gets ioredis's own promise, no promise of ours around
- *    it), on `via` (the version mirror's connection while it is live, see `version-mirror.ts`).
- *    A sequential caller pays nothing more. Paid for by the sequential `@Cacheable, RedisStore`
+ * 4. Ready, a plain read, and nothing else in flight: sent now, directly, as a
+ *    {@link DirectRead} (the ioredis command itself, settled in ioredis's reply callback), on
+ *    `via` (the version mirror's connection while it is live, see `version-mirror.ts`). A
+ *    sequential caller pays nothing more. Paid for by the sequential `@Cacheable, RedisStore`
  *    rows of `bench/redis-hit.mjs` (and their call-by-call pairing with raw GET).
  * 5. Ready, a plain write, or a plain read while other operations are in flight: queued in the
  *    current burst (started by the first, sent from a microtask at the end of the turn: see
@@ -23,14 +23,16 @@
  *    (one connection for the whole burst, in order).
  *
  * Every command has a deadline (`operation-deadlines.ts`) and counts in the circuit breaker
- * (`pending-commands.ts`).
+ * (`pending-commands.ts`). Its reply goes through the caller's `map`, and its failure through
+ * the caller's `recover` when given, in the callback that settles it: a caller that continues
+ * with the reply (a read of `@Cacheable`) gets no promise hop of its own.
  */
 
-import { Command, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CircuitOpenError, StoreError } from '../../errors.js';
 import type { RedisClient } from '../../options/redis-store.js';
 import { sendBurst, type PlainCommandName, type QueuedCommand } from './command-burst.js';
-import { DirectCommand, PendingCommand, type CommandContext } from './pending-commands.js';
+import { DirectRead, PendingCommand, type CommandContext, type Recover } from './pending-commands.js';
 
 /** A plain command: one the sender may send directly or gather into a burst. */
 export interface PlainCommand {
@@ -47,7 +49,7 @@ export type StoreCommand<T> = PlainCommand | (() => Promise<T>);
 /** The Redis command behind each plain read method (for a command sent directly). */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget', set: 'set' } as const;
 
-/** The identity, for a command sent without a map. */
+/** The identity, for a read sent without a map. */
 const same = <T>(value: T): T => value;
 
 /** See the file comment. */
@@ -57,8 +59,8 @@ export class CommandSender {
   private burst: QueuedCommand[] | undefined;
   /** Reads shared within the current burst, by key (see {@link shareInBurst}). */
   private readonly burstShares = new Map<string, Promise<unknown>>();
-  /** Options of a command sent directly (as ioredis's own methods build them: the client's key prefix, replies as bytes). */
-  private readonly bufferReply: { keyPrefix?: string; replyEncoding: null };
+  /** The client's key prefix (ioredis adds it to the keys of its own methods; the store adds it to those it sends otherwise). */
+  private readonly keyPrefix: string | undefined;
   private readyWait: Promise<void> | undefined;
   private readyResolve: (() => void) | undefined;
 
@@ -72,7 +74,7 @@ export class CommandSender {
     keyPrefix: string | undefined,
     private readonly burstVia: () => Redis | undefined,
   ) {
-    this.bufferReply = { keyPrefix, replyEncoding: null };
+    this.keyPrefix = keyPrefix;
   }
 
   /** Commands waiting for Redis right now. */
@@ -80,29 +82,28 @@ export class CommandSender {
     return this.context.deadlines.size;
   }
 
-  /** Whether a burst is gathering: a plain command sent now would join it (and not leave on its own). */
-  get gathering(): boolean {
-    return this.burst !== undefined;
-  }
-
-  /** Sends `command` (see the file comment for how). @returns its reply, through `map` when given */
-  send<T, R = T>(command: StoreCommand<T>, map?: (value: T) => R): Promise<R> {
+  /**
+   * Sends `command` (see the file comment for how). @returns its reply, through `map` when
+   * given; a failure rejects, or, with `recover`, settles with what `recover` returns
+   */
+  send<T, R = T>(command: StoreCommand<T>, map?: (value: T) => R | PromiseLike<R>, recover?: Recover<R>): Promise<R> {
     const { name, breaker } = this.context;
-    if (this.closed) return Promise.reject(new StoreError(`${name}: the store is closed`));
+    if (this.closed) return refused(new StoreError(`${name}: the store is closed`), recover);
     if (!breaker.admit()) {
-      return Promise.reject(new CircuitOpenError(`${name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
+      return refused(new CircuitOpenError(`${name}: circuit open after repeated Redis failures; skipping Redis until the next probe`), recover);
     }
     const status = this.client.status;
-    if (status !== 'ready') return this.whenConnected(status, this.sendingOf(command), map);
-    if (typeof command === 'function' || this.isCluster) return this.now(this.sendingOf(command), map);
+    if (status !== 'ready') return this.whenConnected(status, this.sendingOf(command), map, recover);
+    if (typeof command === 'function' || this.isCluster) return this.now(this.sendingOf(command), map, recover);
     if (this.context.deadlines.size === 0 && command.name !== 'set') {
-      // 4. A lone read: at once, on ioredis's own promise.
-      const direct = new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[command.name], command.args, this.bufferReply), (map ?? same) as (value: any) => R);
-      return direct.send(command.via ?? (this.client as Redis));
+      // 4. A lone read: at once, settled in ioredis's reply callback.
+      const read = new DirectRead<R>(this.context, COMMAND_NAMES[command.name], command.args as string[], this.keyPrefix, map ?? same, recover);
+      read.send(command.via ?? (this.client as Redis));
+      return read.result;
     }
     // 5. A write, or other operations are in flight: more may follow in this turn; send them together.
     return new Promise<R>((resolve, reject) => {
-      const pending = new PendingCommand<T, R>(this.context, resolve, reject, map);
+      const pending = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
       this.context.deadlines.add(pending);
       const queued = { name: command.name, args: command.args, command: pending };
       if (this.burst !== undefined) {
@@ -152,9 +153,9 @@ export class CommandSender {
   }
 
   /** 3. Sent now, settled through a pending command. */
-  private now<T, R>(send: () => Promise<T>, map: ((value: T) => R) | undefined): Promise<R> {
+  private now<T, R>(send: () => Promise<T>, map: ((value: T) => R | PromiseLike<R>) | undefined, recover: Recover<R> | undefined): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
       this.context.deadlines.add(command);
       try {
         send().then(command.ok, command.fail);
@@ -165,14 +166,14 @@ export class CommandSender {
   }
 
   /** 2. The connection is not ready: wait for it (within the deadline) while it is being established, else fail. */
-  private whenConnected<T, R>(status: string, send: () => Promise<T>, map: ((value: T) => R) | undefined): Promise<R> {
+  private whenConnected<T, R>(status: string, send: () => Promise<T>, map: ((value: T) => R | PromiseLike<R>) | undefined, recover: Recover<R> | undefined): Promise<R> {
     if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
       const error = new StoreError(`${this.context.name}: not connected to Redis (connection ${status})`);
       this.context.breaker.failure(error);
-      return Promise.reject(error);
+      return refused(error, recover);
     }
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
       this.context.deadlines.add(command);
       if (status === 'wait') this.client.connect().catch(() => undefined);
       this.whenReady().then(() => {
@@ -206,6 +207,12 @@ export class CommandSender {
     // The mirror's connection while it is up (so its reads ride behind Redis's announcements),
     // else the store's own. (A read that trusted copies and lands on the store's own connection
     // finds the mirror's epoch moved, and reads its versions too.)
-    sendBurst(queued, this.burstVia() ?? (this.client as Redis), this.bufferReply.keyPrefix);
+    sendBurst(queued, this.burstVia() ?? (this.client as Redis), this.keyPrefix);
   };
+}
+
+/** A command refused before it was sent: a rejection, or what `recover` makes of the error (in a later microtask, as a rejection would be seen). */
+function refused<R>(error: unknown, recover: Recover<R> | undefined): Promise<R> {
+  const rejected = Promise.reject(error);
+  return recover === undefined ? rejected : rejected.then(undefined, recover);
 }

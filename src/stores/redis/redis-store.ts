@@ -5,7 +5,7 @@
  * - `command-sender.ts` is the one path every command takes (timeouts, breaker, waiting for the
  *   connection, direct sends and bursts: `command-burst.ts`); `pending-commands.ts` settles them;
  * - `store-scripts.ts` holds the Lua scripts; `entry-codec.ts` the entry bytes;
- *   `entry-replies.ts` turns replies into results (decoding ahead: `recent-entries.ts`);
+ *   `entry-replies.ts` turns replies into results;
  * - `versioned-reads.ts` reads entries with their versions; `version-counters.ts` parses,
  *   creates and bumps the counters; `version-mirror.ts` keeps exact copies of them
  *   (`trackVersions`); `scope-keys.ts` is what `clear()` removes.
@@ -24,6 +24,7 @@ import { closeOwnedClient, keyPrefixOf, openMirrorConnection, openStoreClient } 
 import { encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes } from './entry-codec.js';
 import { EntryReplies, type RedisReadResult } from './entry-replies.js';
 import type { ScriptClient } from './lua-script.js';
+import type { Recover } from './pending-commands.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { ScopeKeys } from './scope-keys.js';
 import { resolveRedisStoreOptions } from './store-options.js';
@@ -190,6 +191,15 @@ export class RedisStore implements CacheStore {
 
   read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     return this.reads.read(key, versionKeys);
+  }
+
+  /**
+   * {@link read}, continued by `then` (or `otherwise`, with the error, when it fails) in the
+   * callback that settles the read: a lone read runs them in ioredis's reply callback, so the
+   * caller's continuation costs no promise hop (see `versioned-reads.ts`).
+   */
+  readThen<T>(key: string, versionKeys: readonly string[], then: (read: RedisReadResult) => T | PromiseLike<T>, otherwise: Recover<T>): Promise<T> {
+    return this.reads.read(key, versionKeys, then, otherwise);
   }
 
   /** Several entries with their versions in one `MGET` (see `versioned-reads.ts`). */
