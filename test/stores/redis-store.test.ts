@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Cacheable, configureCache, errors, JsonSerializer, MsgpackSerializer, RedisStore } from '../../src/index.js';
@@ -86,13 +87,13 @@ describe('RedisStore on one Redis', () => {
         const versions = [`${prefix}#n:ns`];
         await writer.write(k, { v: { n: 1, list: [1] }, g: 1, n: 0 }, 60_000);
         const first = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
-        // the second read decodes the first one's bytes while it is out, and those bytes match
+        // the same bytes again: decoded again, into an object of its own
         const second = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
         expect(second).toEqual({ n: 1, list: [1] });
         expect(second).not.toBe(first);
         second.list.push(2);
         expect((await reader.read(k, versions)).entry!.v).toEqual({ n: 1, list: [1] });
-        // another instance replaces the entry: the next read's guess is the old bytes, the reply wins
+        // another instance replaces the entry: the next read returns the new one
         await writer.write(k, { v: { n: 2, list: [] }, g: 2, n: 0 }, 60_000);
         expect((await reader.read(k, versions)).entry).toEqual({ v: { n: 2, list: [] }, g: 2, n: 0 });
         await writer.delete([k]);
@@ -101,6 +102,63 @@ describe('RedisStore on one Redis', () => {
         await reader.close();
         await writer.close();
       }
+    }
+  });
+
+  it('readThen continues a read with `then` in the callback that settles it, and a failure with `otherwise`', async () => {
+    const k = key('then');
+    const versions = [`${prefix}#n:ns`];
+    await store.write(k, { v: { id: 1 }, g: 1, n: 0 }, 60_000);
+    const reported: unknown[] = [];
+    store.attach({ onError: (e) => reported.push(e) });
+    const outcome = (then: (read: { entry?: { v?: unknown } }) => unknown) =>
+      store.readThen(k, versions, then, (error) => ['otherwise', error]).then(
+        (value) => ['resolved', value],
+        (error: unknown) => ['rejected', error],
+      );
+    await store.read(k, versions); // the namespace counter exists from here on
+    // a lone read and its `then`: one MGET of the entry and its counter, the mapped value
+    let value: unknown;
+    const lone = await commandsOf(client, async () => (value = await outcome((read) => read.entry?.v)));
+    expect(lone).toEqual([['mget', k, versions[0]!]]);
+    expect(value).toEqual(['resolved', { id: 1 }]);
+    // a `then` that throws rejects the read; `otherwise` is for failures of the read only
+    const thrown = new Error('then threw');
+    expect(await outcome(() => {
+      throw thrown;
+    })).toEqual(['rejected', thrown]);
+    // reads in flight together leave as one burst: each `then` gets its own entry
+    await store.write(key('then2'), { v: { id: 2 }, g: 1, n: 0 }, 60_000);
+    const both = await Promise.all([k, key('then2')].map((kk) => store.readThen(kk, versions, (read) => read.entry?.v, () => 'failed')));
+    expect(both).toEqual([{ id: 1 }, { id: 2 }]);
+    // bytes that do not decode: `then` sees no entry, the error is reported
+    await client.set(k, 'not an entry');
+    expect(await outcome((read) => read.entry)).toEqual(['resolved', undefined]);
+    expect(reported).toEqual([expect.any(errors.SerializationError)]);
+    // the store refuses the read: `otherwise` decides the result
+    await store.close();
+    const refused = await outcome(() => 'then');
+    expect(refused).toEqual(['resolved', ['otherwise', expect.any(errors.StoreError)]]);
+  });
+
+  it('keeps ioredis command tracing (diagnostics_channel) working for a lone read: its trace ends with the read', async () => {
+    const k = key('traced');
+    await store.write(k, { v: 'traced', g: 1, n: 0 }, 60_000);
+    const channel = tracingChannel<unknown, { command?: string; result?: unknown }>('ioredis:command');
+    const ended: Array<[string | undefined, unknown]> = []; // traced commands that ended, with their result
+    const record = (context: { command?: string; result?: unknown }) => void ended.push([context.command, context.result]);
+    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, asyncEnd: record, error: () => undefined };
+    channel.subscribe(handlers);
+    try {
+      const read = await store.read(k, []);
+      expect(read.entry).toEqual({ v: 'traced', g: 1, n: 0 });
+      // (Jest's promises are another realm's: the trace's end comes a few turns after the read)
+      await until(() => ended.length > 0, 'the traced command ended');
+      expect(ended).toHaveLength(1);
+      expect(ended[0]![0]).toBe('get');
+      expect(ended[0]![1]).toBe(read); // the read's promise stands in for ioredis's own
+    } finally {
+      channel.unsubscribe(handlers);
     }
   });
 
