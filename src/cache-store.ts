@@ -104,15 +104,6 @@ export interface CacheStore {
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult>;
 
   /**
-   * {@link read} continued by `then` with its result, or by `otherwise` with the error when it
-   * fails: what `read(key, versionKeys).then(then, otherwise)` returns, with both run in the
-   * callback that settles the read (RedisStore: ioredis's reply callback), so the caller's
-   * continuation costs no promise hop. A `then` or `otherwise` that throws rejects. Optional:
-   * the runtime uses {@link read} and `.then` without it.
-   */
-  readThen?<T>(key: string, versionKeys: readonly string[], then: (read: ReadResult) => T | PromiseLike<T>, otherwise: (error: unknown) => T | PromiseLike<T>): Promise<T>;
-
-  /**
    * Synchronous {@link read} for stores that can answer without I/O (memory, a tiered L1 hit).
    * Returns undefined when it cannot answer synchronously; the caller then uses {@link read}.
    */

@@ -58,7 +58,6 @@ export function createCacheableCall(
   const scheduler = runtime.settings.scheduler ?? realScheduler;
   const readSync = store.readSync?.bind(store);
   const readLocal = store.readLocal?.bind(store);
-  const readThen = store.readThen !== undefined;
   const unconfirmed = runtime.unconfirmed;
   const pendingEntries = PendingEntries.of(runtime);
   const { backoff, refreshing } = keyState;
@@ -242,29 +241,14 @@ export function createCacheableCall(
     return miss(self, args, key, versionKeys, read);
   };
 
-  /** A read of the store failed: reported, then the method runs (see {@link failedRead}). */
-  const readFailed = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], error: unknown): unknown => {
-    runtime.report(error, { operation: 'read', method, key }, stats);
-    return failedRead(self, args, key, versionKeys);
-  };
-
-  /**
-   * The read of a store that answers later: decided in the callback that settles it where the
-   * store offers one (`readThen`). (The callbacks stay inline: the build's `keepNames` would
-   * name a per-call closure held in a variable with a `defineProperty` on every call.)
-   */
   const readAsync = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): Promise<unknown> =>
-    readThen
-      ? store.readThen!(
-          key,
-          versionKeys,
-          (read) => afterRead(self, args, key, versionKeys, read),
-          (error) => readFailed(self, args, key, versionKeys, error),
-        )
-      : store.read(key, versionKeys).then(
-          (read) => afterRead(self, args, key, versionKeys, read),
-          (error) => readFailed(self, args, key, versionKeys, error),
-        );
+    store.read(key, versionKeys).then(
+      (read) => afterRead(self, args, key, versionKeys, read),
+      (error) => {
+        runtime.report(error, { operation: 'read', method, key }, stats);
+        return failedRead(self, args, key, versionKeys);
+      },
+    );
 
   /** The read of the stored value: the cache, or the method (a bypass while an invalidation or release of the key is unconfirmed). */
   const readStored = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[]): unknown => {

@@ -1,11 +1,11 @@
 /**
  * A lone read of a RedisStore is sent straight to the connection and settled in ioredis's reply
- * callback (`DirectRead`, `readThen`): no promise of ioredis's is involved, so nothing but the
+ * callback (`DirectRead`): no promise of ioredis's is involved, so nothing but the
  * store's own deadline ends a read that Redis never answers. Here a private redis-server is
  * paused (SIGSTOP: the socket stays open, nothing answers; the GET is written and waits in the
  * socket) at the worst moment for the deadlines: nothing pending, so their sweep timer has
  * stopped and the read alone must start it again. Every such read must still settle by its
- * timeout: `@Cacheable` falls back to the method, `readThen` goes to `otherwise`.
+ * timeout: `@Cacheable` falls back to the method, `RedisStore.read` rejects.
  *
  * The bound is the documented one (1.25 x timeoutMs, plus event-loop lag), with a generous
  * allowance for a loaded machine; it catches a read that waits for Redis, not a slow one.
@@ -118,31 +118,19 @@ describe('a lone Redis read whose server pauses once its GET is sent settles by 
     }
   });
 
-  it('readThen: `otherwise` gets the StoreTimeoutError and its value is the result; `then` never runs', async () => {
+  it('RedisStore.read: the lone read rejects with a StoreTimeoutError, counted in the breaker', async () => {
     const store = new RedisStore({ client, timeoutMs: TIMEOUT_MS });
     store.attach({ onError: () => undefined });
     try {
       await store.write('drd:ns:k', { v: 'cached', g: 1, n: 0 }, 60_000);
-      expect(await store.readThen('drd:ns:k', [], (read) => read.entry?.v, () => 'fallback')).toBe('cached');
+      expect((await store.read('drd:ns:k', [])).entry).toEqual({ v: 'cached', g: 1, n: 0 });
       await until(() => sweepStopped(store), 'the deadline sweep stopped');
       server.pause();
-      const seen: unknown[] = [];
-      const result = store.readThen(
-        'drd:ns:k',
-        [],
-        (read) => {
-          seen.push(['then', read]);
-          return read.entry?.v;
-        },
-        (error) => {
-          seen.push(['otherwise', error]);
-          return 'fallback';
-        },
-      );
-      expect(await settledWithin(result, BOUND_MS)).toBe('resolved');
-      expect(await result).toBe('fallback');
-      expect(seen).toHaveLength(1);
-      expect(seen[0]).toEqual(['otherwise', expect.any(errors.StoreTimeoutError)]);
+      const read = store.read('drd:ns:k', []);
+      expect(await settledWithin(read, BOUND_MS)).toBe('rejected');
+      await expect(read).rejects.toBeInstanceOf(errors.StoreTimeoutError);
+      expect(store.breaker.consecutiveFailures).toBe(1);
+      expect(store.pendingOperations).toBe(0);
     } finally {
       server.resume();
       await store.close();

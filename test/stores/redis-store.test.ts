@@ -105,42 +105,6 @@ describe('RedisStore on one Redis', () => {
     }
   });
 
-  it('readThen continues a read with `then` in the callback that settles it, and a failure with `otherwise`', async () => {
-    const k = key('then');
-    const versions = [`${prefix}#n:ns`];
-    await store.write(k, { v: { id: 1 }, g: 1, n: 0 }, 60_000);
-    const reported: unknown[] = [];
-    store.attach({ onError: (e) => reported.push(e) });
-    const outcome = (then: (read: { entry?: { v?: unknown } }) => unknown) =>
-      store.readThen(k, versions, then, (error) => ['otherwise', error]).then(
-        (value) => ['resolved', value],
-        (error: unknown) => ['rejected', error],
-      );
-    await store.read(k, versions); // the namespace counter exists from here on
-    // a lone read and its `then`: one MGET of the entry and its counter, the mapped value
-    let value: unknown;
-    const lone = await commandsOf(client, async () => (value = await outcome((read) => read.entry?.v)));
-    expect(lone).toEqual([['mget', k, versions[0]!]]);
-    expect(value).toEqual(['resolved', { id: 1 }]);
-    // a `then` that throws rejects the read; `otherwise` is for failures of the read only
-    const thrown = new Error('then threw');
-    expect(await outcome(() => {
-      throw thrown;
-    })).toEqual(['rejected', thrown]);
-    // reads in flight together leave as one burst: each `then` gets its own entry
-    await store.write(key('then2'), { v: { id: 2 }, g: 1, n: 0 }, 60_000);
-    const both = await Promise.all([k, key('then2')].map((kk) => store.readThen(kk, versions, (read) => read.entry?.v, () => 'failed')));
-    expect(both).toEqual([{ id: 1 }, { id: 2 }]);
-    // bytes that do not decode: `then` sees no entry, the error is reported
-    await client.set(k, 'not an entry');
-    expect(await outcome((read) => read.entry)).toEqual(['resolved', undefined]);
-    expect(reported).toEqual([expect.any(errors.SerializationError)]);
-    // the store refuses the read: `otherwise` decides the result
-    await store.close();
-    const refused = await outcome(() => 'then');
-    expect(refused).toEqual(['resolved', ['otherwise', expect.any(errors.StoreError)]]);
-  });
-
   it('keeps ioredis command tracing (diagnostics_channel) working for a lone read: its trace ends with the read', async () => {
     const k = key('traced');
     await store.write(k, { v: 'traced', g: 1, n: 0 }, 60_000);

@@ -23,16 +23,15 @@
  *    (one connection for the whole burst, in order).
  *
  * Every command has a deadline (`operation-deadlines.ts`) and counts in the circuit breaker
- * (`pending-commands.ts`). Its reply goes through the caller's `map`, and its failure through
- * the caller's `recover` when given, in the callback that settles it: a caller that continues
- * with the reply (a read of `@Cacheable`) gets no promise hop of its own.
+ * (`pending-commands.ts`). Its reply goes through the caller's `map` in the callback that
+ * settles it (a lone read's: ioredis's reply callback).
  */
 
 import type { Redis } from 'ioredis';
 import { CircuitOpenError, StoreError } from '../../errors.js';
 import type { RedisClient } from '../../options/redis-store.js';
 import { sendBurst, type PlainCommandName, type QueuedCommand } from './command-burst.js';
-import { DirectRead, PendingCommand, type CommandContext, type Recover } from './pending-commands.js';
+import { DirectRead, PendingCommand, type CommandContext } from './pending-commands.js';
 
 /** A plain command: one the sender may send directly or gather into a burst. */
 export interface PlainCommand {
@@ -82,28 +81,25 @@ export class CommandSender {
     return this.context.deadlines.size;
   }
 
-  /**
-   * Sends `command` (see the file comment for how). @returns its reply, through `map` when
-   * given; a failure rejects, or, with `recover`, settles with what `recover` returns
-   */
-  send<T, R = T>(command: StoreCommand<T>, map?: (value: T) => R | PromiseLike<R>, recover?: Recover<R>): Promise<R> {
+  /** Sends `command` (see the file comment for how). @returns its reply, through `map` when given */
+  send<T, R = T>(command: StoreCommand<T>, map?: (value: T) => R): Promise<R> {
     const { name, breaker } = this.context;
-    if (this.closed) return refused(new StoreError(`${name}: the store is closed`), recover);
+    if (this.closed) return Promise.reject(new StoreError(`${name}: the store is closed`));
     if (!breaker.admit()) {
-      return refused(new CircuitOpenError(`${name}: circuit open after repeated Redis failures; skipping Redis until the next probe`), recover);
+      return Promise.reject(new CircuitOpenError(`${name}: circuit open after repeated Redis failures; skipping Redis until the next probe`));
     }
     const status = this.client.status;
-    if (status !== 'ready') return this.whenConnected(status, this.sendingOf(command), map, recover);
-    if (typeof command === 'function' || this.isCluster) return this.now(this.sendingOf(command), map, recover);
+    if (status !== 'ready') return this.whenConnected(status, this.sendingOf(command), map);
+    if (typeof command === 'function' || this.isCluster) return this.now(this.sendingOf(command), map);
     if (this.context.deadlines.size === 0 && command.name !== 'set') {
       // 4. A lone read: at once, settled in ioredis's reply callback.
-      const read = new DirectRead<R>(this.context, COMMAND_NAMES[command.name], command.args as string[], this.keyPrefix, map ?? same, recover);
+      const read = new DirectRead<R>(this.context, COMMAND_NAMES[command.name], command.args as string[], this.keyPrefix, map ?? same);
       read.send(command.via ?? (this.client as Redis));
       return read.result;
     }
     // 5. A write, or other operations are in flight: more may follow in this turn; send them together.
     return new Promise<R>((resolve, reject) => {
-      const pending = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
+      const pending = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.context.deadlines.add(pending);
       const queued = { name: command.name, args: command.args, command: pending };
       if (this.burst !== undefined) {
@@ -153,9 +149,9 @@ export class CommandSender {
   }
 
   /** 3. Sent now, settled through a pending command. */
-  private now<T, R>(send: () => Promise<T>, map: ((value: T) => R | PromiseLike<R>) | undefined, recover: Recover<R> | undefined): Promise<R> {
+  private now<T, R>(send: () => Promise<T>, map: ((value: T) => R) | undefined): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.context.deadlines.add(command);
       try {
         send().then(command.ok, command.fail);
@@ -166,14 +162,14 @@ export class CommandSender {
   }
 
   /** 2. The connection is not ready: wait for it (within the deadline) while it is being established, else fail. */
-  private whenConnected<T, R>(status: string, send: () => Promise<T>, map: ((value: T) => R | PromiseLike<R>) | undefined, recover: Recover<R> | undefined): Promise<R> {
+  private whenConnected<T, R>(status: string, send: () => Promise<T>, map: ((value: T) => R) | undefined): Promise<R> {
     if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
       const error = new StoreError(`${this.context.name}: not connected to Redis (connection ${status})`);
       this.context.breaker.failure(error);
-      return refused(error, recover);
+      return Promise.reject(error);
     }
     return new Promise<R>((resolve, reject) => {
-      const command = new PendingCommand<T, R>(this.context, resolve, reject, map, recover);
+      const command = new PendingCommand<T, R>(this.context, resolve, reject, map);
       this.context.deadlines.add(command);
       if (status === 'wait') this.client.connect().catch(() => undefined);
       this.whenReady().then(() => {
@@ -209,10 +205,4 @@ export class CommandSender {
     // finds the mirror's epoch moved, and reads its versions too.)
     sendBurst(queued, this.burstVia() ?? (this.client as Redis), this.keyPrefix);
   };
-}
-
-/** A command refused before it was sent: a rejection, or what `recover` makes of the error (in a later microtask, as a rejection would be seen). */
-function refused<R>(error: unknown, recover: Recover<R> | undefined): Promise<R> {
-  const rejected = Promise.reject(error);
-  return recover === undefined ? rejected : rejected.then(undefined, recover);
 }

@@ -1,9 +1,8 @@
 /**
  * Redis commands in flight, each with its deadline (see `operation-deadlines.ts`) and its
  * outcome counted in the store's circuit breaker. Each settles the promise its caller holds:
- * with the reply through `map`, or, when it fails (a `StoreError`: no answer in time, the
- * connection lost, an error reply), with what `recover` makes of the error, or a rejection
- * without `recover`. A `map` or `recover` that throws rejects.
+ * with the reply through `map` (a `map` that throws rejects), or a `StoreError` when it fails
+ * (no answer in time, the connection lost, an error reply).
  *
  * - {@link PendingCommand}: a command sent through an ioredis method (bursts, scripts, `UNLINK`,
  *   ...), settled from the promise that method returns.
@@ -27,9 +26,6 @@ export interface CommandContext {
   readonly deadlines: OperationDeadlines;
 }
 
-/** Turns a command's failure (a `StoreError`) into the caller's result. */
-export type Recover<R> = (error: unknown) => R | PromiseLike<R>;
-
 /** Counts a failed command in the breaker. @returns the StoreError the caller sees */
 export function commandFailure(context: CommandContext, error: unknown): StoreError {
   // A reply error means Redis answered: the server is alive, the command was wrong.
@@ -45,19 +41,6 @@ function timedOut(context: CommandContext): StoreTimeoutError {
   return error;
 }
 
-/** Settles a caller with `error`: what `recover` makes of it, or a rejection. */
-function failWith<R>(error: unknown, recover: Recover<R> | undefined, resolve: (value: R | PromiseLike<R>) => void, reject: (error: unknown) => void): void {
-  if (recover === undefined) {
-    reject(error);
-    return;
-  }
-  try {
-    resolve(recover(error));
-  } catch (thrown) {
-    reject(thrown);
-  }
-}
-
 /** One command waiting for its answer, with its deadline. */
 export class PendingCommand<T, R> implements Deadline {
   at = 0;
@@ -66,15 +49,14 @@ export class PendingCommand<T, R> implements Deadline {
   next: Deadline | null = null;
   constructor(
     private readonly context: CommandContext,
-    private readonly resolve: (value: R | PromiseLike<R>) => void,
+    private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
-    private readonly map: ((value: T) => R | PromiseLike<R>) | undefined,
-    private readonly recover?: Recover<R>,
+    private readonly map: ((value: T) => R) | undefined,
   ) {}
 
   expire(): void {
     this.settled = true;
-    failWith(timedOut(this.context), this.recover, this.resolve, this.reject);
+    this.reject(timedOut(this.context));
   }
 
   /** Marks the command settled. @returns false if it had already settled (it timed out) */
@@ -101,7 +83,7 @@ export class PendingCommand<T, R> implements Deadline {
 
   fail = (error: unknown): void => {
     if (!this.settle()) return;
-    failWith(commandFailure(this.context, error), this.recover, this.resolve, this.reject);
+    this.reject(commandFailure(this.context, error));
   };
 }
 
@@ -131,7 +113,7 @@ export class DirectRead<R> extends Command implements Deadline {
   at = 0;
   prev: Deadline | null = null;
   next: Deadline | null = null;
-  /** The caller's promise: the reply through `map`, or a failure through `recover`. */
+  /** The caller's promise: the reply through `map`, or the failure. */
   readonly result: Promise<R>;
   private resolveCaller!: (value: R | PromiseLike<R>) => void;
   private rejectCaller!: (error: unknown) => void;
@@ -145,8 +127,7 @@ export class DirectRead<R> extends Command implements Deadline {
     name: DirectReadName,
     keys: readonly string[],
     keyPrefix: string | undefined,
-    private readonly map: (reply: any) => R | PromiseLike<R>,
-    private readonly recover: Recover<R> | undefined,
+    private readonly map: (reply: any) => R,
   ) {
     super(name, NO_ARGS, BYTES_REPLY);
     this.args = keyPrefix ? keys.map((key) => keyPrefix + key) : (keys as string[]);
@@ -168,7 +149,7 @@ export class DirectRead<R> extends Command implements Deadline {
 
   expire(): void {
     this.isSettled = true;
-    failWith(timedOut(this.context), this.recover, this.resolveCaller, this.rejectCaller);
+    this.rejectCaller(timedOut(this.context));
   }
 
   /** The reply arrived (ioredis's `resolve`). */
@@ -186,7 +167,7 @@ export class DirectRead<R> extends Command implements Deadline {
   /** ioredis failed the command: the connection dropped, an error reply, ... (ioredis's `reject`). */
   protected refused(error: unknown): void {
     if (!this.settle()) return;
-    failWith(commandFailure(this.context, error), this.recover, this.resolveCaller, this.rejectCaller);
+    this.rejectCaller(commandFailure(this.context, error));
   }
 
   /** Marks the read settled (and stops a `commandTimeout` timer of ioredis's). @returns false if it had already settled (it timed out) */

@@ -24,7 +24,6 @@ import { closeOwnedClient, keyPrefixOf, openMirrorConnection, openStoreClient } 
 import { encodeEntry, ENTRY_FORMAT, ENTRY_MAGIC, generationBytes } from './entry-codec.js';
 import { EntryReplies, type RedisReadResult } from './entry-replies.js';
 import type { ScriptClient } from './lua-script.js';
-import type { Recover } from './pending-commands.js';
 import { OperationDeadlines } from './operation-deadlines.js';
 import { ScopeKeys } from './scope-keys.js';
 import { resolveRedisStoreOptions } from './store-options.js';
@@ -191,15 +190,6 @@ export class RedisStore implements CacheStore {
 
   read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     return this.reads.read(key, versionKeys);
-  }
-
-  /**
-   * {@link read}, continued by `then` (or `otherwise`, with the error, when it fails) in the
-   * callback that settles the read: a lone read runs them in ioredis's reply callback, so the
-   * caller's continuation costs no promise hop (see `versioned-reads.ts`).
-   */
-  readThen<T>(key: string, versionKeys: readonly string[], then: (read: RedisReadResult) => T | PromiseLike<T>, otherwise: Recover<T>): Promise<T> {
-    return this.reads.read(key, versionKeys, then, otherwise);
   }
 
   /** Several entries with their versions in one `MGET` (see `versioned-reads.ts`). */

@@ -10,26 +10,18 @@
  *   parallel `GET`s, since the keys may live in different hash slots.
  * - A missing counter is created at a random base (`version-counters.ts`).
  *
- * Replies become results in `entry-replies.ts`. A read of one entry may carry what the caller
- * does next (`then`, and `otherwise` for a failure, as in `promise.then(then, otherwise)`):
- * they run in the callback that settles the read (a lone read: ioredis's reply callback, see
- * `command-sender.ts`), so the caller's continuation costs no promise hop.
+ * Replies become results in `entry-replies.ts`. A lone read's map runs in ioredis's reply callback
+ * (see `command-sender.ts`), so the epoch check below sees exactly the announcements that arrived
+ * before the reply.
  */
 
 import type { Redis } from 'ioredis';
 import type { CommandSender } from './command-sender.js';
 import type { EntryReplies, RedisReadResult } from './entry-replies.js';
-import type { Recover } from './pending-commands.js';
 import type { VersionCounters } from './version-counters.js';
 import type { VersionMirror } from './version-mirror.js';
 
 const EMPTY: number[] = [];
-
-/** What a read's caller does with its result (the identity when it does nothing). */
-export type ReadContinuation<R> = (read: RedisReadResult) => R | PromiseLike<R>;
-
-/** The identity: a read whose caller takes the result as it is. */
-const asIs: ReadContinuation<any> = (read) => read;
 
 /** See the file comment. */
 export class VersionedReads {
@@ -43,62 +35,45 @@ export class VersionedReads {
     private readonly replies: EntryReplies,
   ) {}
 
-  /**
-   * The entry under `key` and the current values of `versionKeys` (see the file comment), through
-   * `then` when given; a failure rejects, or settles with what `otherwise` returns.
-   */
-  read<R = RedisReadResult>(key: string, versionKeys: readonly string[], then: ReadContinuation<R> = asIs, otherwise?: Recover<R>): Promise<R> {
-    if (versionKeys.length === 0) return this.sender.send({ name: 'getBuffer', args: [key] }, (data: Buffer | null) => then(this.replies.result(key, data, EMPTY)), otherwise);
+  /** The entry under `key` and the current values of `versionKeys` (see the file comment). */
+  read(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
+    if (versionKeys.length === 0) return this.sender.send({ name: 'getBuffer', args: [key] }, (data: Buffer | null) => this.replies.result(key, data, EMPTY));
     if (this.isCluster) {
       const c = this.client;
       return this.sender.send(
         () => Promise.all([c.getBuffer(key), ...versionKeys.map((k) => c.getBuffer(k))]),
-        (all) => this.withCounters(versionKeys, all, (versions) => then(this.replies.result(key, all[0]!, versions)), otherwise),
-        otherwise,
-      );
+        (all) => this.withCounters(versionKeys, all, (versions) => this.replies.result(key, all[0]!, versions)),
+      ) as Promise<RedisReadResult>;
     }
     const mirror = this.mirror;
     const reader = mirror?.reader;
     const versions = reader === undefined ? undefined : mirror!.lookup(versionKeys);
-    if (versions === undefined) return this.readWithVersions(key, versionKeys, then, otherwise);
+    if (versions === undefined) return this.readWithVersions(key, versionKeys);
     const seen = mirror!.epoch;
     // The GET goes on the mirror's connection, behind every announcement of a change Redis
-    // made before running it: if one arrived meanwhile, read the versions too.
-    return this.sender.send(
-      { name: 'getBuffer', args: [key], via: reader },
-      (data: Buffer | null) => (mirror!.epoch === seen ? then(this.replies.result(key, data, versions)) : this.readWithVersions(key, versionKeys, then, otherwise)),
-      otherwise,
-    );
+    // made before running it: if one arrived meanwhile, read the versions too (the map may
+    // return a promise: the read's promise adopts it).
+    return this.sender.send({ name: 'getBuffer', args: [key], via: reader }, (data: Buffer | null) =>
+      mirror!.epoch === seen ? this.replies.result(key, data, versions) : this.readWithVersions(key, versionKeys),
+    ) as Promise<RedisReadResult>;
   }
 
   /** A read of the entry and its versions in one `MGET` (the versions are copied when tracked). */
-  private readWithVersions<R>(key: string, versionKeys: readonly string[], then: ReadContinuation<R>, otherwise: Recover<R> | undefined): Promise<R> {
+  private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const mirror = this.mirror;
     const epoch = mirror?.epoch ?? 0;
-    return this.sender.send(
-      { name: 'mgetBuffer', args: [key, ...versionKeys], via: mirror?.reader },
-      (all: Array<Buffer | null>) => {
-        const versions = this.counters.parse(versionKeys, all, 1);
-        if (!Array.isArray(versions)) return versions.then((started) => then(this.replies.result(key, all[0]!, started)), otherwise);
-        mirror?.learn(versionKeys, versions, epoch);
-        return then(this.replies.result(key, all[0]!, versions));
-      },
-      otherwise,
-    );
+    return this.sender.send({ name: 'mgetBuffer', args: [key, ...versionKeys], via: mirror?.reader }, (all: Array<Buffer | null>) => {
+      const versions = this.counters.parse(versionKeys, all, 1);
+      if (!Array.isArray(versions)) return versions.then((started) => this.replies.result(key, all[0]!, started));
+      mirror?.learn(versionKeys, versions, epoch);
+      return this.replies.result(key, all[0]!, versions);
+    }) as Promise<RedisReadResult>;
   }
 
-  /**
-   * `then(versions)` with the counters read as `all` from index 1 on (missing ones created
-   * first; their creation failing goes to `otherwise`).
-   */
-  private withCounters<R>(
-    versionKeys: readonly string[],
-    all: Array<Buffer | null>,
-    then: (versions: readonly number[]) => R | PromiseLike<R>,
-    otherwise: Recover<R> | undefined,
-  ): R | PromiseLike<R> {
+  /** `then(versions)` with the counters read as `all` from index 1 on (missing ones created first). */
+  private withCounters<R>(versionKeys: readonly string[], all: Array<Buffer | null>, then: (versions: readonly number[]) => R): R | Promise<R> {
     const versions = this.counters.parse(versionKeys, all, 1);
-    return Array.isArray(versions) ? then(versions) : versions.then(then, otherwise);
+    return Array.isArray(versions) ? then(versions) : versions.then(then);
   }
 
   /**
