@@ -5,72 +5,33 @@
 // its L1 after A's call resolved (B polling its L1 synchronously until the copy is gone).
 // Figures only: the tests assert the mechanism (test/stores/tiered-store.test.ts,
 // test/e2e/tiered-bus.test.ts), never a delay.
-import { performance } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers';
 import { cachekit, cachekitSource } from './lib/cachekit.mjs';
+import { BUS_CHANGES, measureBusRounds, percentile, startTieredInstances } from './lib/bus-delay-rounds.mjs';
 import { startBenchRedis } from './lib/redis-server.mjs';
 import { formatNumber, machineLine, markdownTable, writeResult } from './lib/report.mjs';
 
-const { MemoryStore, RedisStore, TieredStore } = cachekit;
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 200 : 2_000;
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 async function main() {
+  if (typeof cachekit.TieredStore !== 'function') {
+    console.log('bus-delay: skipped, TieredStore not exported by cachekit yet');
+    return;
+  }
   const server = await startBenchRedis('bus-delay');
   if (server === undefined) return;
-  const connection = { host: '127.0.0.1', port: server.port };
-  const make = () => new TieredStore({ l1: new MemoryStore(), l2: new RedisStore({ connection }), bus: { channel: 'bench:bus' } });
-  const a = make();
-  const b = make();
+  const [a, b] = await startTieredInstances({ host: '127.0.0.1', port: server.port }, 2);
   try {
-    while (!a.l1Active || !b.l1Active) await new Promise((resolve) => setTimeout(resolve, 10));
-    const ns = 'bench#n:ns';
-    const key = 'bench:ns:k';
     const rows = [];
-    for (const [kind, change] of [
-      ['write (write-through, populate)', (i) => a.write(key, { v: i, g: i + 1 }, 60_000)],
-      ['namespace invalidation (bump)', () => a.bump([ns])],
-    ]) {
-      const delays = [];
-      const windows = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        // B holds a fresh L1 copy of the key
-        const [n] = await b.readVersions([ns]);
-        await a.l2.write(key, { v: -1, g: 10_000_000 + i, n }, 60_000);
-        b.l1.writeSync(key, { v: -1, g: 10_000_000 + i, n }, 60_000);
-        let applied = 0;
-        const heard = new Promise((resolve) => {
-          const off = b.bus.onInvalidation(() => {
-            applied = performance.now();
-            off();
-            resolve();
-          });
-        });
-        await change(i);
-        const resolved = performance.now();
-        // B's L1 copy, read synchronously as a hit would, until the message dropped it
-        let staleReads = 0;
-        while (b.readSync(key, [ns]) !== undefined && applied === 0) {
-          staleReads++;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        await heard;
-        delays.push(Math.max(0, applied - resolved));
-        windows.push(staleReads);
-      }
-      delays.sort((x, y) => x - y);
-      windows.sort((x, y) => x - y);
+    for (const kind of ['write', 'bump']) {
+      const { delays, staleReads } = await measureBusRounds(a, [b], kind, ROUNDS);
       rows.push([
-        kind,
+        BUS_CHANGES[kind].label,
         String(ROUNDS),
         formatNumber(percentile(delays, 50), 3),
         formatNumber(percentile(delays, 99), 3),
         formatNumber(delays[delays.length - 1], 3),
-        formatNumber(percentile(windows, 99), 0),
+        formatNumber(percentile(staleReads, 99), 0),
       ]);
     }
     const markdown = [

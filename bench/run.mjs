@@ -1,6 +1,6 @@
 // `npm run bench`: installs the benchmark's own dependencies when bench/node_modules is missing,
 // then runs each suite in its own Node process, one after the other, and lists the result files.
-// Usage: npm run bench [-- [memory|redis|write-behind|bus|resilient-reads ...] [--quick]]
+// Usage: npm run bench [-- [memory|redis|write-behind|bus|resilient-reads|scaling ...] [--quick] [--big]]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ const SUITES = {
   'write-behind': 'write-behind.mjs',
   bus: 'bus-delay.mjs',
   'resilient-reads': 'resilient-reads.mjs',
+  scaling: 'scaling.mjs',
 };
 
 const args = process.argv.slice(2);

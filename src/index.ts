@@ -10,7 +10,7 @@ export { CacheRuntime } from './runtime/cache-runtime.js';
 export type { ErrorContext, Logger, InvalidateTarget } from './options/cache-runtime.js';
 export type { CacheStats, CacheStatsReport } from './runtime/stats.js';
 export type { CacheInspection, MethodLabels, WriteBehindState } from './runtime/inspect.js';
-export type { CacheEvents, CacheEventName } from './runtime/events.js';
+export type { CacheEvents, CacheEventName, StoreOperation } from './runtime/events.js';
 export type { KeyOption, KeyPart } from './options/key.js';
 
 export { Cacheable } from './decorators/cacheable.js';

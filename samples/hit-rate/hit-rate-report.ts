@@ -24,6 +24,15 @@ export interface WorkloadHitRates {
   series: HitRateSeries[];
   /** Che's approximation of LRU, for the Zipf workloads (independent requests) only. */
   che?: HitRatePoint[];
+  /** Belady's OPT with bypass, replayed on the same requests: the offline upper bound. */
+  opt: HitRatePoint[];
+  /**
+   * The best online policy, keeping the k most probable items: its expected hit ratio (the sum
+   * of the k largest probabilities), for the Zipf workloads only.
+   */
+  bestOnline?: HitRatePoint[];
+  /** The same policy replayed on the requests, to show it matches its expected value. */
+  bestOnlineReplayed?: HitRatePoint[];
 }
 
 /** Everything one simulator run measured. */

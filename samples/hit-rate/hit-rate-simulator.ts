@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EvictionPolicy } from 'cachekit';
+import { replayBeladyOpt } from './belady-opt.js';
+import { replayTopK, topKHitRatio } from './best-online.js';
 import { cheLruHitRatio } from './che.js';
 import type { HitRateReport, WorkloadHitRates } from './hit-rate-report.js';
 import { replayThroughMemoryStore } from './simulate.js';
@@ -33,7 +35,7 @@ export interface HitRateSimulationOptions {
   seed?: number;
   /** Where to write the SVG chart (directories are created); omit for no file. */
   svgPath?: string;
-  /** Called after each replay, e.g. to draw progress. */
+  /** Called after each replay of a policy or of a bound, e.g. to draw progress. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -41,8 +43,10 @@ export interface HitRateSimulationOptions {
  * Simulates each eviction policy of MemoryStore over each workload (Zipf for every alpha, a
  * looping scan, Zipf mixed with one-off scans) and each cache size, replaying the same
  * request sequence against a fresh `MemoryStore({ maxEntries: size, policy })` each time.
- * Writes the SVG chart when `svgPath` is given.
- * @returns the hit rates, and Che's approximation of LRU for the Zipf workloads
+ * Beside them, the limits: Belady's OPT (offline, with bypass) on every workload, and for the
+ * Zipf workloads the best online policy (keep the most probable items), both its expected hit
+ * ratio and a replay of it. Writes the SVG chart when `svgPath` is given.
+ * @returns the hit rates, the bounds, and Che's approximation of LRU for the Zipf workloads
  */
 export function runHitRateSimulation(options: HitRateSimulationOptions = {}): HitRateReport {
   const items = options.items ?? 10_000;
@@ -77,7 +81,8 @@ export function runHitRateSimulation(options: HitRateSimulationOptions = {}): Hi
     }),
   });
 
-  const total = workloads.length * policies.length * cacheSizes.length;
+  const zipfCount = workloads.filter((w) => w.probabilities).length;
+  const total = (workloads.length * (policies.length + 1) + zipfCount) * cacheSizes.length;
   let done = 0;
   const results: WorkloadHitRates[] = workloads.map(({ workload, probabilities }) => {
     const series = policies.map((policy) => ({
@@ -89,7 +94,22 @@ export function runHitRateSimulation(options: HitRateSimulationOptions = {}): Hi
       }),
     }));
     const che = probabilities && cacheSizes.map((cacheSize) => ({ cacheSize, hitRate: cheLruHitRatio(probabilities, cacheSize) }));
-    return { name: workload.name, label: workload.label, series, ...(che ? { che } : {}) };
+    const opt = cacheSizes.map((cacheSize) => {
+      const { hitRate } = replayBeladyOpt(workload, cacheSize, warmup);
+      options.onProgress?.(++done, total);
+      return { cacheSize, hitRate };
+    });
+    const result: WorkloadHitRates = { name: workload.name, label: workload.label, series, opt };
+    if (probabilities && che) {
+      result.che = che;
+      result.bestOnline = cacheSizes.map((cacheSize) => ({ cacheSize, hitRate: topKHitRatio(probabilities, cacheSize) }));
+      result.bestOnlineReplayed = cacheSizes.map((cacheSize) => {
+        const { hitRate } = replayTopK(workload, probabilities, cacheSize, warmup);
+        options.onProgress?.(++done, total);
+        return { cacheSize, hitRate };
+      });
+    }
+    return result;
   });
 
   const report: HitRateReport = { cacheSizes, policies, requests, warmup, workloads: results };
@@ -106,6 +126,10 @@ const CHART_NOTES = [
   'Each point: a fresh MemoryStore({ maxEntries: size, policy })',
   'replaying the same requests (seeded, reproducible).',
   "Dashed: Che's approximation of LRU (Zipf panels).",
+  'Dash-dot: OPT, knowing the future (may bypass): no',
+  'policy can hit more on these requests.',
+  'Dotted: keep the k most probable items (Zipf panels):',
+  'the most any policy can expect without the future.',
   'Looping scan: LRU and LFU hold nothing useful while',
   'the loop is longer than the cache (their lines coincide).',
   "W-TinyLFU's frequency history spans ~10x the cache,",

@@ -9,6 +9,21 @@ const POLICY_COLORS: Readonly<Record<EvictionPolicy, string>> = {
 };
 const CHE_COLOR = '#222222';
 
+interface LineStyle {
+  label: string;
+  color: string;
+  width: number;
+  dash?: string;
+  roundCaps?: boolean;
+}
+
+/** How each reference line is drawn: the model and the two bounds, each its own dash pattern. */
+const REFERENCE_LINES: Readonly<Record<'che' | 'opt' | 'bestOnline', LineStyle>> = {
+  che: { label: "LRU, Che's approximation", color: CHE_COLOR, width: 1.6, dash: '5 4' },
+  opt: { label: 'OPT (Belady, offline)', color: '#000000', width: 1.6, dash: '10 3 2 3' },
+  bestOnline: { label: 'best online (top-k, Zipf)', color: '#cc79a7', width: 2.6, dash: '0.5 4.5', roundCaps: true },
+};
+
 const PANEL_WIDTH = 420;
 const PANEL_HEIGHT = 310;
 const PLOT = { left: 58, right: 18, top: 40, bottom: 58 };
@@ -21,12 +36,15 @@ const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
  * Renders a report as a standalone SVG document (hand-written, no dependencies): one panel per
  * workload in a grid, hit rate (0-100%) against cache size (log scale), one polyline per
  * policy with a marker per measured point, Che's approximation of LRU as a dashed path on the
- * Zipf panels, axes, tick labels, panel titles, a title and a legend.
+ * Zipf panels, the bounds (Belady's OPT dash-dotted on every panel, the best online policy
+ * dotted on the Zipf panels), axes, tick labels, panel titles, a title and a legend.
  *
  * `notes` (short lines of text) go in the first free cell of the grid, or below it.
  *
  * Each policy line is a `<polyline data-workload="..." data-policy="...">`, exactly one per
- * policy per panel (the legend uses `<line>` swatches), so the output is easy to check.
+ * policy per panel (the legend uses `<line>` swatches), and each reference line a `<path>`
+ * with `data-model="che"` or `data-bound="opt"` / `data-bound="best-online"`, so the output is
+ * easy to check.
  */
 export function renderHitRateChart(report: HitRateReport, notes: readonly string[] = []): string {
   const panels = report.workloads.length;
@@ -109,35 +127,46 @@ function panel(workload: WorkloadHitRates, cacheSizes: number[], x: number, y: n
       out.push(`<circle cx="${round(sx(p.cacheSize))}" cy="${round(sy(p.hitRate))}" r="3" fill="${color}"><title>${POLICY_LABELS[series.policy]}, ${p.cacheSize} entries: ${(100 * p.hitRate).toFixed(1)}%</title></circle>`);
     }
   }
-  // Che's model on top of the measured lines (it lies right on LRU's).
-  if (workload.che) {
-    const d = workload.che.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(sx(p.cacheSize))},${round(sy(p.hitRate))}`).join(' ');
-    out.push(`<path data-workload="${escape(workload.name)}" data-model="che" d="${d}" fill="none" stroke="${CHE_COLOR}" stroke-width="1.6" stroke-dasharray="5 4"/>`);
-  }
+  // Reference lines on top of the measured ones (Che's lies right on LRU's).
+  const path = (attribute: string, line: LineStyle, points: HitRatePoint[]): string => {
+    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(sx(p.cacheSize))},${round(sy(p.hitRate))}`).join(' ');
+    return `<path data-workload="${escape(workload.name)}" ${attribute} d="${d}" fill="none" ${stroke(line)}/>`;
+  };
+  out.push(path('data-bound="opt"', REFERENCE_LINES.opt, workload.opt));
+  if (workload.bestOnline) out.push(path('data-bound="best-online"', REFERENCE_LINES.bestOnline, workload.bestOnline));
+  if (workload.che) out.push(path('data-model="che"', REFERENCE_LINES.che, workload.che));
   out.push('</g>');
   return out.join('\n');
 }
 
-/** The legend: a swatch and a name per policy, and the dashed model line if any panel has one. */
+/** The legend: a swatch and a name per policy, then each reference line that some panel has. */
 function legend(report: HitRateReport, centerX: number, y: number): string {
-  const items: { label: string; color: string; dashed: boolean }[] = report.policies.map((policy) => ({
+  const items: LineStyle[] = report.policies.map((policy) => ({
     label: POLICY_LABELS[policy],
     color: POLICY_COLORS[policy],
-    dashed: false,
+    width: 2.5,
   }));
-  if (report.workloads.some((w) => w.che)) items.push({ label: "LRU, Che's approximation", color: CHE_COLOR, dashed: true });
-  const itemWidths = items.map((item) => 34 + item.label.length * 7.2 + 22);
+  if (report.workloads.some((w) => w.che)) items.push(REFERENCE_LINES.che);
+  if (report.workloads.some((w) => w.bestOnline)) items.push(REFERENCE_LINES.bestOnline);
+  items.push(REFERENCE_LINES.opt);
+  const itemWidths = items.map((item) => 34 + item.label.length * 6.6 + 24);
   const total = itemWidths.reduce((a, b) => a + b, 0);
   let x = centerX - total / 2;
   const out: string[] = ['<g data-legend="policies">'];
   items.forEach((item, i) => {
-    const dash = item.dashed ? ' stroke-dasharray="5 4"' : '';
-    out.push(`<line x1="${round(x)}" y1="${y - 4}" x2="${round(x + 28)}" y2="${y - 4}" stroke="${item.color}" stroke-width="${item.dashed ? 1.5 : 2.5}"${dash}/>`);
+    out.push(`<line x1="${round(x)}" y1="${y - 4}" x2="${round(x + 28)}" y2="${y - 4}" ${stroke(item)}/>`);
     out.push(text(x + 34, y, item.label, { fill: '#222222' }));
     x += itemWidths[i]!;
   });
   out.push('</g>');
   return out.join('\n');
+}
+
+/** The stroke attributes of a line style. */
+function stroke(style: LineStyle): string {
+  const dash = style.dash ? ` stroke-dasharray="${style.dash}"` : '';
+  const cap = style.roundCaps ? ' stroke-linecap="round"' : '';
+  return `stroke="${style.color}" stroke-width="${style.width}"${dash}${cap}`;
 }
 
 interface TextStyle {

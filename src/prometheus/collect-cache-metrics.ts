@@ -9,7 +9,15 @@ export interface PrometheusMetricsOptions {
   prefix?: string;
   /** Buckets of `cachekit_load_duration_seconds`, in seconds. @default prom-client's default buckets */
   loadDurationBuckets?: number[];
+  /**
+   * Buckets of `cachekit_store_operation_duration_seconds`, in seconds.
+   * @default 0.1 ms to 2.5 s: `[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]`
+   */
+  storeOperationBuckets?: number[];
 }
+
+/** Default buckets of the store operation histogram, in seconds: a memory read takes microseconds, a Redis round trip a fraction of a millisecond. */
+const STORE_OPERATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Unsubscribes from the runtime's events and removes the metrics from the registry. */
 export type StopCacheMetrics = () => void;
@@ -23,8 +31,9 @@ type MethodLabelNames = 'method' | 'namespace' | 'store';
  *
  * Counters count events from this call on (they are not reset by `runtime.resetStats()`);
  * the write-behind and store gauges read `runtime.inspect()` at each scrape. Labels are bounded:
- * the method (`Class.method`), its namespace and store, a loader's outcome, a store's name and
- * its breaker state; never a key or a value.
+ * the method (`Class.method`), its namespace and store, a loader's outcome, a store's name, its
+ * breaker state, and a store operation (`read`, `write`, `writeIf`, ...) with its outcome (`ok`,
+ * `error`, `timeout`); never a key or a value.
  *
  * @returns a function that stops: unsubscribes and unregisters every metric it registered
  */
@@ -75,6 +84,15 @@ export function collectCacheMetrics(runtime: CacheRuntime, options: PrometheusMe
     ...(options.loadDurationBuckets === undefined ? {} : { buckets: options.loadDurationBuckets }),
   });
 
+  names.push(`${prefix}store_operation_duration_seconds`);
+  const storeOperations = new Histogram({
+    name: `${prefix}store_operation_duration_seconds`,
+    help: 'Duration of a store operation the runtime called (read, readMany, readVersions, write, writeIf, writeTombstone, bump, ...; a synchronous in-process read is not timed), by store, operation and outcome (ok, error, timeout).',
+    labelNames: ['store', 'operation', 'outcome'],
+    registers,
+    buckets: [...(options.storeOperationBuckets ?? STORE_OPERATION_BUCKETS)],
+  });
+
   const gauge = (name: string, help: string, labelNames: readonly string[], read: (set: (labels: Record<string, string>, value: number) => void) => void) => {
     names.push(prefix + name);
     return new Gauge({
@@ -122,6 +140,7 @@ export function collectCacheMetrics(runtime: CacheRuntime, options: PrometheusMe
     runtime.on('deadLetter', (e) => deadLetters.inc({ method: e.method })),
     runtime.on('flush', (e) => flushes.inc({ method: e.method }, e.items)),
     runtime.on('load', (e) => loads.observe({ method: e.method, namespace: e.namespace, store: e.store, outcome: e.outcome }, e.durationMs / 1000)),
+    runtime.on('store', (e) => storeOperations.observe({ store: e.store, operation: e.operation, outcome: e.outcome }, e.durationMs / 1000)),
   ];
   let stopped = false;
   return () => {

@@ -16,6 +16,7 @@ import type { ErrorContext, InvalidateTarget, RuntimeSettings } from '../options
 import { RUNTIME_DEFAULTS } from '../defaults.js';
 import { inspectRuntime, type CacheInspection, type MethodLabels } from './inspect.js';
 import { recoveryLine } from './recovery-line.js';
+import { TimedStore } from './timed-store.js';
 
 /** The default warning's rate limit, per error code: when the last line was logged, and what was held back since. */
 interface WarningWindow {
@@ -36,7 +37,7 @@ export class CacheRuntime {
   readonly settings: RuntimeSettings;
   /** Shared in-flight misses, per full key. */
   readonly singleFlight = new SingleFlight();
-  /** Events: hit, miss, stale, bypass, refresh, set, evict, invalidate, error, flush, retry, deadLetter, recover, load. */
+  /** Events: hit, miss, stale, bypass, refresh, set, evict, invalidate, error, flush, retry, deadLetter, recover, load, store. */
   readonly events = new CacheEventEmitter();
   /** Invalidations a store failed to take, retried until it does; their keys bypass the cache meanwhile. */
   readonly unconfirmed: UnconfirmedInvalidations;
@@ -46,6 +47,10 @@ export class CacheRuntime {
   private readonly methodLabels = new Map<string, MethodLabels>();
   private readonly runtimeStats = new StatsCounter();
   private readonly warnings = new Map<string, WarningWindow>();
+  /** Each store as the runtime's calls use it: timed while anyone listens (see {@link timedStore}). */
+  private readonly timedStores = new Map<CacheStore, TimedStore>();
+  /** What write-behind calls capture of their caller's context (see {@link captureOrigins}). */
+  private originCapture: (() => unknown) | undefined;
   private closed = false;
   /** Resolves when this runtime's resources are released (set by the first close or retirement). */
   private released: Promise<void> | undefined;
@@ -83,6 +88,38 @@ export class CacheRuntime {
       throw new UnknownStoreError(`no store named '${name}' (configured: ${known.length ? known.join(', ') : 'none'})`);
     }
     return store;
+  }
+
+  /**
+   * The store registered under `name` (or the default store) as the runtime's own calls use it:
+   * each operation timed and announced by the `store` event while anyone listens to that event
+   * (see `timed-store.ts`). One per store. @throws UnknownStoreError
+   */
+  timedStore(name?: string): CacheStore {
+    const store = this.store(name);
+    let timed = this.timedStores.get(store);
+    if (timed === undefined) this.timedStores.set(store, (timed = new TimedStore(store, this.events)));
+    return timed;
+  }
+
+  /**
+   * Makes every write-behind call, when accepted, call `capture` in its caller's context and keep
+   * what it returns with the write; the `flush` event of the batch hands those back as `origins`
+   * (the first 32 of the batch). `instrumentCache` (cachekit/opentelemetry) captures the active
+   * span context, to link a flush span to the calls whose writes it carries. One capture at a
+   * time: the latest replaces the one before. @returns a function that stops this capture
+   */
+  captureOrigins(capture: () => unknown): () => void {
+    if (typeof capture !== 'function') throw new TypeError(`captureOrigins: expected a function; got ${typeof capture}`);
+    this.originCapture = capture;
+    return () => {
+      if (this.originCapture === capture) this.originCapture = undefined;
+    };
+  }
+
+  /** The capture in force (see {@link captureOrigins}), or undefined. */
+  get originCapturer(): (() => unknown) | undefined {
+    return this.originCapture;
   }
 
   /** The live counters of a method, created on first use. */
@@ -231,7 +268,7 @@ export class CacheRuntime {
    * tombstone (so in-flight misses cannot store an older value), namespaces and tags a new version.
    */
   async invalidate(target: InvalidateTarget): Promise<void> {
-    const store = this.store(target.store);
+    const store = this.timedStore(target.store);
     const { prefix } = this.settings;
     const keys: string[] = [];
     if (target.keys?.length) {

@@ -113,11 +113,12 @@ export function createCacheableCall(
   /**
    * Loads the key: runs the method and populates under the lease of `read` (nothing is stored
    * when the store could not be read). Callers that read the same generation and versions share
-   * one load (and, with `distributedLock`, one per key across processes).
+   * one load (and, with `distributedLock`, one per key across processes). `background`: no caller
+   * waits for it (refresh-ahead).
    */
-  const load = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined): Promise<unknown> => {
+  const load = (self: unknown, args: unknown[], key: string, versionKeys: readonly string[], read: ReadResult | undefined, background = false): Promise<unknown> => {
     const run = async () => {
-      const value = await timedLoad(events, labels, 1, () => original.apply(self, args));
+      const value = await timedLoad(events, labels, 1, () => original.apply(self, args), background);
       if (backoff.size !== 0) backoff.delete(key);
       // a queued last-wins write owns the key until it is written; a merged one leaves the stored (database) value
       const queued = runtime.writeBehind?.pending(key);
@@ -179,7 +180,7 @@ export function createCacheableCall(
     refreshing.add(key);
     stats.refreshes++;
     if (events.has('refresh')) events.emit('refresh', { method, key, store: store.name });
-    load(self, args, key, versionKeys, read).then(
+    load(self, args, key, versionKeys, read, true).then(
       () => refreshing.delete(key),
       (error) => {
         refreshing.delete(key);

@@ -24,6 +24,7 @@ export interface AddressOptions {
  */
 export interface EntryTarget {
   readonly runtime: CacheRuntime;
+  /** The store, as the runtime's calls use it (`runtime.timedStore()`): look through it with `untimed()` before asking what kind of store it is. */
   readonly store: CacheStore;
   /** `Class.method`, for stats and errors. */
   readonly method: string;
@@ -50,7 +51,7 @@ export function resolveTarget(
 ): EntryTarget {
   const { prefix, ttlMs } = runtime.settings;
   const namespace = options.namespace ?? defaults?.namespace ?? method;
-  const store = runtime.store(options.store ?? defaults?.store);
+  const store = runtime.timedStore(options.store ?? defaults?.store);
   const ttl = options.ttl ?? defaults?.ttl;
   const base = namespaceBase(prefix, namespace);
   const nsKey = namespaceVersionKey(prefix, namespace);

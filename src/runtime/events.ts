@@ -1,5 +1,19 @@
 import type { RecoveryKind } from '../cache-store.js';
 
+/** A store operation the runtime times (see the `store` event): the `CacheStore` method it called (a synchronous `readSync` is not timed). */
+export type StoreOperation =
+  | 'read'
+  | 'readMany'
+  | 'readVersions'
+  | 'write'
+  | 'writeIf'
+  | 'writeTombstone'
+  | 'delete'
+  | 'bump'
+  | 'clear'
+  | 'acquireLock'
+  | 'releaseLock';
+
 /** The events a runtime emits, with their payloads. */
 export interface CacheEvents {
   /** A read was answered from the cache. */
@@ -19,10 +33,20 @@ export interface CacheEvents {
   bypass: { method: string; key?: string; reason: 'condition' | 'scope' | 'unconfirmed' };
   /**
    * A loader settled: the decorated method run by a miss, a refresh(-ahead) or a batch
-   * (`keys` ids). Its duration in ms (wall clock) and whether it returned or threw. Labels only:
-   * never the key or the value. Measured only while someone listens.
+   * (`keys` ids). Its duration in ms (wall clock) and whether it returned or threw; `background`
+   * when no caller waited for it (a refresh-ahead reload, started by a hit). Emitted where the
+   * loader was started (in its async context). Labels only: never the key or the value. Measured
+   * only while someone listens.
    */
-  load: { method: string; namespace: string; store: string; keys: number; durationMs: number; outcome: 'ok' | 'error' };
+  load: { method: string; namespace: string; store: string; keys: number; background: boolean; durationMs: number; outcome: 'ok' | 'error' };
+  /**
+   * A store operation the runtime called settled: which store, which operation, how long it took
+   * (ms, wall clock) and whether it succeeded, failed or passed its deadline (`timeout`: a
+   * StoreTimeoutError). A synchronous read (`readSync`: a MemoryStore's reads, a TieredStore's L1
+   * hits) does no I/O and is not timed. Labels only: never a key or a value. Measured only while
+   * someone listens.
+   */
+  store: { store: string; operation: StoreOperation; outcome: 'ok' | 'error' | 'timeout'; durationMs: number };
   /** Refresh-ahead started a background reload of a key. */
   refresh: { method: string; key: string; store: string };
   /** An entry was written. */
@@ -33,8 +57,13 @@ export interface CacheEvents {
   invalidate: { method: string; keys: string[]; namespaces: string[]; tags: string[] };
   /** Something failed; the call itself fell back or failed with a named error. */
   error: { error: unknown; method?: string; key?: string; operation: string };
-  /** Write-behind: a batch of writes reached the method. */
-  flush: { method: string; items: number };
+  /**
+   * Write-behind: a batch of writes (`items` keys) reached the method. `durationMs`: from when
+   * the flusher took the batch up to now (the method call and the cache entries put right).
+   * `origins`: what `runtime.captureOrigins()` captured when each write of the batch was
+   * accepted (a tracer's span context), in order, at most 32; empty when nothing captures.
+   */
+  flush: { method: string; items: number; durationMs: number; origins: readonly unknown[] };
   /** Write-behind: an attempt failed and will be retried. */
   retry: { method: string; key: string; attempt: number; error: unknown };
   /** Write-behind: an item failed every attempt and went to the dead-letter handler. */
@@ -57,6 +86,7 @@ export class CacheEventEmitter {
     stale: [],
     bypass: [],
     load: [],
+    store: [],
     refresh: [],
     set: [],
     evict: [],

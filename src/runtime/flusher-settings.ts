@@ -11,6 +11,7 @@ import { WRITE_BEHIND_DEFAULTS } from '../defaults.js';
 import { RedisStreamJournal } from '../write-behind/redis-stream-journal.js';
 import { realScheduler } from '../write-behind/scheduler.js';
 import { PendingEntries } from './pending-entries.js';
+import { untimed } from './timed-store.js';
 
 /** The value a call caches (and merges): `value(...args)`, else the argument at `valueArg`, else the last one. */
 export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => unknown {
@@ -25,7 +26,8 @@ export function valueOfCall(options: WriteBehindOptions): (args: unknown[]) => u
  * @throws DecoratorUsageError when `durable: true` but the store has no Redis client
  */
 export function resolveFlusherSettings(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan, index: PendingIndex): FlusherSettings {
-  const { runtime, method, stats, store } = target;
+  const { runtime, method, stats } = target;
+  const store = untimed(target.store);
   const d = WRITE_BEHIND_DEFAULTS;
   const ms = (value: number | string | undefined, fallback: number, name: string) =>
     value === undefined ? fallback : parseDuration(value, `@WriteBehind ${method}: ${name}`);

@@ -12,16 +12,19 @@ export interface LoadLabels {
   readonly store: string;
 }
 
-/** Awaits `loading()` and emits `load` with its duration in ms and its outcome ('ok' or 'error'). */
-export async function timedLoad<T>(events: CacheEventEmitter, labels: LoadLabels, keys: number, loading: () => Promise<T> | T): Promise<T> {
+/**
+ * Awaits `loading()` and emits `load` with its duration in ms and its outcome ('ok' or 'error').
+ * @param background whether no caller waits for the load (a refresh-ahead reload)
+ */
+export async function timedLoad<T>(events: CacheEventEmitter, labels: LoadLabels, keys: number, loading: () => Promise<T> | T, background = false): Promise<T> {
   if (!events.has('load')) return loading();
   const started = performance.now();
   try {
     const value = await loading();
-    events.emit('load', { ...labels, keys, durationMs: performance.now() - started, outcome: 'ok' });
+    events.emit('load', { ...labels, keys, background, durationMs: performance.now() - started, outcome: 'ok' });
     return value;
   } catch (error) {
-    events.emit('load', { ...labels, keys, durationMs: performance.now() - started, outcome: 'error' });
+    events.emit('load', { ...labels, keys, background, durationMs: performance.now() - started, outcome: 'error' });
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { CacheStore } from '../cache-store.js';
 import { unregisteredClassIn } from '../value-classes.js';
+import { untimed } from './timed-store.js';
 
 /** Methods already warned about, so each is warned once per process. */
 const warned = new Set<string>();
@@ -18,7 +19,7 @@ const SAMPLE_EVERY = 64;
  * On a hot path (write-behind calls) it looks at the first 64 values, then one in 64.
  */
 export function unregisteredClassWatcher(method: string, store: CacheStore, what: 'returned' | 'cached' | 'queued'): ((value: unknown) => void) | undefined {
-  if (store instanceof MemoryStore || warned.has(method)) return undefined;
+  if (untimed(store) instanceof MemoryStore || warned.has(method)) return undefined;
   let seen = 0;
   return (value) => {
     if (warned.has(method) || (++seen > CHECK_FIRST && seen % SAMPLE_EVERY !== 0)) return;

@@ -7,6 +7,7 @@ import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
 import { PendingEntries } from './pending-entries.js';
 import { unregisteredClassWatcher } from './unregistered-class-warning.js';
+import { MAX_ORIGINS, type WriteItem } from '../write-behind/write-item.js';
 
 /**
  * Write-behind (write-back). A call:
@@ -69,6 +70,8 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       throw error;
     }
     stats.queued++;
+    const capture = runtime.originCapturer;
+    if (capture !== undefined) keepOrigin(item, capture);
     if (versions === undefined) return undefined; // merge: the cache keeps the database value
     let read: readonly number[] | undefined;
     try {
@@ -93,4 +96,19 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     }
     return undefined;
   };
+}
+
+/**
+ * Keeps what `capture` returns in the caller's context with the write (for the first
+ * {@link MAX_ORIGINS} calls of an item; undefined is not kept); a throwing capture is ignored.
+ */
+function keepOrigin(item: WriteItem, capture: () => unknown): void {
+  if (item.origins !== undefined && item.origins.length >= MAX_ORIGINS) return;
+  let origin: unknown;
+  try {
+    origin = capture();
+  } catch {
+    return; // tracing must never fail a write
+  }
+  if (origin !== undefined) (item.origins ??= []).push(origin);
 }

@@ -9,7 +9,8 @@ import type { CacheStore, ReadResult, StoreHooks, StoreState, StoredEntry } from
 /**
  * Puts a deadline on every operation of a store that does not enforce its own
  * (`store.enforcesTimeouts`), so a hung custom store turns into a StoreTimeoutError and the
- * decorated call falls back to the method instead of hanging. Synchronous reads pass through.
+ * decorated call falls back to the method instead of hanging. Synchronous reads pass through;
+ * every optional operation the store has (batch reads, tombstones, locks) is kept, under the deadline.
  */
 export class TimeoutGuard implements CacheStore {
   readonly name: string;
@@ -17,6 +18,8 @@ export class TimeoutGuard implements CacheStore {
   readonly writeTombstone?: CacheStore['writeTombstone'];
   readonly readMany?: CacheStore['readMany'];
   readonly readLocal?: CacheStore['readLocal'];
+  readonly acquireLock?: CacheStore['acquireLock'];
+  readonly releaseLock?: CacheStore['releaseLock'];
 
   constructor(
     private readonly inner: CacheStore,
@@ -29,6 +32,13 @@ export class TimeoutGuard implements CacheStore {
     const readMany = inner.readMany?.bind(inner);
     if (readMany) this.readMany = (keys, versionKeys) => this.within('readMany', readMany(keys, versionKeys));
     if (inner.readLocal) this.readLocal = inner.readLocal.bind(inner);
+    // a store that can lock keeps its lock behind the guard (distributedLock depends on it), under the same deadline
+    const acquireLock = inner.acquireLock?.bind(inner);
+    const releaseLock = inner.releaseLock?.bind(inner);
+    if (acquireLock && releaseLock) {
+      this.acquireLock = (key, ttlMs) => this.within('acquireLock', acquireLock(key, ttlMs));
+      this.releaseLock = (key, token) => this.within('releaseLock', releaseLock(key, token));
+    }
   }
 
   /** Wraps `store` unless it enforces timeouts itself or the timeout is 0. */

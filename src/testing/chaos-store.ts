@@ -20,7 +20,8 @@ export interface ChaosStore extends CacheStore {
  * unavailable')`, `mode('hang')` leaves every operation pending forever (the runtime's
  * `storeTimeout` turns that into a `StoreTimeoutError`), `mode('ok')` forwards again. Deterministic:
  * no randomness, no timers. The wrapper answers no read synchronously (`readSync`), so every read
- * goes through the mode; `close()` always reaches the inner store.
+ * goes through the mode; `close()` always reaches the inner store. The inner store's batch read
+ * (`readMany`) and distributed lock are kept, under the same mode.
  * @throws TypeError when `store` is not a CacheStore
  */
 export function chaosStore(store: CacheStore): ChaosStore {
@@ -35,7 +36,7 @@ export function chaosStore(store: CacheStore): ChaosStore {
     if (current === 'throw') return Promise.reject(new Error('chaos: store unavailable'));
     return new Promise<T>(() => undefined);
   };
-  return {
+  const chaos: ChaosStore = {
     name: 'chaos',
     inner: store,
     get failures() {
@@ -58,4 +59,15 @@ export function chaosStore(store: CacheStore): ChaosStore {
     close: () => store.close(),
     attach: (hooks: StoreHooks) => store.attach?.(hooks),
   };
+  // the optional operations the inner store has stay, under the same mode (a chaos store over a
+  // RedisStore still batches reads and takes distributed locks, and they fail with the rest)
+  const readMany = store.readMany?.bind(store);
+  if (readMany) chaos.readMany = (keys, versionKeys) => guard(() => readMany(keys, versionKeys));
+  const acquireLock = store.acquireLock?.bind(store);
+  const releaseLock = store.releaseLock?.bind(store);
+  if (acquireLock && releaseLock) {
+    chaos.acquireLock = (key, ttlMs) => guard(() => acquireLock(key, ttlMs));
+    chaos.releaseLock = (key, token) => guard(() => releaseLock(key, token));
+  }
+  return chaos;
 }

@@ -14,8 +14,8 @@ export interface FlusherStats {
 
 /** The events a flusher emits, with their payloads (the same as the runtime's events of those names). */
 export interface FlusherEvents {
-  /** A batch of writes reached the method. */
-  flush: { method: string; items: number };
+  /** A batch of writes reached the method (how long it took since the flusher took it up; what was captured when its writes were accepted). */
+  flush: { method: string; items: number; durationMs: number; origins: readonly unknown[] };
   /** An attempt failed and will be retried. */
   retry: { method: string; key: string; attempt: number; error: unknown };
   /** An item failed every attempt and went to the dead-letter handler. */

@@ -13,7 +13,7 @@ import { RecentMap } from '../stores/structures/recent-map.js';
 import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle } from '../options/write-behind-scheduler.js';
-import { compareStreamIds, type WriteItem, type WriteUnit } from './write-item.js';
+import { compareStreamIds, originsOf, type WriteItem, type WriteUnit } from './write-item.js';
 import { ItemStates } from './item-states.js';
 import { Admission } from './admission.js';
 import { FlushBarriers } from './flush-barriers.js';
@@ -473,7 +473,7 @@ export class WriteBehindFlusher implements JournalHost {
   private async run(unit: WriteUnit): Promise<void> {
     const items = await this.withoutSuperseded(unit.items);
     if (items.length === 0) return;
-    unit = { items };
+    unit = { items, startedMs: performance.now() };
     // From here until the items settle (or the call fails) the database may or may not hold
     // them: a merged read of their keys waits (see runtime/queued-reads.ts).
     let endRun!: () => void;
@@ -551,7 +551,7 @@ export class WriteBehindFlusher implements JournalHost {
     let calls = 0;
     for (const item of unit.items) calls += item.calls;
     stats.flushed += calls;
-    if (runtime.events.has('flush')) runtime.events.emit('flush', { method, items: unit.items.length });
+    if (runtime.events.has('flush')) runtime.events.emit('flush', { method, items: unit.items.length, durationMs: performance.now() - unit.startedMs!, origins: originsOf(unit.items) });
     for (const item of unit.items) {
       if (item.ids !== undefined) {
         if (this.s.merge === undefined) this.recentlyWritten.set(item.key, item.ids[item.ids.length - 1]!);

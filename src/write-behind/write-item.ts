@@ -61,6 +61,8 @@ export interface WriteItem {
   releasing?: Promise<void>;
   /** Set once the item settled (written or dead-lettered): `state === 'settled'`, set by the same transition. */
   settled?: true;
+  /** What the runtime captured of each call's context when it was accepted (a span context, for tracing), at most {@link MAX_ORIGINS}. */
+  origins?: unknown[];
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */
@@ -68,6 +70,23 @@ export interface WriteUnit {
   readonly items: WriteItem[];
   /** The flusher's clock when the method call of this attempt started. */
   startedAt?: number;
+  /** When the flusher took this attempt up (`performance.now()`), for the `flush` event's duration. */
+  startedMs?: number;
+}
+
+/** How many origins (see {@link WriteItem.origins}) an item, and a batch, keeps: the first ones. */
+export const MAX_ORIGINS = 32;
+
+/** The origins of a batch of `items`: theirs, in order, at most {@link MAX_ORIGINS}. */
+export function originsOf(items: readonly WriteItem[]): unknown[] {
+  const origins: unknown[] = [];
+  for (const item of items) {
+    for (const origin of item.origins ?? []) {
+      if (origins.length === MAX_ORIGINS) return origins;
+      origins.push(origin);
+    }
+  }
+  return origins;
 }
 
 /** Compares two Redis Stream ids (`ms-seq`): negative if `a` is older than `b`. */

@@ -1,22 +1,22 @@
 /**
  * cachekit/opentelemetry: a known workload, then the SDK's in-memory exporters: exact counter
- * values, histogram counts, gauges, attribute sets (never a key or a value) and loader spans as
- * children of the caller's span.
+ * values, histogram counts, gauges, attribute sets (never a key or a value); loader spans as
+ * children of the caller's span (a background reload: a root span linked to it), flush spans
+ * linked to the span of each call whose write they carry.
  */
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { Cacheable, WriteBehind, configureCache, ManualScheduler, MemoryStore, RedisStore, type CacheRuntime } from 'cachekit';
 import { instrumentCache } from 'cachekit/opentelemetry';
+import { OtelHarness, points } from './otel-harness.js';
 
 const url = process.env.REDIS_URL!;
 let runtime: CacheRuntime | undefined;
-let meterProvider: MeterProvider;
-let metricExporter: InMemoryMetricExporter;
-let reader: PeriodicExportingMetricReader;
-let spanExporter: InMemorySpanExporter;
-let tracerProvider: BasicTracerProvider;
+let otel: OtelHarness;
+let meterProvider: OtelHarness['meterProvider'];
+let tracerProvider: OtelHarness['tracerProvider'];
+let spanExporter: OtelHarness['spanExporter'];
 const contextManager = new AsyncLocalStorageContextManager();
 
 beforeAll(() => {
@@ -26,35 +26,17 @@ afterAll(() => {
   context.disable();
 });
 beforeEach(() => {
-  metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-  meterProvider = new MeterProvider({ readers: [reader] });
-  spanExporter = new InMemorySpanExporter();
-  tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
+  otel = new OtelHarness();
+  ({ meterProvider, tracerProvider, spanExporter } = otel);
 });
 afterEach(async () => {
   await runtime?.close();
   runtime = undefined;
-  await meterProvider.shutdown();
-  await tracerProvider.shutdown();
+  await otel.shutdown();
 });
 
 /** The metrics of the latest export, by name. */
-async function collect(): Promise<Map<string, MetricData>> {
-  await reader.forceFlush();
-  const exports = metricExporter.getMetrics();
-  const latest = exports[exports.length - 1]!;
-  return new Map(latest.scopeMetrics.flatMap((scope) => scope.metrics).map((metric) => [metric.descriptor.name, metric]));
-}
-
-/** A sum's or gauge's points as [attributes, value]. */
-function points(metrics: Map<string, MetricData>, name: string): Array<[Attributes, number]> {
-  const metric = metrics.get(name);
-  if (metric === undefined) return [];
-  if (metric.dataPointType === DataPointType.HISTOGRAM) return metric.dataPoints.map((p) => [p.attributes, p.value.count]);
-  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) throw new Error('unexpected');
-  return metric.dataPoints.map((p) => [p.attributes, p.value]);
-}
+const collect = (): Promise<Map<string, MetricData>> => otel.collect();
 
 describe('instrumentCache', () => {
   it('counters, the loader histogram and gauges after a known workload, exactly; attributes never carry a key or a value', async () => {
@@ -109,7 +91,7 @@ describe('instrumentCache', () => {
       [view, 3],
     ]);
     expect(points(m, 'cachekit.bypasses')).toEqual([[price, 1]]);
-    // 6 sets into 2 entries, then the flush releases the 3 pending entries (rewritten as settled)
+    // 6 sets into 2 entries, then the flush releases the 3 pending entries (each a tombstone: see below)
     expect(points(m, 'cachekit.evictions')).toEqual([[{ 'cachekit.store': 'memory' }, 7]]);
     expect(points(m, 'cachekit.write_behind.flushed')).toEqual([[view, 3]]);
     expect(points(m, 'cachekit.stale')).toEqual([]);
@@ -120,13 +102,29 @@ describe('instrumentCache', () => {
       [{ ...price, 'cachekit.outcome': 'ok' }, 1],
     ]);
     expect(m.get('cachekit.load.duration')!.descriptor.unit).toBe('s');
+    // default boundaries in seconds (5 ms to 10 s), not the SDK's millisecond-sized ones
+    const loadPoint = m.get('cachekit.load.duration')!.dataPoints[0]!.value as { buckets: { boundaries: number[] } };
+    expect(loadPoint.buckets.boundaries).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     expect(points(m, 'cachekit.write_behind.pending')).toEqual([[view, 0]]);
     expect(points(m, 'cachekit.store.entries')).toEqual([[{ 'cachekit.store': 'memory' }, 2]]);
     expect(runtime.stats()).toMatchObject({ hits: 2, misses: 4, sets: 6, evictions: 7, bypasses: 1 });
+    // every store operation the runtime called, by store, operation and outcome (the 6 reads of
+    // @Cacheable, answered synchronously by the MemoryStore, are not timed): 3 populates; 3
+    // @WriteBehind calls each read the versions and wrote a pending entry; their flush tried to turn
+    // each into a settled entry (a compare-and-set, which found it evicted: 2 entries of room) and
+    // wrote a tombstone instead
+    const memory = (operation: string) => ({ 'cachekit.store': 'memory', 'cachekit.operation': operation, 'cachekit.outcome': 'ok' });
+    expect(points(m, 'cachekit.store.operation.duration')).toEqual([
+      [memory('writeIf'), 6],
+      [memory('readVersions'), 3],
+      [memory('write'), 3],
+      [memory('writeTombstone'), 3],
+    ]);
+    expect(m.get('cachekit.store.operation.duration')!.descriptor.unit).toBe('s');
 
     // bounded attributes: these names only, and no key or value among them
     const attributes = [...m.values()].flatMap((metric) => (metric.dataPoints as Array<{ attributes: Attributes }>).map((p) => p.attributes));
-    expect([...new Set(attributes.flatMap((a) => Object.keys(a)))].sort()).toEqual(['cachekit.method', 'cachekit.namespace', 'cachekit.outcome', 'cachekit.store']);
+    expect([...new Set(attributes.flatMap((a) => Object.keys(a)))].sort()).toEqual(['cachekit.method', 'cachekit.namespace', 'cachekit.operation', 'cachekit.outcome', 'cachekit.store']);
     expect(JSON.stringify(attributes)).not.toMatch(/key-|secret-value/);
 
     stop();
@@ -175,6 +173,108 @@ describe('instrumentCache', () => {
     const flushes = spans.filter((s) => s.name === 'cachekit.flush');
     expect(flushes.map((s) => s.attributes)).toEqual([{ 'cachekit.method': 'Catalog.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 1 }]);
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/key-|secret-value/);
+  });
+
+  it('a flush span lasts the batch, is a root span, and links to the span of each call whose write it carries (each once)', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    let call: { from: number; to: number } | undefined;
+    class Counter {
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 10, intervalMs: 1_000 }, batchWith: 'viewAll' })
+      async view(_id: string, _n: number): Promise<void> {}
+      async viewAll(_calls: Array<[string, number]>): Promise<void> {
+        const from = performance.now();
+        await new Promise((resolve) => setImmediate(resolve));
+        call = { from, to: performance.now() };
+      }
+    }
+    const c = new Counter();
+    const first = tracer.startSpan('first request');
+    const second = tracer.startSpan('second request');
+    await context.with(trace.setSpan(context.active(), first), () => c.view('key-a', 1));
+    await context.with(trace.setSpan(context.active(), second), async () => {
+      await c.view('key-b', 1);
+      await c.view('key-a', 2); // coalesced with the first request's write of key-a
+    });
+    await c.view('key-c', 1); // no span active: nothing to link
+    first.end();
+    second.end();
+    const flushed = new Promise<{ durationMs: number; origins: readonly unknown[] }>((resolve) => runtime!.on('flush', resolve));
+    await clock.advance(1_000);
+    const event = await flushed;
+    const [flush, ...others] = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.flush');
+    expect(others).toEqual([]);
+    expect(flush!.attributes).toEqual({ 'cachekit.method': 'Counter.view', 'cachekit.namespace': 'views', 'cachekit.store': 'memory', 'cachekit.items': 3 });
+    expect(flush!.parentSpanContext).toBeUndefined();
+    // one link per caller span, in the order the batch holds the writes (key-a, key-b, key-c)
+    expect(flush!.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([
+      [first.spanContext().traceId, first.spanContext().spanId],
+      [second.spanContext().traceId, second.spanContext().spanId],
+    ]);
+    expect(event.origins).toHaveLength(3); // key-a's two calls and key-b's; key-c's call had no span
+    // the span runs from when the flusher took the batch up to its end (the event's duration),
+    // which holds the batch method's call (measured on the same monotonic clock)
+    expect(flush!.duration[0] * 1e3 + flush!.duration[1] / 1e6).toBeCloseTo(event.durationMs, 3);
+    expect(event.durationMs).toBeGreaterThanOrEqual(call!.to - call!.from);
+  });
+
+  it('a flush span links to the first 32 calls of its batch', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    class Counter {
+      @WriteBehind({ namespace: 'views', key: (id: string) => id, batch: { size: 50, intervalMs: 1_000 }, batchWith: 'viewAll' })
+      async view(_id: string): Promise<void> {}
+      async viewAll(_calls: Array<[string]>): Promise<void> {}
+    }
+    const c = new Counter();
+    const callers = [];
+    for (let i = 0; i < 40; i++) {
+      const span = tracer.startSpan(`request ${i}`);
+      callers.push(span.spanContext().spanId);
+      await context.with(trace.setSpan(context.active(), span), () => c.view(`key-${i}`));
+      span.end();
+    }
+    await clock.advance(1_000);
+    const flushes = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.flush');
+    expect(flushes.map((s) => s.attributes['cachekit.items'])).toEqual([40]);
+    expect(flushes[0]!.links.map((l) => l.context.spanId)).toEqual(callers.slice(0, 32));
+  });
+
+  it('a refresh-ahead reload, which no caller waits for, is a root span linked to the span of the call whose hit started it', async () => {
+    const clock = new ManualScheduler({ now: 1_000_000 });
+    runtime = configureCache({ store: new MemoryStore({ clock }), scheduler: clock, prefix: `otel-${Math.random().toString(36).slice(2)}` });
+    instrumentCache(runtime, { meterProvider, tracerProvider });
+    const tracer = tracerProvider.getTracer('app');
+    let version = 0;
+    class Prices {
+      @Cacheable({ namespace: 'price', key: (id: string) => id, ttl: '10s', refreshAhead: 0.8 })
+      async get(_id: string): Promise<number> {
+        return ++version;
+      }
+    }
+    const p = new Prices();
+    const first = tracer.startSpan('first request');
+    await context.with(trace.setSpan(context.active(), first), () => p.get('key-a')); // a miss: a child span
+    first.end();
+    await clock.advance(8_000);
+    const reloaded = new Promise<void>((resolve) => runtime!.on('load', () => resolve()));
+    const later = tracer.startSpan('later request');
+    await context.with(trace.setSpan(context.active(), later), async () => {
+      expect(await p.get('key-a')).toBe(1); // a hit past 80% of the TTL: served, and reloaded in the background
+    });
+    later.end();
+    await reloaded;
+    const loads = spanExporter.getFinishedSpans().filter((s) => s.name === 'cachekit.load');
+    expect(loads.map((s) => [s.attributes['cachekit.background'], s.parentSpanContext?.spanId, s.links.map((l) => l.context.spanId)])).toEqual([
+      [undefined, first.spanContext().spanId, []],
+      [true, undefined, [later.spanContext().spanId]],
+    ]);
+    expect(loads[1]!.spanContext().traceId).not.toBe(later.spanContext().traceId); // a trace of its own
+    expect(version).toBe(2);
   });
 
   it("a RedisStore's breaker state and version tracking as gauges", async () => {

@@ -77,10 +77,18 @@ describe('collectCacheMetrics', () => {
     expect(samples(text, 'cachekit_write_behind_flushed_items_total')).toEqual(['cachekit_write_behind_flushed_items_total{method="Catalog.view"} 2']);
     expect(samples(text, 'cachekit_write_behind_pending')).toEqual(['cachekit_write_behind_pending{method="Catalog.view"} 0']);
     expect(samples(text, 'cachekit_store_entries')).toEqual(['cachekit_store_entries{store="memory"} 2']);
+    // every store operation the runtime called (the 6 reads of @Cacheable, answered synchronously by
+    // the MemoryStore, are not timed): 3 populates; 2 @WriteBehind calls each read the versions and
+    // wrote a pending entry, and their flush put each entry right (a compare-and-set)
+    expect(samples(text, 'cachekit_store_operation_duration_seconds_count')).toEqual([
+      'cachekit_store_operation_duration_seconds_count{store="memory",operation="writeIf",outcome="ok"} 5',
+      'cachekit_store_operation_duration_seconds_count{store="memory",operation="readVersions",outcome="ok"} 2',
+      'cachekit_store_operation_duration_seconds_count{store="memory",operation="write",outcome="ok"} 2',
+    ]);
     // bounded labels: no key, no value anywhere in the scrape
     expect(text).not.toMatch(/key-|secret-value/);
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((match) => match[1]));
-    expect([...labelNames].sort()).toEqual(['le', 'method', 'namespace', 'outcome', 'store']);
+    expect([...labelNames].sort()).toEqual(['le', 'method', 'namespace', 'operation', 'outcome', 'store']);
 
     stop();
     expect(register.getMetricsAsArray()).toEqual([]);

@@ -97,9 +97,9 @@ describe('the load event', () => {
     await expect(c.get('b')).rejects.toThrow('down');
     await c.getMany(['a', 'c', 'd']);
     expect(loads.map(({ durationMs, ...rest }) => [rest, durationMs >= 0])).toEqual([
-      [{ method: 'Catalog.get', namespace: 'product', store: 'memory', keys: 1, outcome: 'ok' }, true],
-      [{ method: 'Catalog.get', namespace: 'product', store: 'memory', keys: 1, outcome: 'error' }, true],
-      [{ method: 'Catalog.getMany', namespace: 'product', store: 'memory', keys: 2, outcome: 'ok' }, true],
+      [{ method: 'Catalog.get', namespace: 'product', store: 'memory', keys: 1, background: false, outcome: 'ok' }, true],
+      [{ method: 'Catalog.get', namespace: 'product', store: 'memory', keys: 1, background: false, outcome: 'error' }, true],
+      [{ method: 'Catalog.getMany', namespace: 'product', store: 'memory', keys: 2, background: false, outcome: 'ok' }, true],
     ]);
   });
 });

@@ -5,6 +5,9 @@ import type { EvictionPolicy } from '../../src/index.js';
 import { runHitRateSimulation } from '../../samples/hit-rate/hit-rate-simulator.js';
 import type { HitRateReport, WorkloadHitRates } from '../../samples/hit-rate/hit-rate-report.js';
 import { formatHitRateTable } from '../../samples/hit-rate/hit-rate-table.js';
+import { boundFractions, formatBoundFractionMarkdown, formatBoundFractionTable } from '../../samples/hit-rate/bound-fraction-table.js';
+import { topKHitRatio } from '../../samples/hit-rate/best-online.js';
+import { zipfProbabilities } from '../../samples/hit-rate/workloads.js';
 
 const CACHE_SIZES = [20, 50, 100, 200, 400];
 const SCAN_ITEMS = 1_000;
@@ -41,7 +44,8 @@ describe('samples/hit-rate simulator (small parameters)', () => {
       expect(w.series.map((s) => s.policy)).toEqual(['lru', 'lfu', 'tinylfu']);
       for (const s of w.series) expect(s.points.map((p) => p.cacheSize)).toEqual(CACHE_SIZES);
     }
-    expect(progressCalls).toBe(4 * 3 * CACHE_SIZES.length);
+    // per size: 3 policies and OPT on each of 4 workloads, the top-k replay on the 2 Zipf ones
+    expect(progressCalls).toBe((4 * (3 + 1) + 2) * CACHE_SIZES.length);
   });
 
   it('gives hit rates within [0, 1], and some hits on every Zipf point', () => {
@@ -92,6 +96,69 @@ describe('samples/hit-rate simulator (small parameters)', () => {
     }
   });
 
+  it("OPT is at least every policy's hit rate, and the replayed top-k's, on every workload and size", () => {
+    for (const w of report.workloads) {
+      const opt = w.opt.map((p) => p.hitRate);
+      expect(w.opt.map((p) => p.cacheSize)).toEqual(CACHE_SIZES);
+      for (const s of w.series) s.points.forEach((p, i) => expect(opt[i]!).toBeGreaterThanOrEqual(p.hitRate));
+      w.bestOnlineReplayed?.forEach((p, i) => expect(opt[i]!).toBeGreaterThanOrEqual(p.hitRate));
+    }
+    // the looping scan of 1,000 items: OPT keeps `size` of them for good, so hits size / 1,000
+    workload('scan').opt.forEach((p) => expect(p.hitRate).toBeCloseTo(p.cacheSize / SCAN_ITEMS, 12));
+  });
+
+  it.each(zipfNames)('best online on %s: the sum of the top-k probabilities, and the replay within 4 standard deviations of it', (name) => {
+    const alpha = Number(name.slice('zipf-'.length));
+    const probabilities = zipfProbabilities(2_000, alpha);
+    const w = workload(name);
+    w.bestOnline!.forEach((p, i) => {
+      expect(p.cacheSize).toBe(CACHE_SIZES[i]);
+      expect(p.hitRate).toBe(topKHitRatio(probabilities, p.cacheSize));
+      const sd = Math.sqrt((p.hitRate * (1 - p.hitRate)) / (report.requests - report.warmup));
+      expect(Math.abs(w.bestOnlineReplayed![i]!.hitRate - p.hitRate)).toBeLessThan(4 * sd);
+    });
+    expect(workload('scan').bestOnline).toBeUndefined();
+    expect(workload('mixed').bestOnline).toBeUndefined();
+  });
+
+  it('each policy as a fraction of OPT (every workload) and of best online (Zipf only)', () => {
+    const rows = boundFractions(report);
+    expect(rows.map((r) => `${r.workload}/${r.cacheSize}`)).toEqual(
+      ['zipf-0.6', 'zipf-1.0', 'scan', 'mixed'].flatMap((w) => CACHE_SIZES.map((size) => `${w}/${size}`)),
+    );
+    for (const row of rows) {
+      const w = workload(row.workload);
+      const i = CACHE_SIZES.indexOf(row.cacheSize);
+      expect(row.opt).toBe(w.opt[i]!.hitRate);
+      expect(row.bestOnline).toBe(w.bestOnline?.[i]!.hitRate);
+      expect(row.policies.map((p) => p.policy)).toEqual(['lru', 'lfu', 'tinylfu']);
+      for (const p of row.policies) {
+        expect(p.hitRate).toBe(rates(row.workload, p.policy)[i]);
+        expect(p.ofOpt).toBe(p.hitRate / row.opt);
+        expect(p.ofOpt).toBeLessThanOrEqual(1);
+        expect(p.ofBestOnline).toBe(row.bestOnline === undefined ? undefined : p.hitRate / row.bestOnline);
+      }
+    }
+    const text = formatBoundFractionTable(report).split('\n');
+    expect(text[0]!.trim().split(/\s{2,}/)).toEqual(['workload', 'cache', 'OPT', 'best online', 'LRU', 'LFU', 'W-TinyLFU']);
+    const first = rows[0]!;
+    const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+    expect(text[2]!.trim().split(/\s{2,}/)).toEqual([
+      'zipf-0.6',
+      '20',
+      `${(100 * first.opt).toFixed(1)}%`,
+      `${(100 * first.bestOnline!).toFixed(1)}%`,
+      ...first.policies.map((p) => `${pct(p.ofOpt)} / ${pct(p.ofBestOnline!)}`),
+    ]);
+    const markdown = formatBoundFractionMarkdown(report).trimEnd().split('\n');
+    expect(markdown).toHaveLength(2 + rows.length);
+    expect(markdown[0]).toBe('| workload | cache | OPT | best online | LRU | LFU | W-TinyLFU |');
+    const scanRow = rows.findIndex((r) => r.workload === 'scan');
+    expect(markdown[2 + scanRow]!.startsWith('| `scan` | 20 | ')).toBe(true);
+    expect(markdown[2 + scanRow]!.split(' | ')[3]).toBe('-');
+    expect(markdown[3 + scanRow]!.startsWith('|  | 50 | ')).toBe(true);
+  });
+
   it('writes an SVG chart with one polyline per policy per panel, axes and a legend', () => {
     expect(report.svgPath).toBe(svgPath);
     const svg = readFileSync(svgPath, 'utf8');
@@ -104,18 +171,25 @@ describe('samples/hit-rate simulator (small parameters)', () => {
     for (const m of polylines) expect(m[3]!.split(' ')).toHaveLength(CACHE_SIZES.length);
     expect(svg.match(/<g data-panel="/g)).toHaveLength(4);
     expect(svg.match(/data-model="che"/g)).toHaveLength(2);
+    expect([...svg.matchAll(/<path data-workload="([^"]+)" data-bound="opt" d="([^"]+)"/g)].map((m) => [m[1], m[2]!.split(' ').length])).toEqual(
+      ['zipf-0.6', 'zipf-1.0', 'scan', 'mixed'].map((w) => [w, CACHE_SIZES.length]),
+    );
+    expect([...svg.matchAll(/<path data-workload="([^"]+)" data-bound="best-online"/g)].map((m) => m[1])).toEqual(zipfNames);
     expect(svg.match(/>cache size \(entries, log scale\)</g)).toHaveLength(4);
     expect(svg.match(/>hit rate</g)).toHaveLength(4);
-    for (const label of ['>LRU<', '>LFU<', '>W-TinyLFU<', ">LRU, Che's approximation<"]) expect(svg).toContain(label);
+    for (const label of ['>LRU<', '>LFU<', '>W-TinyLFU<', ">LRU, Che's approximation<", '>OPT (Belady, offline)<', '>best online (top-k, Zipf)<']) {
+      expect(svg).toContain(label);
+    }
   });
 
   it('formats a table with a row per cache size for every workload', () => {
     const table = formatHitRateTable(report);
     const headers = table.split('\n').filter((l) => l.trimStart().startsWith('cache'));
     expect(headers).toHaveLength(4);
-    expect(headers[0]!.trim().split(/\s{2,}/)).toEqual(['cache', 'LRU', 'LFU', 'W-TinyLFU', 'LRU (Che)']);
-    expect(headers[2]!.trim().split(/\s{2,}/)).toEqual(['cache', 'LRU', 'LFU', 'W-TinyLFU']);
+    expect(headers[0]!.trim().split(/\s{2,}/)).toEqual(['cache', 'LRU', 'LFU', 'W-TinyLFU', 'LRU (Che)', 'online (exp)', 'online (run)', 'OPT']);
+    expect(headers[2]!.trim().split(/\s{2,}/)).toEqual(['cache', 'LRU', 'LFU', 'W-TinyLFU', 'OPT']);
     const firstRow = table.split('\n').find((l) => l.trimStart().startsWith('20 '))!;
     expect(firstRow.trim().split(/\s+/)[1]).toBe(`${(100 * rates('zipf-0.6', 'lru')[0]!).toFixed(1)}%`);
+    expect(firstRow.trim().split(/\s+/)[7]).toBe(`${(100 * workload('zipf-0.6').opt[0]!.hitRate).toFixed(1)}%`);
   });
 });
