@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Cacheable, configureCache, errors, JsonSerializer, MsgpackSerializer, RedisStore } from '../../src/index.js';
@@ -86,13 +87,13 @@ describe('RedisStore on one Redis', () => {
         const versions = [`${prefix}#n:ns`];
         await writer.write(k, { v: { n: 1, list: [1] }, g: 1, n: 0 }, 60_000);
         const first = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
-        // the second read decodes the first one's bytes while it is out, and those bytes match
+        // the same bytes again: decoded again, into an object of its own
         const second = (await reader.read(k, versions)).entry!.v as { n: number; list: number[] };
         expect(second).toEqual({ n: 1, list: [1] });
         expect(second).not.toBe(first);
         second.list.push(2);
         expect((await reader.read(k, versions)).entry!.v).toEqual({ n: 1, list: [1] });
-        // another instance replaces the entry: the next read's guess is the old bytes, the reply wins
+        // another instance replaces the entry: the next read returns the new one
         await writer.write(k, { v: { n: 2, list: [] }, g: 2, n: 0 }, 60_000);
         expect((await reader.read(k, versions)).entry).toEqual({ v: { n: 2, list: [] }, g: 2, n: 0 });
         await writer.delete([k]);
@@ -101,6 +102,27 @@ describe('RedisStore on one Redis', () => {
         await reader.close();
         await writer.close();
       }
+    }
+  });
+
+  it('keeps ioredis command tracing (diagnostics_channel) working for a lone read: its trace ends with the read', async () => {
+    const k = key('traced');
+    await store.write(k, { v: 'traced', g: 1, n: 0 }, 60_000);
+    const channel = tracingChannel<unknown, { command?: string; result?: unknown }>('ioredis:command');
+    const ended: Array<[string | undefined, unknown]> = []; // traced commands that ended, with their result
+    const record = (context: { command?: string; result?: unknown }) => void ended.push([context.command, context.result]);
+    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, asyncEnd: record, error: () => undefined };
+    channel.subscribe(handlers);
+    try {
+      const read = await store.read(k, []);
+      expect(read.entry).toEqual({ v: 'traced', g: 1, n: 0 });
+      // (Jest's promises are another realm's: the trace's end comes a few turns after the read)
+      await until(() => ended.length > 0, 'the traced command ended');
+      expect(ended).toHaveLength(1);
+      expect(ended[0]![0]).toBe('get');
+      expect(ended[0]![1]).toBe(read); // the read's promise stands in for ioredis's own
+    } finally {
+      channel.unsubscribe(handlers);
     }
   });
 

@@ -12,10 +12,10 @@
  *    breaker). Nothing is ever left in ioredis's offline queue.
  * 3. Ready, and not a plain command, or a Cluster (one command must stay in one hash slot):
  *    sent now, settled through a {@link PendingCommand}.
- * 4. Ready, a plain read, and nothing else in flight: sent now, directly
- *    ({@link DirectCommand}: the caller gets ioredis's own promise, no promise of ours around
- *    it), on `via` (the version mirror's connection while it is live, see `version-mirror.ts`).
- *    A sequential caller pays nothing more. Paid for by the sequential `@Cacheable, RedisStore`
+ * 4. Ready, a plain read, and nothing else in flight: sent now, directly, as a
+ *    {@link DirectRead} (the ioredis command itself, settled in ioredis's reply callback), on
+ *    `via` (the version mirror's connection while it is live, see `version-mirror.ts`). A
+ *    sequential caller pays nothing more. Paid for by the sequential `@Cacheable, RedisStore`
  *    rows of `bench/redis-hit.mjs` (and their call-by-call pairing with raw GET).
  * 5. Ready, a plain write, or a plain read while other operations are in flight: queued in the
  *    current burst (started by the first, sent from a microtask at the end of the turn: see
@@ -23,14 +23,15 @@
  *    (one connection for the whole burst, in order).
  *
  * Every command has a deadline (`operation-deadlines.ts`) and counts in the circuit breaker
- * (`pending-commands.ts`).
+ * (`pending-commands.ts`). Its reply goes through the caller's `map` in the callback that
+ * settles it (a lone read's: ioredis's reply callback).
  */
 
-import { Command, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CircuitOpenError, StoreError } from '../../errors.js';
 import type { RedisClient } from '../../options/redis-store.js';
 import { sendBurst, type PlainCommandName, type QueuedCommand } from './command-burst.js';
-import { DirectCommand, PendingCommand, type CommandContext } from './pending-commands.js';
+import { DirectRead, PendingCommand, type CommandContext } from './pending-commands.js';
 
 /** A plain command: one the sender may send directly or gather into a burst. */
 export interface PlainCommand {
@@ -47,7 +48,7 @@ export type StoreCommand<T> = PlainCommand | (() => Promise<T>);
 /** The Redis command behind each plain read method (for a command sent directly). */
 const COMMAND_NAMES = { getBuffer: 'get', mgetBuffer: 'mget', set: 'set' } as const;
 
-/** The identity, for a command sent without a map. */
+/** The identity, for a read sent without a map. */
 const same = <T>(value: T): T => value;
 
 /** See the file comment. */
@@ -57,8 +58,8 @@ export class CommandSender {
   private burst: QueuedCommand[] | undefined;
   /** Reads shared within the current burst, by key (see {@link shareInBurst}). */
   private readonly burstShares = new Map<string, Promise<unknown>>();
-  /** Options of a command sent directly (as ioredis's own methods build them: the client's key prefix, replies as bytes). */
-  private readonly bufferReply: { keyPrefix?: string; replyEncoding: null };
+  /** The client's key prefix (ioredis adds it to the keys of its own methods; the store adds it to those it sends otherwise). */
+  private readonly keyPrefix: string | undefined;
   private readyWait: Promise<void> | undefined;
   private readyResolve: (() => void) | undefined;
 
@@ -72,17 +73,12 @@ export class CommandSender {
     keyPrefix: string | undefined,
     private readonly burstVia: () => Redis | undefined,
   ) {
-    this.bufferReply = { keyPrefix, replyEncoding: null };
+    this.keyPrefix = keyPrefix;
   }
 
   /** Commands waiting for Redis right now. */
   get pending(): number {
     return this.context.deadlines.size;
-  }
-
-  /** Whether a burst is gathering: a plain command sent now would join it (and not leave on its own). */
-  get gathering(): boolean {
-    return this.burst !== undefined;
   }
 
   /** Sends `command` (see the file comment for how). @returns its reply, through `map` when given */
@@ -96,9 +92,10 @@ export class CommandSender {
     if (status !== 'ready') return this.whenConnected(status, this.sendingOf(command), map);
     if (typeof command === 'function' || this.isCluster) return this.now(this.sendingOf(command), map);
     if (this.context.deadlines.size === 0 && command.name !== 'set') {
-      // 4. A lone read: at once, on ioredis's own promise.
-      const direct = new DirectCommand<R>(this.context, new Command(COMMAND_NAMES[command.name], command.args, this.bufferReply), (map ?? same) as (value: any) => R);
-      return direct.send(command.via ?? (this.client as Redis));
+      // 4. A lone read: at once, settled in ioredis's reply callback.
+      const read = new DirectRead<R>(this.context, COMMAND_NAMES[command.name], command.args as string[], this.keyPrefix, map ?? same);
+      read.send(command.via ?? (this.client as Redis));
+      return read.result;
     }
     // 5. A write, or other operations are in flight: more may follow in this turn; send them together.
     return new Promise<R>((resolve, reject) => {
@@ -206,6 +203,6 @@ export class CommandSender {
     // The mirror's connection while it is up (so its reads ride behind Redis's announcements),
     // else the store's own. (A read that trusted copies and lands on the store's own connection
     // finds the mirror's epoch moved, and reads its versions too.)
-    sendBurst(queued, this.burstVia() ?? (this.client as Redis), this.bufferReply.keyPrefix);
+    sendBurst(queued, this.burstVia() ?? (this.client as Redis), this.keyPrefix);
   };
 }

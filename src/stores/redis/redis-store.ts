@@ -5,7 +5,7 @@
  * - `command-sender.ts` is the one path every command takes (timeouts, breaker, waiting for the
  *   connection, direct sends and bursts: `command-burst.ts`); `pending-commands.ts` settles them;
  * - `store-scripts.ts` holds the Lua scripts; `entry-codec.ts` the entry bytes;
- *   `entry-replies.ts` turns replies into results (decoding ahead: `recent-entries.ts`);
+ *   `entry-replies.ts` turns replies into results;
  * - `versioned-reads.ts` reads entries with their versions; `version-counters.ts` parses,
  *   creates and bumps the counters; `version-mirror.ts` keeps exact copies of them
  *   (`trackVersions`); `scope-keys.ts` is what `clear()` removes.

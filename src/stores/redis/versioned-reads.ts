@@ -10,7 +10,9 @@
  *   parallel `GET`s, since the keys may live in different hash slots.
  * - A missing counter is created at a random base (`version-counters.ts`).
  *
- * Replies become results in `entry-replies.ts` (a lone read decodes ahead).
+ * Replies become results in `entry-replies.ts`. A lone read's map runs in ioredis's reply callback
+ * (see `command-sender.ts`), so the epoch check below sees exactly the announcements that arrived
+ * before the reply.
  */
 
 import type { Redis } from 'ioredis';
@@ -49,28 +51,23 @@ export class VersionedReads {
     if (versions === undefined) return this.readWithVersions(key, versionKeys);
     const seen = mirror!.epoch;
     // The GET goes on the mirror's connection, behind every announcement of a change Redis
-    // made before running it: if one arrived meanwhile, read the versions too.
-    // (the map may return a promise: the command's promise adopts it; `decode` is set once
-    // the command was handed over, before any reply)
-    const read = this.sender.send({ name: 'getBuffer', args: [key], via: reader }, (data: Buffer | null) =>
-      mirror!.epoch === seen ? this.replies.result(key, data, versions, decode) : this.readWithVersions(key, versionKeys),
+    // made before running it: if one arrived meanwhile, read the versions too (the map may
+    // return a promise: the read's promise adopts it).
+    return this.sender.send({ name: 'getBuffer', args: [key], via: reader }, (data: Buffer | null) =>
+      mirror!.epoch === seen ? this.replies.result(key, data, versions) : this.readWithVersions(key, versionKeys),
     ) as Promise<RedisReadResult>;
-    const decode = this.replies.decoderFor(key, this.sender.gathering);
-    return read;
   }
 
   /** A read of the entry and its versions in one `MGET` (the versions are copied when tracked). */
   private readWithVersions(key: string, versionKeys: readonly string[]): Promise<RedisReadResult> {
     const mirror = this.mirror;
     const epoch = mirror?.epoch ?? 0;
-    const read = this.sender.send({ name: 'mgetBuffer', args: [key, ...versionKeys], via: mirror?.reader }, (all: Array<Buffer | null>) => {
+    return this.sender.send({ name: 'mgetBuffer', args: [key, ...versionKeys], via: mirror?.reader }, (all: Array<Buffer | null>) => {
       const versions = this.counters.parse(versionKeys, all, 1);
-      if (!Array.isArray(versions)) return versions.then((started) => this.replies.result(key, all[0]!, started, decode));
+      if (!Array.isArray(versions)) return versions.then((started) => this.replies.result(key, all[0]!, started));
       mirror?.learn(versionKeys, versions, epoch);
-      return this.replies.result(key, all[0]!, versions, decode);
+      return this.replies.result(key, all[0]!, versions);
     }) as Promise<RedisReadResult>;
-    const decode = this.replies.decoderFor(key, this.sender.gathering);
-    return read;
   }
 
   /** `then(versions)` with the counters read as `all` from index 1 on (missing ones created first). */
