@@ -64,6 +64,15 @@ export async function closeOwnedClient(client: RedisClient, timeoutMs: number): 
   if (client.status === 'ready') {
     await Promise.race([client.quit().catch(() => undefined), ended]);
   }
+  // between reconnect attempts the socket has closed already: ioredis's disconnect() then waits for
+  // its 'close' (a ref'd timer of `disconnectTimeout`, 2 s, that keeps the process alive) and never
+  // emits 'end' (ioredis #1247). Its close came long ago: tell the waiting timer, and stop waiting.
+  const stream = (client as { stream?: { destroyed?: boolean; emit(event: 'close'): boolean } }).stream;
+  const closedAlready = client.status === 'reconnecting' && stream?.destroyed === true;
   client.disconnect();
+  if (closedAlready) {
+    stream!.emit('close');
+    return;
+  }
   await ended;
 }
