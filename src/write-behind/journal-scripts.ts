@@ -182,20 +182,23 @@ return claimed
 `);
 
 /**
- * Heartbeat: resets the idle time of every entry this consumer holds (XCLAIM to itself), so
- * that only a dead process's entries go idle long enough to be claimed. Entries another
- * consumer has claimed meanwhile are left alone (only this consumer's pending list is read).
- * KEYS: stream. ARGV: group, consumer. Returns how many entries were refreshed.
+ * Heartbeat, one page: resets the idle time of up to ARGV[4] entries this consumer holds (XCLAIM
+ * to itself, JUSTID), the first ones after ARGV[3] in its pending list, so that only a dead
+ * process's entries go idle long enough to be claimed. Entries another consumer has claimed
+ * meanwhile are left alone (only this consumer's pending list is read, in the same atomic step).
+ * One page costs Redis about 2.5 µs per entry (500 entries: ~1.2 ms); the client walks the pages
+ * as separate commands, so other clients' commands run between them.
+ * KEYS: stream. ARGV: group, consumer, start ('-', or '(' and the last id of the previous page), count.
+ * Returns { how many entries were refreshed, the last id refreshed ('' if none) }.
  */
 export const HEARTBEAT_SCRIPT = new LuaScript(`
-local owned = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1000000, ARGV[2])
-for i = 1, #owned, 1000 do
-  local args = { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0 }
-  for j = i, math.min(i + 999, #owned) do args[#args + 1] = owned[j][1] end
-  args[#args + 1] = 'JUSTID'
-  redis.call(unpack(args))
-end
-return #owned
+local owned = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], '+', tonumber(ARGV[4]), ARGV[2])
+if #owned == 0 then return { 0, '' } end
+local args = { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0 }
+for i = 1, #owned do args[#args + 1] = owned[i][1] end
+args[#args + 1] = 'JUSTID'
+redis.call(unpack(args))
+return { #owned, owned[#owned][1] }
 `);
 
 /**

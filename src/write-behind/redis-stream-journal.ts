@@ -60,8 +60,23 @@ const MAX_APPEND_BATCH = 1_000;
 const MAX_APPENDS_IN_FLIGHT = 2;
 /** Entries waiting that make an append go out at once rather than at the end of the event-loop turn. */
 const SEND_APPENDS_AT = 64;
-/** Most entries claimed by one XAUTOCLAIM or take-over. */
+/** Most entries claimed by one take-over. */
 const CLAIM_BATCH = 500;
+/**
+ * COUNT of one XAUTOCLAIM: it claims at most this many entries and examines at most ten times
+ * as many pending entries (a Redis rule), about 1.4 ms of Redis for 1,000 examined.
+ */
+export const AUTOCLAIM_PAGE = 100;
+/**
+ * XAUTOCLAIM pages that claim nothing allowed in one periodic claim pass: a pass examines at
+ * most 10 × AUTOCLAIM_PAGE × this = 10,000 pending entries (~14 ms of Redis, in ~1.4 ms
+ * commands) and the next pass goes on from there, so a sweep of P pending entries spreads
+ * over ceil(P / 10,000) passes. Pages that claim something do not count (the pass goes on
+ * while the flusher has room).
+ */
+export const AUTOCLAIM_PAGES_PER_PASS = 10;
+/** Entries refreshed by one heartbeat command (~1.2 ms of Redis); a heartbeat walks them all page by page. */
+export const HEARTBEAT_PAGE = 500;
 /** Most ids acknowledged by one script call (its arguments stay far below any `proto-max-bulk-len`). */
 const ACK_BATCH = 5_000;
 /** Most keys looked up by one LATEST_IDS call. */
@@ -102,8 +117,14 @@ interface PendingAck {
  * - Liveness: every `leaseMs / 4` the process records that it is alive for `leaseMs`. A claim
  *   pass takes over at once the entries of a consumer that is dead (its process is gone on this
  *   host, or its liveness ran out); entries of any other consumer are claimed only once idle
- *   for `claimIdleMs` (XAUTOCLAIM; live processes refresh theirs). Passes run under a lease,
- *   so one process at a time replays, and hand entries to the flusher in stream order.
+ *   for `claimIdleMs` (XAUTOCLAIM; live processes refresh theirs every `claimIdleMs / 3`, in
+ *   commands of {@link HEARTBEAT_PAGE} entries). Passes run under a lease, so one process at a
+ *   time replays, and hand entries to the flusher in stream order.
+ * - Bounded Redis work: no command walks a whole pending list. The periodic claim pass (every
+ *   `claimIntervalMs`) examines at most 10,000 pending entries beyond those it claims, and the
+ *   next pass goes on from there: with P entries pending in the group, an entry idle for
+ *   `claimIdleMs` is claimed at the latest ceil(P / 10,000) × `claimIntervalMs` later (at once
+ *   below 10,000 pending). Explicit passes (`start`, `recoverWriteBehind`) sweep everything.
  * - Every command has the store's deadline and passes its circuit breaker (`journal-commands.ts`).
  *
  * Delivery is at least once: a write whose method ran but whose ack did not reach Redis is
@@ -128,6 +149,8 @@ export class RedisStreamJournal {
   /** Ids acknowledged here whose XACK is being sent (they must not come back through a claim). */
   private readonly ackInFlight = new Set<string>();
   private leaseHeld = false;
+  /** Where the periodic claim pass's XAUTOCLAIM sweep goes on from ('0-0': a new sweep). */
+  private claimCursor = '0-0';
   private recovering: Promise<number> | undefined;
   private pollTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
@@ -278,7 +301,10 @@ export class RedisStreamJournal {
   /**
    * One claim pass: takes the recovery lease, takes over the entries of dead consumers at once
    * and claims entries idle for `claimIdleMs`, in stream order (as many as the flusher has room
-   * for), and hands them over.
+   * for), and hands them over. An explicit pass (`pass` given) sweeps the whole pending list,
+   * page by page; the periodic poll's pass (no `pass`) examines at most
+   * {@link AUTOCLAIM_PAGES_PER_PASS} pages that claim nothing and leaves the rest of the sweep
+   * to the next poll.
    * @param pass handed to the host with the entries this pass claims
    * @returns how many entries were claimed
    */
@@ -478,18 +504,25 @@ export class RedisStreamJournal {
     const run = this.o.commands.run.bind(this.o.commands);
     if (!(await this.takeLease())) return 0;
     let total = await this.takeOverDead(pass);
-    let cursor = '0-0';
+    // the periodic poll goes on with the sweep the previous poll left; an explicit pass sweeps it all
+    const periodic = pass === undefined;
+    let cursor = periodic ? this.claimCursor : '0-0';
+    let emptyPages = 0;
     for (;;) {
-      const count = Math.min(CLAIM_BATCH, this.o.host.room());
-      if (count <= 0 || this.claimsStopped) break;
+      const count = Math.min(AUTOCLAIM_PAGE, this.o.host.room());
+      if (count <= 0 || this.claimsStopped || (periodic && emptyPages >= AUTOCLAIM_PAGES_PER_PASS)) break;
+      const from = cursor;
       const reply = (await run(`claim idle entries of '${stream}'`, (c) =>
-        c.xautoclaimBuffer(stream, group, this.consumer, Math.round(claimIdleMs), cursor, 'COUNT', count),
+        c.xautoclaimBuffer(stream, group, this.consumer, Math.round(claimIdleMs), from, 'COUNT', count),
       )) as [Buffer, Array<[Buffer, Buffer[] | null]>];
       cursor = reply[0].toString();
+      if (periodic) this.claimCursor = cursor;
       const entries = this.claimedEntries(reply[1]);
       if (entries.length) {
         total += entries.length;
         this.o.host.replay(entries, pass);
+      } else {
+        emptyPages++;
       }
       if (cursor === '0-0') break;
     }
@@ -634,10 +667,24 @@ export class RedisStreamJournal {
     if (this.leaseHeld && !this.recovering) await this.takeLease();
   }
 
+  /**
+   * Resets the idle time of every entry this consumer holds, {@link HEARTBEAT_PAGE} per command
+   * (each page starts after the last id of the previous one), so other clients' commands run
+   * between pages and no total is too large.
+   */
   private async heartbeat(): Promise<void> {
     const run = this.o.commands.run.bind(this.o.commands);
     if (this.retryAcks.size) await this.sendAcks();
-    if (this.heldEntries > 0) await run('refresh held entries', (c) => HEARTBEAT_SCRIPT.run(c, [this.o.stream], [this.o.group, this.consumer]));
+    if (this.heldEntries === 0) return;
+    let start = '-';
+    for (;;) {
+      const from = start;
+      const [refreshed, last] = (await run('refresh held entries', (c) =>
+        HEARTBEAT_SCRIPT.run(c, [this.o.stream], [this.o.group, this.consumer, from, HEARTBEAT_PAGE]),
+      )) as [number, Buffer | string];
+      if (Number(refreshed) < HEARTBEAT_PAGE || this.closed) return;
+      start = `(${String(last)}`;
+    }
   }
 }
 
