@@ -13,7 +13,7 @@
 import { Redis } from 'ioredis';
 import { Cacheable, configureCache, errors, RedisStore, type CacheRuntime } from '../../src/index.js';
 import { startServer, type TestRedisServer } from './fixtures/redis-servers.js';
-import { until } from '../helpers/waiting.js';
+import { settledWithin, until } from '../helpers/waiting.js';
 
 const TIMEOUT_MS = 200;
 const BOUND_MS = 1.25 * TIMEOUT_MS + 1_500;
@@ -22,20 +22,6 @@ const BOUND_MS = 1.25 * TIMEOUT_MS + 1_500;
 function sweepStopped(store: RedisStore): boolean {
   const sender = (store as unknown as { sender: { context: { deadlines: { timer?: unknown } } } }).sender;
   return sender.context.deadlines.timer === undefined;
-}
-
-/** Resolves with how the promise settled, or 'pending' if it had not within `ms`. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    promise.then(
-      () => 'resolved' as const,
-      () => 'rejected' as const,
-    ),
-    new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms))),
-  ]);
-  clearTimeout(timer);
-  return outcome;
 }
 
 describe('a lone Redis read whose server pauses once its GET is sent settles by its timeout', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryStore, RedisStore, TieredStore, errors, type CacheStore } from '../../src/index.js';
 import { startServer, type TestRedisServer } from './fixtures/redis-servers.js';
-import { until } from '../helpers/waiting.js';
+import { settledWithin, until } from '../helpers/waiting.js';
 
 /**
  * G3 for the stores: while Redis is paused (SIGSTOP: the socket is open, nothing answers) or
@@ -18,20 +18,6 @@ const TIMEOUT_MS = 200;
 const LAG_MS = 1_500;
 const OPERATION_BOUND_MS = 1.25 * TIMEOUT_MS + LAG_MS;
 const CLOSE_BOUND_MS = 3 * TIMEOUT_MS + LAG_MS;
-
-/** Resolves with how the promise settled, or 'pending' if it had not within `ms`. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    promise.then(
-      () => 'resolved' as const,
-      () => 'rejected' as const,
-    ),
-    new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms))),
-  ]);
-  clearTimeout(timer);
-  return outcome;
-}
 
 describe('G3: store operations and close() settle while Redis is paused or down', () => {
   let server: TestRedisServer;

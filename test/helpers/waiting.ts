@@ -14,3 +14,17 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await sleep(pollMs);
   }
 }
+
+/** Resolves with how the promise settled, or 'pending' if it had not within `ms`. */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    promise.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms))),
+  ]);
+  clearTimeout(timer);
+  return outcome;
+}
