@@ -168,6 +168,18 @@ export interface CacheStore {
   /** Releases a lock taken with {@link acquireLock} if `token` still holds it. */
   releaseLock?(key: string, token: string): Promise<void>;
 
+  /**
+   * The entries of one key scope and kind of key part, addressed by the part alone (see
+   * {@link KeyScope}). Optional, for in-process stores (MemoryStore has it): a `@Cacheable` whose
+   * key is a lone string or number argument, or a key function's string or number, reads and
+   * populates through it without building the full key, and the store keeps the caller's own
+   * string as the entry's key.
+   * @param scope what every key of the scope starts with: `prefix:namespace:`
+   * @param kind 0: a part is a string whose key text is its stable encoding (`"id"`); 1: a part
+   * is a number (key text `String(n)`) or a string that is its own key text
+   */
+  keyScope?(scope: string, kind: 0 | 1): KeyScope;
+
   /** What the store reports of itself (see {@link StoreState}). Optional. */
   inspect?(): StoreState;
 
@@ -176,6 +188,21 @@ export interface CacheStore {
    * the runtime's reporting hook. Optional.
    */
   attach?(hooks: StoreHooks): void;
+}
+
+/**
+ * The entries of one key scope of a store ({@link CacheStore.keyScope}), addressed by key part:
+ * each operation is the store's own on the full key of the part, `scope` followed by the part's
+ * key text, with the same result. Kind 1 takes a part in its canonical form: a string that is
+ * exactly `String(n)` of a number must be passed as that number, and a string that is the
+ * stable encoding of a string (`"..."`) must go through kind 0 (the runtime passes only parts that
+ * need neither).
+ */
+export interface KeyScope {
+  /** {@link CacheStore.readSync} of the key of `part`; always answers. */
+  readSync(part: string | number, versionKeys: readonly string[]): ReadResult;
+  /** {@link CacheStore.writeIf} of the key of `part`. */
+  writeIf(part: string | number, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;
 }
 
 /** What a store reports of itself for `runtime.inspect()` (dashboards, metrics); every field but `name` optional. */

@@ -1,5 +1,5 @@
 import type { CacheableOptions } from '../options/cacheable.js';
-import type { ReadResult, StoredEntry } from '../cache-store.js';
+import type { KeyScope, ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import { isFresh, tagsStillCurrent } from '../stores/entry-freshness.js';
 import type { LockedRun } from './distributed-lock.js';
@@ -8,7 +8,8 @@ import { attemptsOf, combineQueued, runningWrite, unchangedSince, unsettledChain
 import { CACHEABLE_DEFAULTS } from '../defaults.js';
 import type { ReadPolicy } from './read-policy.js';
 import { ageOf } from './entry-lifetime.js';
-import { createPopulate } from './populate-entry.js';
+import { createPopulate, type PartRead } from './populate-entry.js';
+import { NO_PART } from './keys.js';
 import { waitForLoad, type StaleValue, type WaitHooks } from './loader-deadlines.js';
 import { currentScope } from './call-scope.js';
 import { timedLoad } from './timed-load.js';
@@ -60,6 +61,7 @@ export function createCacheableCall(
   const readLocal = store.readLocal?.bind(store);
   const unconfirmed = runtime.unconfirmed;
   const pendingEntries = PendingEntries.of(runtime);
+  const parts = target.parts;
   const { backoff, refreshing } = keyState;
   /** The labels of this method's `load` events. */
   const labels = { method, namespace: target.namespace, store: store.name };
@@ -292,6 +294,30 @@ export function createCacheableCall(
     }
   };
 
+  /**
+   * The read of a key by its part, from the store's key scope, with no full key built unless it is
+   * a miss or an event needs it: taken only when nothing in this process blocks or answers the key
+   * first (no queued write-behind write, no unconfirmed invalidation or release, no call scope).
+   */
+  const readPart = (self: unknown, args: unknown[], part: string | number, scope: KeyScope, versionKeys: readonly string[]): unknown => {
+    let read: ReadResult;
+    try {
+      read = scope.readSync(part, versionKeys);
+    } catch (error) {
+      const key = parts!.keyOf(part);
+      runtime.report(error, { operation: 'read', method, key }, stats);
+      return failedRead(self, args, key, versionKeys);
+    }
+    const entry = read.entry;
+    if (entry !== undefined && entry.s === undefined && isFresh(entry, versionKeys, read.versions) === true) {
+      stats.hits++;
+      if (events.has('hit')) events.emit('hit', { method, key: parts!.keyOf(part), store: store.name });
+      return entry.v;
+    }
+    const lease: PartRead = { entry, versions: read.versions, part, scope };
+    return afterRead(self, args, parts!.keyOf(part), versionKeys, lease);
+  };
+
   return function cacheableCall(self, args) {
     if (condition !== undefined && !condition.apply(self, args)) {
       bypassed(undefined, 'condition');
@@ -300,8 +326,29 @@ export function createCacheableCall(
     let key: string;
     let versionKeys: readonly string[];
     try {
-      key = target.keysOf(args) as string;
-      versionKeys = target.versionKeysOf(args);
+      if (parts !== undefined) {
+        const part = parts.partOf(args);
+        versionKeys = target.versionKeysOf(args);
+        if (part !== NO_PART) {
+          const kind = parts.kindOf(part);
+          const writeBehind = runtime.writeBehind;
+          if (
+            kind >= 0 &&
+            (writeBehind === undefined || !writeBehind.hasPending) &&
+            unconfirmed.size === 0 &&
+            pendingEntries.unreleasedCount === 0 &&
+            currentScope() === undefined
+          ) {
+            return Promise.resolve(readPart(self, args, part, parts.scopes[kind as 0 | 1], versionKeys));
+          }
+          key = parts.keyOf(part);
+        } else {
+          key = target.keysOf(args) as string;
+        }
+      } else {
+        key = target.keysOf(args) as string;
+        versionKeys = target.versionKeysOf(args);
+      }
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,7 +1,7 @@
 import { parseDuration } from '../duration.js';
-import type { CacheStore } from '../cache-store.js';
+import type { CacheStore, KeyScope } from '../cache-store.js';
 import type { CacheRuntime } from './cache-runtime.js';
-import { compileKey } from './keys.js';
+import { compileKey, compileKeyParts, type KeyParts } from './keys.js';
 import { namespaceBase, namespaceVersionKey, tagVersionKey } from '../stores/key-layout.js';
 import type { KeyOption } from '../options/key.js';
 import type { StatsCounter } from './stats.js';
@@ -38,6 +38,17 @@ export interface EntryTarget {
   keysOf(args: readonly unknown[]): string | string[];
   /** The version keys of a call: the namespace's, then one per tag. */
   versionKeysOf(args: readonly unknown[]): readonly string[];
+  /**
+   * The key of a call as one part, for a store that is addressed by part (`keyScope`): only when
+   * the store has key scopes and the key option is none or a key function of one key.
+   */
+  readonly parts?: TargetParts;
+}
+
+/** A target's keys as parts, and the store's scopes that hold them (see {@link KeyParts}). */
+export interface TargetParts extends KeyParts {
+  /** The store's key scope of each kind of part (0: quoted strings, 1: text and numbers). */
+  readonly scopes: readonly [KeyScope, KeyScope];
 }
 
 /** Resolves an {@link EntryTarget} for one decorator's options. */
@@ -55,7 +66,12 @@ export function resolveTarget(
   const ttl = options.ttl ?? defaults?.ttl;
   const base = namespaceBase(prefix, namespace);
   const nsKey = namespaceVersionKey(prefix, namespace);
-  const keysOf = compileKey(options.key, base, manyKeys);
+  const keyParts = typeof options.key === 'string' ? undefined : compileKeyParts(options.key, base);
+  const keysOf = compileKey(options.key, base, manyKeys, keyParts);
+  // the entry keys of the namespace are `base:part` (stores/key-parts.ts)
+  const scope = `${base}:`;
+  const parts: TargetParts | undefined =
+    store.keyScope === undefined || manyKeys || keyParts === undefined ? undefined : { ...keyParts, scopes: [store.keyScope(scope, 0), store.keyScope(scope, 1)] };
   const tagSources = [defaults?.tags, options.tags].filter((t): t is TagsOption => t !== undefined);
   const fixed = tagSources.every((t) => typeof t !== 'function');
   const tagKeys = (args: readonly unknown[]): string[] =>
@@ -71,5 +87,6 @@ export function resolveTarget(
     ttlMs: ttl === undefined ? ttlMs : parseDuration(ttl, `${method}: ttl`),
     keysOf,
     versionKeysOf: fixedVersionKeys ? () => fixedVersionKeys : (args) => [nsKey, ...new Set(tagKeys(args))],
+    parts,
   };
 }

@@ -2,7 +2,8 @@ import { KeyBuildError } from '../errors.js';
 import { quote } from '../duration.js';
 import { encodeArgs, encodeValue } from './stable-encoding.js';
 import { InternedKeys } from './interned-keys.js';
-import { entryKey } from '../stores/key-layout.js';
+import { entryKey, MAX_KEY_LENGTH } from '../stores/key-layout.js';
+import { numberOrText, QUOTED, TEXT } from '../stores/key-parts.js';
 import type { KeyOption } from '../options/key.js';
 
 /**
@@ -25,40 +26,104 @@ const INTERNED_LIMIT = 10_000;
  * lone argument) are remembered, so a repeated key costs one map lookup instead of an
  * encoding, a concatenation and the hashing of a fresh long string on every hit.
  * @param many whether the key function may return several keys (`@Invalidate`)
+ * @param parts the {@link KeyParts} of the same option and base, to share its remembered keys
  */
-export function compileKey(option: KeyOption | undefined, base: string, many = false): KeyFunction {
-  const interned = new InternedKeys(INTERNED_LIMIT);
-  const fromArgument = (arg: string | number): string => entryKey(base, encodeValue(arg));
-  const fromPart = (part: string | number): string => entryKey(base, String(part));
-  if (option === undefined) {
-    return (args) => {
-      if (args.length === 1) {
-        const arg = args[0];
-        if (typeof arg === 'string' || typeof arg === 'number') return interned.get(arg, fromArgument);
-      }
-      return entryKey(base, encodeArgs(args));
-    };
-  }
+export function compileKey(option: KeyOption | undefined, base: string, many = false, parts?: KeyParts): KeyFunction {
   if (typeof option === 'string') {
     const template = compileTemplate(option);
     return (args) => entryKey(base, template(args));
   }
+  parts ??= compileKeyParts(option, base);
+  if (option === undefined) {
+    return (args) => {
+      const part = parts.partOf(args);
+      return part === NO_PART ? entryKey(base, encodeArgs(args)) : parts.keyOf(part);
+    };
+  }
+  if (!many) return (args) => parts.keyOf(parts.partOf(args) as string | number);
   return (args) => {
-    let result: unknown;
-    try {
-      result = option(...args);
-    } catch (error) {
-      throw new KeyBuildError(`key function threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    }
-    if (typeof result === 'string' || (typeof result === 'number' && Number.isFinite(result))) return interned.get(result, fromPart);
-    if (many && Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
+    const result = callKeyFunction(option, args);
+    if (typeof result === 'string' || (typeof result === 'number' && Number.isFinite(result))) return parts.keyOf(result);
+    if (Array.isArray(result) && result.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
       return result.map((k) => entryKey(base, String(k)));
     }
-    throw new KeyBuildError(
-      `key function must return a string or a finite number${many ? ' (or an array of them: several keys)' : ''}; got ${quote(result)}` +
-        (Array.isArray(result) && !many ? "; to build one key from several parts use a template like '{0}:{1}' (its parts are escaped)" : ''),
-    );
+    throw badKeyResult(result, true);
   };
+}
+
+/** What {@link KeyParts.partOf} returns for a key that is not made of one part (several arguments, an object). */
+export const NO_PART: unique symbol = Symbol('no key part');
+
+/**
+ * The key of a call as one part under the namespace (see `stores/key-parts.ts`): the lone string
+ * or number argument (no key option), or a key function's string or number result. A store with
+ * `keyScope` is read and populated by that part, with no full key built.
+ */
+export interface KeyParts {
+  /**
+   * The part of a call's key, or {@link NO_PART} when the key is the encoding of several
+   * arguments or of an object (no key option). Calls the key function once.
+   * @throws KeyBuildError when the key function throws or returns neither a string nor a finite number
+   */
+  partOf(args: readonly unknown[]): string | number | typeof NO_PART;
+  /** The full key of a part {@link partOf} returned (remembered for the most common parts). */
+  keyOf(part: string | number): string;
+  /**
+   * The kind of key scope (`CacheStore.keyScope`) that holds `part` as it is, or -1 when it must be
+   * addressed by its full key (a part too long, hashed into its key; a key function's string that
+   * reads as a number or a quoted string, whose scope part would differ from it).
+   */
+  kindOf(part: string | number): 0 | 1 | -1;
+}
+
+/** Compiles a key option that is not a template into {@link KeyParts} under `base`. */
+export function compileKeyParts(option: Exclude<KeyOption, string> | undefined, base: string): KeyParts {
+  const interned = new InternedKeys(INTERNED_LIMIT);
+  if (option === undefined) {
+    const fromArgument = (arg: string | number): string => entryKey(base, encodeValue(arg));
+    return {
+      partOf: (args) => {
+        if (args.length === 1) {
+          const arg = args[0];
+          if (typeof arg === 'string' || typeof arg === 'number') return arg;
+        }
+        return NO_PART;
+      },
+      keyOf: (part) => interned.get(part, fromArgument),
+      // a string's encoding is at most 6 characters a character and its quotes: 33 never gets hashed
+      kindOf: (part) => (typeof part === 'number' ? TEXT : part.length <= SHORT_STRING ? QUOTED : -1),
+    };
+  }
+  const fromPart = (part: string | number): string => entryKey(base, String(part));
+  return {
+    partOf: (args) => {
+      const result = callKeyFunction(option, args);
+      if (typeof result === 'string' || (typeof result === 'number' && Number.isFinite(result))) return result;
+      throw badKeyResult(result, false);
+    },
+    keyOf: (part) => interned.get(part, fromPart),
+    kindOf: (part) =>
+      typeof part === 'number' ? TEXT : part.length <= MAX_KEY_LENGTH && part.charCodeAt(0) !== QUOTE && numberOrText(part) === part ? TEXT : -1,
+  };
+}
+
+/** The longest string argument whose key part is never hashed (see `kindOf`). */
+const SHORT_STRING = (MAX_KEY_LENGTH - 2) / 6;
+const QUOTE = 34;
+
+function callKeyFunction(option: Exclude<KeyOption, string>, args: readonly unknown[]): unknown {
+  try {
+    return option(...args);
+  } catch (error) {
+    throw new KeyBuildError(`key function threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+}
+
+function badKeyResult(result: unknown, many: boolean): KeyBuildError {
+  return new KeyBuildError(
+    `key function must return a string or a finite number${many ? ' (or an array of them: several keys)' : ''}; got ${quote(result)}` +
+      (Array.isArray(result) && !many ? "; to build one key from several parts use a template like '{0}:{1}' (its parts are escaped)" : ''),
+  );
 }
 
 /** One `{index.path}` placeholder of a key template. */

@@ -6,7 +6,7 @@
  * now). Shared by `@Cacheable`, `@CacheableMany` and `runtime.cache().wrap`.
  */
 import type { CacheableOptions } from '../options/cacheable.js';
-import type { ReadResult, StoredEntry } from '../cache-store.js';
+import type { KeyScope, ReadResult, StoredEntry } from '../cache-store.js';
 import type { EntryTarget } from './entry-target.js';
 import type { WriteBehindScheduler } from '../options/write-behind-scheduler.js';
 import { newGeneration } from '../stores/generation.js';
@@ -14,6 +14,15 @@ import { tagVersionKey } from '../stores/key-layout.js';
 import { ttlOfResult, type ReadPolicy } from './read-policy.js';
 import { stampLifetime } from './entry-lifetime.js';
 import { CACHEABLE_DEFAULTS } from '../defaults.js';
+
+/**
+ * A read taken through a store's key scope (`CacheStore.keyScope`): its lease populates through
+ * the same scope, so the entry keeps the caller's part (say, its own id string) as its key.
+ */
+export interface PartRead extends ReadResult {
+  readonly part: string | number;
+  readonly scope: KeyScope;
+}
 
 /** Writes one loaded value under its lease; reports (never throws) a TTL function's failure. */
 export type Populate = (key: string, read: ReadResult, versionKeys: readonly string[], value: unknown, args: readonly unknown[]) => Promise<void>;
@@ -47,7 +56,9 @@ export function createPopulate(target: EntryTarget, options: CacheableOptions, p
     }
     if (ttl > 0 && jitter > 0) ttl = Math.round(ttl * (1 + Math.random() * jitter));
     const keepMs = stampLifetime(entry, policy, ttl, scheduler.now());
-    if (await store.writeIf(key, entry, keepMs, read.entry?.g)) {
+    const scope = (read as Partial<PartRead>).scope;
+    const written = scope === undefined ? store.writeIf(key, entry, keepMs, read.entry?.g) : scope.writeIf((read as PartRead).part, entry, keepMs, read.entry?.g);
+    if (await written) {
       stats.sets++;
       if (events.has('set')) events.emit('set', { method, key, store: store.name });
     }

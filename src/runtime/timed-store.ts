@@ -9,7 +9,7 @@
  * the outcome `timeout`, like a RedisStore's own. A TieredStore is one store here: its L1 and L2
  * are not timed apart.
  */
-import type { CacheStore, ReadResult, StoredEntry, StoreHooks, StoreState } from '../cache-store.js';
+import type { CacheStore, KeyScope, ReadResult, StoredEntry, StoreHooks, StoreState } from '../cache-store.js';
 import type { CacheEventEmitter, StoreOperation } from './events.js';
 
 /** The code of a StoreTimeoutError (compared by code, so an error of another copy of cachekit counts too). */
@@ -25,6 +25,7 @@ export class TimedStore implements CacheStore {
   readonly writeTombstone?: CacheStore['writeTombstone'];
   readonly acquireLock?: CacheStore['acquireLock'];
   readonly releaseLock?: CacheStore['releaseLock'];
+  readonly keyScope?: CacheStore['keyScope'];
 
   /**
    * @param inner the store the runtime was configured with (behind its deadline, if any)
@@ -58,6 +59,17 @@ export class TimedStore implements CacheStore {
     }
     if (inner.releaseLock) {
       this.releaseLock = (key, token) => (events.has('store') ? this.timed('releaseLock', () => inner.releaseLock!(key, token)) : inner.releaseLock!(key, token));
+    }
+    // a key scope's operations are the store's own on full keys: its read untimed (synchronous), its writeIf timed as writeIf
+    if (inner.keyScope) {
+      this.keyScope = (scope, kind): KeyScope => {
+        const entries = inner.keyScope!(scope, kind);
+        return {
+          readSync: entries.readSync,
+          writeIf: (part, entry, ttlMs, expected) =>
+            events.has('store') ? this.timed('writeIf', () => entries.writeIf(part, entry, ttlMs, expected)) : entries.writeIf(part, entry, ttlMs, expected),
+        };
+      };
     }
   }
 

@@ -1,6 +1,5 @@
 /** What a key without a record reads as in a MemoryStore (see the class comment). */
 
-import { hashKey } from './eviction/count-min-sketch.js';
 import { newGeneration } from '../generation.js';
 
 /** Fewest and most buckets (powers of two): at most 512 KiB, allocated on the first removal. */
@@ -35,17 +34,22 @@ export class AbsentGenerations {
     this.count = count;
   }
 
-  /** The generation `key` reads as while it has no record, or undefined (it reads as no entry). */
-  of(key: string): number | undefined {
+  /** Whether no record ever left without a write (every key without a record reads as no entry). */
+  get untouched(): boolean {
+    return this.buckets === undefined && this.cleared === 0;
+  }
+
+  /** The generation a key with hash `hash` (`BoundedMap.hashOf`) reads as while it has no record, or undefined (it reads as no entry). */
+  of(hash: number): number | undefined {
     const buckets = this.buckets;
-    const g = buckets === undefined ? 0 : buckets[hashKey(key) & (this.count - 1)]!;
+    const g = buckets === undefined ? 0 : buckets[hash & (this.count - 1)]!;
     return g !== 0 ? g : this.cleared !== 0 ? this.cleared : undefined;
   }
 
-  /** The record of `key` left without a write: leases taken before it must not populate. */
-  removed(key: string): void {
+  /** The record of the key with hash `hash` left without a write: leases taken before it must not populate. */
+  removed(hash: number): void {
     const buckets = (this.buckets ??= new Float64Array(this.count));
-    buckets[hashKey(key) & (this.count - 1)] = newGeneration() || 1;
+    buckets[hash & (this.count - 1)] = newGeneration() || 1;
   }
 
   /** Every record left (clear). */

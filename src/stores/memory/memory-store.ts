@@ -4,7 +4,9 @@
  * Entries are kept by slot, with no object per entry (`entry-columns.ts`).
  */
 
-import { keepsPendingEntry, type CacheStore, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
+import { keepsPendingEntry, type CacheStore, type KeyScope, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
+import { hashPart, type KeyPartKind } from '../key-parts.js';
+import type { PartIndex } from './eviction/key-index.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
 import { estimateSize } from './estimate-size.js';
@@ -93,8 +95,8 @@ export class MemoryStore implements CacheStore {
     this.records = createBoundedMap<unknown>(policy, {
       maxEntries,
       maxSize: maxBytes,
-      onEvict: (key) => {
-        this.absent.removed(key);
+      onEvict: (key, hash) => {
+        this.absent.removed(hash);
         this.hooks.onEvict?.(key);
       },
     });
@@ -115,12 +117,51 @@ export class MemoryStore implements CacheStore {
   }
 
   readSync(key: string, versionKeys: readonly string[]): ReadResult {
+    const versions = this.versionsOf(versionKeys);
+    const slot = this.live(this.records.slotOf(key));
+    if (slot < 0) return { entry: this.absent.untouched ? undefined : this.absentEntry(this.records.hashOf(key)), versions };
+    return { entry: this.entryAt(slot), versions };
+  }
+
+  /**
+   * The entries of one scope and kind of key part, addressed by part: an entry written through it
+   * keeps the part as its key (a lone argument's string is the caller's own, with no key string).
+   */
+  keyScope(scope: string, kind: KeyPartKind): KeyScope {
+    const index = this.records.partIndex(scope, kind);
+    return {
+      readSync: (part, versionKeys) => this.readPart(index, part, versionKeys),
+      writeIf: (part, entry, ttlMs, expected) => Promise.resolve(this.writePartIf(index, part, entry, ttlMs, expected)),
+    };
+  }
+
+  private readPart(index: PartIndex, part: string | number, versionKeys: readonly string[]): ReadResult {
+    const versions = this.versionsOf(versionKeys);
+    const slot = this.live(this.records.slotIn(index, part));
+    if (slot < 0) return { entry: this.absent.untouched ? undefined : this.absentEntry(hashPart(index.hash, part)), versions };
+    return { entry: this.entryAt(slot), versions };
+  }
+
+  private writePartIf(index: PartIndex, part: string | number, entry: StoredEntry, ttlMs: number, expected: number | undefined): boolean {
+    const records = this.records;
+    const slot = this.live(records.slotIn(index, part));
+    const current = slot >= 0 ? this.columns.generation(slot, records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(hashPart(index.hash, part));
+    if (current !== expected) return false;
+    if (this.sizeOf !== undefined) return this.writeSync(index.keyOf(part), entry, ttlMs);
+    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
+    const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
+    this.place(records.putIn(index, part, slotValue(entry, commonVersion(entry)), 1), entry, expiresAt);
+    return true;
+  }
+
+  private versionsOf(versionKeys: readonly string[]): readonly number[] {
     const n = versionKeys.length;
-    const versions = n === 1 ? (this.counters.get(versionKeys[0]!) ?? ZERO) : n === 0 ? EMPTY : versionKeys.map((k) => this.counterOf(k));
-    const slot = this.live(key);
-    if (slot < 0) return { entry: this.absentEntry(key), versions };
+    return n === 1 ? (this.counters.get(versionKeys[0]!) ?? ZERO) : n === 0 ? EMPTY : versionKeys.map((k) => this.counterOf(k));
+  }
+
+  private entryAt(slot: number): StoredEntry {
     const entry = this.columns.read(slot, this.records.valueAt(slot));
-    return { entry: this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry, versions };
+    return this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry;
   }
 
   read(key: string, versionKeys: readonly string[]): Promise<ReadResult> {
@@ -139,7 +180,7 @@ export class MemoryStore implements CacheStore {
     if (size > this.maxBytes) {
       // Too big to hold: not stored, and the older entry goes (it would be stale).
       this.records.delete(key);
-      this.absent.removed(key);
+      this.absent.removed(this.records.hashOf(key));
       if (this.oversizedValues++ === 0) {
         this.hooks.onError?.(
           new ValueTooLargeError(
@@ -149,16 +190,19 @@ export class MemoryStore implements CacheStore {
       }
       return false;
     }
-    const n = commonVersion(entry);
+    this.place(this.records.put(key, slotValue(entry, commonVersion(entry)), size), entry, expiresAt);
+    return true;
+  }
+
+  /** Fills the other fields of the entry `put` into `slot` (none: -1), then evicts what no longer fits. */
+  private place(slot: number, entry: StoredEntry, expiresAt: number): void {
     const records = this.records;
-    const slot = records.put(key, slotValue(entry, n), size);
     if (slot >= 0) {
       // the slot's fields are filled before any eviction is reported (a listener may read the key)
       this.columns.ensure(records.capacity);
-      this.columns.write(slot, entry, n, expiresAt);
+      this.columns.write(slot, entry, commonVersion(entry), expiresAt);
     }
     records.evictOverflow();
-    return true;
   }
 
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
@@ -167,13 +211,14 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    const slot = this.live(key);
-    if ((slot >= 0 ? this.columns.generation(slot, this.records.valueAt(slot)) : this.absent.of(key)) !== expected) return Promise.resolve(false);
+    const slot = this.live(this.records.slotOf(key));
+    const current = slot >= 0 ? this.columns.generation(slot, this.records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(this.records.hashOf(key));
+    if (current !== expected) return Promise.resolve(false);
     return Promise.resolve(this.writeSync(key, entry, ttlMs));
   }
 
   writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {
-    const slot = this.live(key);
+    const slot = this.live(this.records.slotOf(key));
     const current = slot >= 0 ? this.columns.read(slot, this.records.valueAt(slot)) : undefined;
     // a queued write-behind write is the newest accepted value: only its writer replaces it
     if (keepsPendingEntry(current, writer)) return Promise.resolve(false);
@@ -184,9 +229,10 @@ export class MemoryStore implements CacheStore {
   delete(keys: readonly string[]): Promise<number> {
     let n = 0;
     for (const key of keys) {
-      if (this.records.delete(key)) {
+      const slot = this.records.slotOf(key);
+      if (slot >= 0) {
         n++;
-        this.absent.removed(key);
+        this.forget(slot);
       }
     }
     return Promise.resolve(n);
@@ -226,25 +272,29 @@ export class MemoryStore implements CacheStore {
     return this.counters.get(key)?.[0] ?? 0;
   }
 
-  /** The slot of key if its entry has not expired (counting an access); drops it if it has. @returns -1 for none */
-  private live(key: string): number {
-    const slot = this.records.slotOf(key);
+  /** `slot` (-1: none) if its entry has not expired; drops it if it has. @returns -1 for none */
+  private live(slot: number): number {
     if (slot < 0) return slot;
     const expiresAt = this.columns.expiresAt(slot);
     if (expiresAt !== 0 && expiresAt <= this.clock.now()) {
-      this.records.delete(key);
-      this.absent.removed(key);
+      this.forget(slot);
       return -1;
     }
     return slot;
   }
 
+  /** Removes the entry in `slot` without a write: leases taken before must not populate its key. */
+  private forget(slot: number): void {
+    this.absent.removed(this.records.hashAt(slot));
+    this.records.deleteSlot(slot);
+  }
+
   /**
-   * What a key without a record reads as: no entry, or (once a record of its bucket left
-   * without a write, or after a clear) a tombstone, so a lease taken before cannot populate.
+   * What a key without a record reads as, by its hash: no entry, or (once a record of its bucket
+   * left without a write, or after a clear) a tombstone, so a lease taken before cannot populate.
    */
-  private absentEntry(key: string): StoredEntry | undefined {
-    const g = this.absent.of(key);
+  private absentEntry(hash: number): StoredEntry | undefined {
+    const g = this.absent.of(hash);
     return g === undefined ? undefined : { g, d: 1 };
   }
 }

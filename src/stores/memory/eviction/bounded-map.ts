@@ -1,3 +1,6 @@
+import type { KeyPartKind } from '../../key-parts.js';
+import type { PartIndex } from './key-index.js';
+
 /**
  * A map bounded by entry count and by total size, evicting by some policy when full.
  * MemoryStore keeps its records in one; each eviction policy is one implementation (all on
@@ -30,6 +33,20 @@ export interface BoundedMap<V> {
   put(key: string, value: V, size: number): number;
   /** Evicts until both bounds hold again, then reports the evictions (see `onEvict`). */
   evictOverflow(): void;
+  /** The entries of one scope and kind of key part (see `stores/key-parts.ts`), addressed by part. */
+  partIndex(scope: string, kind: KeyPartKind): PartIndex;
+  /** {@link slotOf} the key of `part` in `index`. */
+  slotIn(index: PartIndex, part: string | number): number;
+  /** {@link put} under the key of `part` in `index` (kept as the part itself: no key string). */
+  putIn(index: PartIndex, part: string | number, value: V, size: number): number;
+  /** Removes the entry in a slot in use. */
+  deleteSlot(slot: number): void;
+  /** The key of a slot in use (built from its scope and part). */
+  keyAt(slot: number): string;
+  /** The hash of the key of a slot in use: `hashPart` of `stores/key-parts.ts`, equal to {@link hashOf} of the key. */
+  hashAt(slot: number): number;
+  /** The hash of a key (whether held or not). */
+  hashOf(key: string): number;
   /** Slots in use or free: every slot returned is below it. Grows with the entries held, up to `maxEntries + 1`. */
   readonly capacity: number;
 }
@@ -42,9 +59,9 @@ export interface BoundedMapOptions {
   maxSize: number;
   /**
    * Called with the key of every entry evicted for room (not for delete, overwrite or clear),
-   * once the map is consistent again (it may use the map).
+   * and its hash ({@link BoundedMap.hashOf}), once the map is consistent again (it may use the map).
    */
-  onEvict(key: string): void;
+  onEvict(key: string, hash: number): void;
 }
 
 /** The weight an entry counts for: its size (at least 1) when the map is bounded by size, else 1. */

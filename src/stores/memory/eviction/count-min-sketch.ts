@@ -1,3 +1,5 @@
+import { hashText } from '../../key-parts.js';
+
 /**
  * A count-min sketch of 4-bit counters that estimates how often each key was seen recently,
  * for W-TinyLFU's admission (after Caffeine's `FrequencySketch`, re-derived here; no code copied).
@@ -121,12 +123,7 @@ const imul = Math.imul;
 
 /** A 32-bit hash of a string key (FNV-1a over UTF-16 code units); computed once per entry. */
 export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = imul(h, 0x01000193);
-  }
-  return h | 0;
+  return hashText(0x811c9dc5, key);
 }
 
 /** Mixes the key hash to choose the block (murmur3's 32-bit finalizer). */

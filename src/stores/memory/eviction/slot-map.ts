@@ -2,14 +2,17 @@
 
 import { NO_SLOT, SlotLinks } from '../../structures/slot-list.js';
 import { weightOf, type BoundedMap, type BoundedMapOptions } from './bounded-map.js';
+import { KeyIndex, type PartIndex } from './key-index.js';
+import type { KeyPartKind } from '../../key-parts.js';
 
 /** Slots allocated before the first growth. */
 const INITIAL_CAPACITY = 16;
 
 /**
- * A bounded map whose entries live in numbered slots: a `Map` from key to slot, and by slot the
- * key, the value, the weight (only when bounded by size) and two list links (typed arrays). An
- * entry costs its `Map` entry and about 24 bytes here, with no object of its own; the policy
+ * A bounded map whose entries live in numbered slots: a {@link KeyIndex} from key to slot (keys
+ * kept as scope and part, so a lone argument's string is the caller's own), and by slot the
+ * value, the weight (only when bounded by size) and two list links (typed arrays). An entry
+ * costs its index entry and about 16 bytes here, with no object of its own; the policy
  * (a subclass) orders slots in {@link SlotList}s over {@link links} and picks the victims.
  *
  * Slots freed by a delete or an eviction are reused (a free chain through `links.next`). Room
@@ -18,10 +21,8 @@ const INITIAL_CAPACITY = 16;
  * mark, without paying for room never used.
  */
 export abstract class SlotMap<V> implements BoundedMap<V> {
-  /** Key -> slot. */
-  private readonly index = new Map<string, number>();
-  /** Slot -> key (undefined while free). */
-  private keys: (string | undefined)[];
+  /** Key -> slot, and slot -> key. */
+  private readonly index: KeyIndex;
   /** Slot -> value (undefined while free). */
   private values: (V | undefined)[];
   /** Slot -> weight, when bounded by size (every weight is 1 otherwise). */
@@ -32,8 +33,9 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
   private freeHead = NO_SLOT;
   /** Slots handed out so far (all below it are in use or free). */
   private used = 0;
-  /** Keys evicted and not yet reported. */
+  /** Keys evicted and not yet reported, and their hashes. */
   private evicted: string[] = [];
+  private evictedHashes: number[] = [];
   /** The slot of the last {@link put}: LRU and LFU never evict it for its own room. */
   protected lastPut = NO_SLOT;
   protected readonly maxEntries: number;
@@ -41,7 +43,7 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
   protected readonly sized: boolean;
   /** Sum of the weights held (0 when not bounded by size). */
   protected totalSize = 0;
-  private readonly onEvict: (key: string) => void;
+  private readonly onEvict: (key: string, hash: number) => void;
   private readonly capacityLimit: number;
 
   constructor(options: BoundedMapOptions) {
@@ -51,7 +53,7 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     this.onEvict = options.onEvict;
     this.capacityLimit = this.maxEntries + 1;
     const capacity = Math.min(INITIAL_CAPACITY, this.capacityLimit);
-    this.keys = new Array<string | undefined>(capacity).fill(undefined);
+    this.index = new KeyIndex(capacity);
     this.values = new Array<V | undefined>(capacity).fill(undefined);
     this.weights = this.sized ? new Float64Array(capacity) : undefined;
     this.links = new SlotLinks(capacity);
@@ -66,17 +68,40 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
   }
 
   get(key: string): V | undefined {
-    const slot = this.index.get(key);
-    if (slot === undefined) return undefined;
+    const slot = this.index.slotOf(key);
+    if (slot < 0) return undefined;
     this.accessed(slot);
     return this.values[slot];
   }
 
   slotOf(key: string): number {
-    const slot = this.index.get(key);
+    const slot = this.index.slotOf(key);
+    if (slot < 0) return NO_SLOT;
+    this.accessed(slot);
+    return slot;
+  }
+
+  partIndex(scope: string, kind: KeyPartKind): PartIndex {
+    return this.index.partIndex(scope, kind);
+  }
+
+  slotIn(index: PartIndex, part: string | number): number {
+    const slot = index.slots.get(part);
     if (slot === undefined) return NO_SLOT;
     this.accessed(slot);
     return slot;
+  }
+
+  keyAt(slot: number): string {
+    return this.index.keyAt(slot);
+  }
+
+  hashAt(slot: number): number {
+    return this.index.hashAt(slot);
+  }
+
+  hashOf(key: string): number {
+    return this.index.hashOf(key);
   }
 
   valueAt(slot: number): V {
@@ -90,21 +115,40 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
 
   put(key: string, value: V, size: number): number {
     const weight = weightOf(size, this.sized);
-    if (weight > this.maxSize) {
-      // Too big to hold on its own: not stored, and the older value goes (it would be stale).
-      this.delete(key);
-      this.lastPut = NO_SLOT;
-      return NO_SLOT;
-    }
-    let slot = this.index.get(key);
-    if (slot !== undefined) {
-      this.values[slot] = value;
-      const delta = this.setWeight(slot, weight);
-      this.lastPut = slot;
-      this.updated(slot, delta);
-      return slot;
-    }
-    slot = this.allocate(key);
+    const slot = this.index.slotOf(key);
+    if (weight > this.maxSize) return this.tooBig(slot);
+    if (slot >= 0) return this.overwrite(slot, value, weight);
+    return this.fill(this.allocate(), value, weight, undefined, '');
+  }
+
+  putIn(index: PartIndex, part: string | number, value: V, size: number): number {
+    const weight = weightOf(size, this.sized);
+    const found = index.slots.get(part);
+    const slot = found === undefined ? NO_SLOT : found;
+    if (weight > this.maxSize) return this.tooBig(slot);
+    if (slot >= 0) return this.overwrite(slot, value, weight);
+    return this.fill(this.allocate(), value, weight, index, part);
+  }
+
+  /** Too big to hold on its own: not stored, and the older value in `slot` goes (it would be stale). */
+  private tooBig(slot: number): number {
+    if (slot >= 0) this.deleteSlot(slot);
+    this.lastPut = NO_SLOT;
+    return NO_SLOT;
+  }
+
+  private overwrite(slot: number, value: V, weight: number): number {
+    this.values[slot] = value;
+    const delta = this.setWeight(slot, weight);
+    this.lastPut = slot;
+    this.updated(slot, delta);
+    return slot;
+  }
+
+  /** A new entry in the allocated `slot`, under `part` of `index` (or, without one, the key the last lookup missed). */
+  private fill(slot: number, value: V, weight: number, index: PartIndex | undefined, part: string | number): number {
+    if (index === undefined) this.index.add(slot);
+    else this.index.addPart(index, part, slot);
     this.values[slot] = value;
     this.setWeight(slot, weight);
     this.lastPut = slot;
@@ -118,21 +162,26 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     if (this.evicted.length === 0) return;
     // Report once the map is consistent; a callback may use the map (and evict again).
     const keys = this.evicted;
+    const hashes = this.evictedHashes;
     this.evicted = [];
-    for (const key of keys) this.onEvict(key);
+    this.evictedHashes = [];
+    for (let i = 0; i < keys.length; i++) this.onEvict(keys[i]!, hashes[i]!);
   }
 
   delete(key: string): boolean {
-    const slot = this.index.get(key);
-    if (slot === undefined) return false;
+    const slot = this.index.slotOf(key);
+    if (slot < 0) return false;
+    this.deleteSlot(slot);
+    return true;
+  }
+
+  deleteSlot(slot: number): void {
     this.removed(slot);
     this.free(slot);
-    return true;
   }
 
   clear(): void {
     this.index.clear();
-    this.keys.fill(undefined);
     this.values.fill(undefined);
     this.weights?.fill(0);
     this.freeHead = NO_SLOT;
@@ -142,11 +191,6 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     this.cleared();
   }
 
-  /** The key in a slot in use. */
-  protected keyAt(slot: number): string {
-    return this.keys[slot]!;
-  }
-
   /** The weight of a slot in use. */
   protected weightAt(slot: number): number {
     return this.weights === undefined ? 1 : this.weights[slot]!;
@@ -154,20 +198,17 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
 
   /** Evicts the entry in `slot` for room (reported by {@link evictOverflow}). */
   protected evict(slot: number): void {
-    this.evicted.push(this.keys[slot]!);
+    this.evicted.push(this.index.keyAt(slot));
+    this.evictedHashes.push(this.index.hashAt(slot));
     this.removed(slot);
     this.free(slot);
   }
 
   /** Makes room for `capacity` slots; a policy with columns of its own grows them too. */
   protected grow(capacity: number): void {
-    const keys = new Array<string | undefined>(capacity).fill(undefined);
     const values = new Array<V | undefined>(capacity).fill(undefined);
-    for (let i = 0; i < this.used; i++) {
-      keys[i] = this.keys[i];
-      values[i] = this.values[i];
-    }
-    this.keys = keys;
+    for (let i = 0; i < this.used; i++) values[i] = this.values[i];
+    this.index.grow(capacity, this.used);
     this.values = values;
     if (this.weights !== undefined) {
       const weights = new Float64Array(capacity);
@@ -199,7 +240,7 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     return delta;
   }
 
-  private allocate(key: string): number {
+  private allocate(): number {
     let slot = this.freeHead;
     if (slot !== NO_SLOT) {
       this.freeHead = this.links.next[slot]!;
@@ -208,14 +249,11 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
       if (this.used === this.links.capacity) this.grow(Math.min(this.capacityLimit, this.used * 2));
       slot = this.used++;
     }
-    this.keys[slot] = key;
-    this.index.set(key, slot);
     return slot;
   }
 
   private free(slot: number): void {
-    this.index.delete(this.keys[slot]!);
-    this.keys[slot] = undefined;
+    this.index.remove(slot);
     this.values[slot] = undefined;
     if (this.weights !== undefined) {
       this.totalSize -= this.weights[slot]!;
