@@ -45,10 +45,7 @@ export function partStart(key: string): number {
   return second < 0 ? 0 : second + 1;
 }
 
-/**
- * The part of `rest` (what follows the scope) and its kind, written into `out`. A string part
- * may be a slice of `rest` (it shares its characters): {@link ownPart} before keeping it.
- */
+/** The part of `rest` (what follows the scope) and its kind, written into `out` (a string part may be a slice of `rest`). */
 export function splitPart(rest: string, out: { kind: KeyPartKind; part: string | number }): void {
   const n = rest.length;
   if (n >= 2 && rest.charCodeAt(0) === 34 && rest.charCodeAt(n - 1) === 34) {
@@ -84,14 +81,6 @@ export function numberOrText(text: string): string | number {
     if (String(number) === text) return number;
   }
   return text;
-}
-
-/**
- * A string part as its own flat string, sharing nothing with the key it was sliced from (a slice
- * of 13 characters or more keeps the whole key alive, and a rope hashes slowly).
- */
-export function ownPart(part: string | number): string | number {
-  return typeof part === 'string' && part.length >= 13 ? (JSON.parse(JSON.stringify(part)) as string) : part;
 }
 
 // A module-level alias: each `Math.imul` would otherwise be a global lookup (slow in sandboxed contexts such as Jest's).

@@ -1,6 +1,6 @@
 /** Key -> slot for {@link SlotMap}: keys kept as scope and part (see `stores/key-parts.ts`). */
 
-import { hashPart, hashScope, ownPart, partStart, partText, splitPart, type KeyPartKind } from '../../key-parts.js';
+import { hashPart, hashScope, partStart, partText, splitPart, type KeyPartKind } from '../../key-parts.js';
 
 /**
  * The entries of one scope and kind of key part: the part -> slot. A store hands it out
@@ -26,22 +26,36 @@ export class PartIndex {
   }
 }
 
+/** The owner number of a slot filed under its whole key. */
+const WHOLE = -1;
+
 /**
- * Which slot holds which key, without a string per entry: every key is split into a scope
- * (`prefix:namespace:`), a kind and a part, and each scope and kind has a {@link PartIndex}
- * from part to slot. By slot it keeps the part and the index's number, so the key is rebuilt
- * only when one is asked for (an eviction). A lone string argument's part is the caller's own
- * string, so an entry costs its map entry and 12 bytes by slot (docs/internals/memory.md).
+ * Which slot holds which key. A key comes in two ways, and an entry is filed the way it first
+ * came (each held key in exactly one place):
+ * - **whole**: a full key string (`MemoryStore.read`, `write`, a TieredStore's L1, every decorator
+ *   but a `@Cacheable` hit): filed under that string in one `Map`, as a plain map would;
+ * - **by part** (`MemoryStore.keyScope`): split into a scope (`prefix:namespace:`), a kind and a
+ *   part (`stores/key-parts.ts`), filed under the part in the {@link PartIndex} of its scope and
+ *   kind. A lone argument's part is the caller's own string, so such an entry holds no key string
+ *   at all (docs/internals/memory.md).
+ *
+ * A lookup by whole key finds an entry filed by part by splitting the key (only while some are);
+ * a lookup by part finds an entry filed whole by building its key (only while some are), and
+ * refiles it by part, so the entries `@Cacheable` reads settle where its hits look. By slot it
+ * keeps the part or whole key and the number of its PartIndex, so a key is rebuilt only when one
+ * is asked for (an eviction).
  */
 export class KeyIndex {
+  /** Entries filed under their whole key. */
+  private readonly whole = new Map<string, number>();
   private readonly byScope = new Map<string, PartIndex>();
   private readonly indexes: PartIndex[] = [];
-  /** Slot -> part (undefined while free). */
+  /** Slot -> part, or whole key (undefined while free). */
   private parts: (string | number | undefined)[];
-  /** Slot -> number of its PartIndex. */
+  /** Slot -> number of its PartIndex, or WHOLE. */
   private owners: Int32Array;
-  /** Entries held. */
-  private count = 0;
+  /** Entries filed by part. */
+  private byPart = 0;
   /** The index and part {@link locate} found (reused: no allocation per lookup). */
   private readonly found: { index: PartIndex | undefined; kind: KeyPartKind; part: string | number } = { index: undefined, kind: 0, part: '' };
   /** The last index a key was located in (most keys in a row share one). */
@@ -53,7 +67,7 @@ export class KeyIndex {
   }
 
   get size(): number {
-    return this.count;
+    return this.whole.size + this.byPart;
   }
 
   /** The index of a scope and kind (made at the first call). */
@@ -68,47 +82,69 @@ export class KeyIndex {
     return index;
   }
 
-  /** The slot of `key`, or -1; {@link add} after a miss files a new slot under it. */
+  /** The slot of `key`, or -1. */
   slotOf(key: string): number {
+    const slot = this.whole.get(key);
+    if (slot !== undefined) return slot;
+    if (this.byPart === 0) return -1;
     const index = this.locate(key);
-    const slot = index.slots.get(this.found.part);
-    return slot === undefined ? -1 : slot;
+    const found = index.slots.get(this.found.part);
+    return found === undefined ? -1 : found;
   }
 
-  /** The hash of `key` (the same as {@link hashAt} of its slot). */
+  /** The slot of `part` in `index`, or -1 (an entry filed whole under its key is refiled by part). */
+  slotIn(index: PartIndex, part: string | number): number {
+    const slot = index.slots.get(part);
+    if (slot !== undefined) return slot;
+    if (this.whole.size === 0) return -1;
+    const key = index.keyOf(part);
+    const whole = this.whole.get(key);
+    if (whole === undefined) return -1;
+    this.whole.delete(key);
+    this.fileByPart(index, part, whole);
+    return whole;
+  }
+
+  /** The hash of `key` (the same as {@link hashAt} of its slot, however it is filed). */
   hashOf(key: string): number {
     const index = this.locate(key);
     return hashPart(index.hash, this.found.part);
   }
 
-  /** Files `slot` under the key the last {@link slotOf} missed. */
-  add(slot: number): void {
-    this.addPart(this.found.index!, ownPart(this.found.part), slot);
+  /** Files `slot` under `key`, which has none (see {@link slotOf}). */
+  add(key: string, slot: number): void {
+    this.whole.set(key, slot);
+    this.parts[slot] = key;
+    this.owners[slot] = WHOLE;
   }
 
-  /** Files `slot` under `part` of `index`. */
+  /** Files `slot` under `part` of `index`, which has none (see {@link slotIn}). */
   addPart(index: PartIndex, part: string | number, slot: number): void {
-    index.slots.set(part, slot);
-    this.parts[slot] = part;
-    this.owners[slot] = index.id;
-    this.count++;
+    this.fileByPart(index, part, slot);
   }
 
   /** Forgets the key of `slot`. */
   remove(slot: number): void {
-    this.indexes[this.owners[slot]!]!.slots.delete(this.parts[slot]!);
+    const owner = this.owners[slot]!;
+    if (owner === WHOLE) {
+      this.whole.delete(this.parts[slot] as string);
+    } else {
+      this.indexes[owner]!.slots.delete(this.parts[slot]!);
+      this.byPart--;
+    }
     this.parts[slot] = undefined;
-    this.count--;
   }
 
   /** The key of a slot in use. */
   keyAt(slot: number): string {
-    return this.indexes[this.owners[slot]!]!.keyOf(this.parts[slot]!);
+    const owner = this.owners[slot]!;
+    return owner === WHOLE ? (this.parts[slot] as string) : this.indexes[owner]!.keyOf(this.parts[slot]!);
   }
 
-  /** The hash of the key of a slot in use (`key-parts.ts`'s, the same for every way of addressing it). */
+  /** The hash of the key of a slot in use (`hashPart` of its scope and part, however it is filed). */
   hashAt(slot: number): number {
-    return hashPart(this.indexes[this.owners[slot]!]!.hash, this.parts[slot]!);
+    const owner = this.owners[slot]!;
+    return owner === WHOLE ? this.hashOf(this.parts[slot] as string) : hashPart(this.indexes[owner]!.hash, this.parts[slot]!);
   }
 
   /** Room for `capacity` slots. */
@@ -122,22 +158,26 @@ export class KeyIndex {
   }
 
   clear(): void {
+    this.whole.clear();
     for (const index of this.indexes) index.slots.clear();
     this.parts.fill(undefined);
-    this.count = 0;
+    this.byPart = 0;
   }
 
-  /** The index `key` belongs in, its part in `found`. */
+  private fileByPart(index: PartIndex, part: string | number, slot: number): void {
+    index.slots.set(part, slot);
+    this.parts[slot] = part;
+    this.owners[slot] = index.id;
+    this.byPart++;
+  }
+
+  /** The index `key` belongs in, its part in `found` (a string part may be a slice of `key`). */
   private locate(key: string): PartIndex {
     const start = partStart(key);
-    const rest = start === 0 ? key : key.slice(start);
-    splitPart(rest, this.found);
+    splitPart(start === 0 ? key : key.slice(start), this.found);
     const kind = this.found.kind;
     const last = this.last;
-    let index: PartIndex;
-    if (last !== undefined && last.kind === kind && last.scope.length === start && key.startsWith(last.scope)) index = last;
-    else index = this.last = this.partIndex(start === 0 ? '' : key.slice(0, start), kind);
-    this.found.index = index;
-    return index;
+    if (last !== undefined && last.kind === kind && last.scope.length === start && key.startsWith(last.scope)) return (this.found.index = last);
+    return (this.found.index = this.last = this.partIndex(start === 0 ? '' : key.slice(0, start), kind));
   }
 }

@@ -86,8 +86,8 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
   }
 
   slotIn(index: PartIndex, part: string | number): number {
-    const slot = index.slots.get(part);
-    if (slot === undefined) return NO_SLOT;
+    const slot = this.index.slotIn(index, part);
+    if (slot < 0) return NO_SLOT;
     this.accessed(slot);
     return slot;
   }
@@ -118,13 +118,12 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     const slot = this.index.slotOf(key);
     if (weight > this.maxSize) return this.tooBig(slot);
     if (slot >= 0) return this.overwrite(slot, value, weight);
-    return this.fill(this.allocate(), value, weight, undefined, '');
+    return this.fill(this.allocate(), value, weight, undefined, key);
   }
 
   putIn(index: PartIndex, part: string | number, value: V, size: number): number {
     const weight = weightOf(size, this.sized);
-    const found = index.slots.get(part);
-    const slot = found === undefined ? NO_SLOT : found;
+    const slot = this.index.slotIn(index, part);
     if (weight > this.maxSize) return this.tooBig(slot);
     if (slot >= 0) return this.overwrite(slot, value, weight);
     return this.fill(this.allocate(), value, weight, index, part);
@@ -145,9 +144,9 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     return slot;
   }
 
-  /** A new entry in the allocated `slot`, under `part` of `index` (or, without one, the key the last lookup missed). */
+  /** A new entry in the allocated `slot`, under `part` of `index` (without one: under the whole key `part`). */
   private fill(slot: number, value: V, weight: number, index: PartIndex | undefined, part: string | number): number {
-    if (index === undefined) this.index.add(slot);
+    if (index === undefined) this.index.add(part as string, slot);
     else this.index.addPart(index, part, slot);
     this.values[slot] = value;
     this.setWeight(slot, weight);
