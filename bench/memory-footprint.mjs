@@ -260,9 +260,9 @@ function floorNote(selected, base) {
   const floor = selected.find(({ row }) => row.name.startsWith("Map (cachekit's full key"))?.row;
   if (floor === undefined || base === undefined) return [];
   return [
-    `The floor row holds nothing but cachekit's full keys and the values, in a bare \`Map\` (no generation, version, expiry or order): ${formatRatio(floor.bytes / base)} lru-cache already, ` +
-      'because lru-cache keys an entry by the id the value already holds, while a cachekit entry needs its full key (prefix, namespace, encoded key: the same key from every decorator and on Redis). ' +
-      'A target below the floor cannot be met without changing keys; where the rest of the bytes go: docs/internals/memory.md.',
+    `The floor row holds nothing but cachekit's full keys and the values, in a bare \`Map\` (no generation, version, expiry or order): ${formatRatio(floor.bytes / base)} lru-cache, ` +
+      'because lru-cache keys an entry by the id the value already holds. A MemoryStore holds no full key for an entry `@Cacheable` reads by its lone argument: it files the entry under the ' +
+      "caller's own string, in the scope of its namespace (a key scope), and builds the full key only when one is asked for; where the bytes go: docs/internals/memory.md.",
     '',
   ];
 }

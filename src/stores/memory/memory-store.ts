@@ -5,7 +5,7 @@
  */
 
 import { keepsPendingEntry, type CacheStore, type KeyScope, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
-import { hashPart, type KeyPartKind } from '../key-parts.js';
+import { hashPart } from '../key-parts.js';
 import type { PartIndex } from './eviction/key-index.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
 import { createBoundedMap, EVICTION_POLICIES } from './eviction/create-bounded-map.js';
@@ -127,7 +127,7 @@ export class MemoryStore implements CacheStore {
    * The entries of one scope and kind of key part, addressed by part: an entry written through it
    * keeps the part as its key (a lone argument's string is the caller's own, with no key string).
    */
-  keyScope(scope: string, kind: KeyPartKind): KeyScope {
+  keyScope(scope: string, kind: 0 | 1): KeyScope {
     const index = this.records.partIndex(scope, kind);
     return {
       readSync: (part, versionKeys) => this.readPart(index, part, versionKeys),
