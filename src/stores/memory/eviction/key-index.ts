@@ -56,8 +56,8 @@ export class KeyIndex {
   private owners: Int32Array;
   /** Entries filed by part. */
   private byPart = 0;
-  /** The index and part {@link locate} found (reused: no allocation per lookup). */
-  private readonly found: { index: PartIndex | undefined; kind: KeyPartKind; part: string | number } = { index: undefined, kind: 0, part: '' };
+  /** The part and kind {@link locate} found (reused: no allocation per lookup). */
+  private readonly found: { kind: KeyPartKind; part: string | number } = { kind: 0, part: '' };
   /** The last index a key was located in (most keys in a row share one). */
   private last: PartIndex | undefined;
 
@@ -88,7 +88,7 @@ export class KeyIndex {
     if (slot !== undefined) return slot;
     if (this.byPart === 0) return -1;
     const index = this.locate(key);
-    const found = index.slots.get(this.found.part);
+    const found = index?.slots.get(this.found.part);
     return found === undefined ? -1 : found;
   }
 
@@ -108,7 +108,8 @@ export class KeyIndex {
   /** The hash of `key` (the same as {@link hashAt} of its slot, however it is filed). */
   hashOf(key: string): number {
     const index = this.locate(key);
-    return hashPart(index.hash, this.found.part);
+    const start = partStart(key);
+    return hashPart(index?.hash ?? hashScope(start === 0 ? '' : key.slice(0, start), this.found.kind), this.found.part);
   }
 
   /** Files `slot` under `key`, which has none (see {@link slotOf}). */
@@ -171,13 +172,18 @@ export class KeyIndex {
     this.byPart++;
   }
 
-  /** The index `key` belongs in, its part in `found` (a string part may be a slice of `key`). */
-  private locate(key: string): PartIndex {
+  /**
+   * The index `key` belongs in, if it exists (none is made: a scope with no entry filed by part has
+   * none), its part and kind in `found` (a string part may be a slice of `key`).
+   */
+  private locate(key: string): PartIndex | undefined {
     const start = partStart(key);
     splitPart(start === 0 ? key : key.slice(start), this.found);
     const kind = this.found.kind;
     const last = this.last;
-    if (last !== undefined && last.kind === kind && last.scope.length === start && key.startsWith(last.scope)) return (this.found.index = last);
-    return (this.found.index = this.last = this.partIndex(start === 0 ? '' : key.slice(0, start), kind));
+    if (last !== undefined && last.kind === kind && last.scope.length === start && key.startsWith(last.scope)) return last;
+    const index = this.byScope.get(kind + (start === 0 ? '' : key.slice(0, start)));
+    if (index !== undefined) this.last = index;
+    return index;
   }
 }
