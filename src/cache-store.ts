@@ -177,8 +177,9 @@ export interface CacheStore {
    * @param scope what every key of the scope starts with: `prefix:namespace:`
    * @param kind 0: a part is a string whose key text is its stable encoding (`"id"`); 1: a part
    * is a number (key text `String(n)`) or a string that is its own key text
+   * @returns undefined when this store is to be addressed by full key only
    */
-  keyScope?(scope: string, kind: 0 | 1): KeyScope;
+  keyScope?(scope: string, kind: 0 | 1): KeyScope | undefined;
 
   /** What the store reports of itself (see {@link StoreState}). Optional. */
   inspect?(): StoreState;

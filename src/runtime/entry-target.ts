@@ -70,8 +70,9 @@ export function resolveTarget(
   const keysOf = compileKey(options.key, base, manyKeys, keyParts);
   // the entry keys of the namespace are `base:part` (stores/key-parts.ts)
   const scope = `${base}:`;
-  const parts: TargetParts | undefined =
-    store.keyScope === undefined || manyKeys || keyParts === undefined ? undefined : { ...keyParts, scopes: [store.keyScope(scope, 0), store.keyScope(scope, 1)] };
+  const quoted = manyKeys || keyParts === undefined ? undefined : store.keyScope?.(scope, 0);
+  const text = quoted === undefined ? undefined : store.keyScope!(scope, 1);
+  const parts: TargetParts | undefined = text === undefined ? undefined : { ...keyParts!, scopes: [quoted!, text] };
   const tagSources = [defaults?.tags, options.tags].filter((t): t is TagsOption => t !== undefined);
   const fixed = tagSources.every((t) => typeof t !== 'function');
   const tagKeys = (args: readonly unknown[]): string[] =>

@@ -62,8 +62,9 @@ export class TimedStore implements CacheStore {
     }
     // a key scope's operations are the store's own on full keys: its read untimed (synchronous), its writeIf timed as writeIf
     if (inner.keyScope) {
-      this.keyScope = (scope, kind): KeyScope => {
+      this.keyScope = (scope, kind): KeyScope | undefined => {
         const entries = inner.keyScope!(scope, kind);
+        if (entries === undefined) return undefined;
         return {
           readSync: entries.readSync,
           writeIf: (part, entry, ttlMs, expected) =>

@@ -106,7 +106,7 @@ function withoutKeyScopes(store: MemoryStore): CacheStore {
 function countingScopes(store: MemoryStore, counts: { reads: number; writes: number }): MemoryStore {
   const keyScope = store.keyScope.bind(store);
   store.keyScope = (scope, kind) => {
-    const entries = keyScope(scope, kind);
+    const entries = keyScope(scope, kind)!;
     return {
       readSync: (part, versionKeys) => (counts.reads++, entries.readSync(part, versionKeys)),
       writeIf: (part, entry, ttlMs, expected) => (counts.writes++, entries.writeIf(part, entry, ttlMs, expected)),
@@ -182,6 +182,27 @@ describe('@Cacheable reads by key part (MemoryStore key scopes)', () => {
       expect(counts.writes).toBeGreaterThan(300);
     });
   }
+
+  it('a subclass that replaced readSync, read, write or writeIf keeps getting every call, by full key', async () => {
+    for (const method of ['readSync', 'read', 'write', 'writeIf'] as const) {
+      const seen: string[] = [];
+      class Watched extends MemoryStore {}
+      const replaced = MemoryStore.prototype[method] as (this: MemoryStore, key: string, ...rest: unknown[]) => unknown;
+      (Watched.prototype as unknown as Record<string, unknown>)[method] = function (this: MemoryStore, key: string, ...rest: unknown[]) {
+        seen.push(key);
+        return replaced.call(this, key, ...rest);
+      };
+      configureCache({ store: new Watched() });
+      const catalog = new Catalog(new Map([['string:p7', 'seven']]));
+      expect(await catalog.byArg('p7')).toBe('seven');
+      expect(await catalog.byArg('p7')).toBe('seven');
+      expect(catalog.loads).toBe(1);
+      // readSync: the miss and the hit; read: never asked (readSync answers); write: never asked (a populate is a writeIf)
+      const expected = { readSync: 2, read: 0, write: 0, writeIf: 1 }[method];
+      expect(seen).toEqual(Array(expected).fill('cachekit:item:"p7"'));
+      expect(new Watched().keyScope('cachekit:item:', 0)).toBeUndefined();
+    }
+  });
 
   it("keeps the caller's own string as the entry's key: a read by full key finds it, and a write by full key replaces it", async () => {
     const store = new MemoryStore();

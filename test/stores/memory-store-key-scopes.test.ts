@@ -45,7 +45,7 @@ async function replay(ops: readonly Op[], policy: EvictionPolicy, maxBytes: numb
   const store = new MemoryStore({ maxEntries: 5, policy, clock: { now: () => now }, ...(maxBytes ? { maxBytes } : {}) });
   const trace: string[] = [];
   store.attach({ onEvict: (key) => trace.push(`evict ${key}`) });
-  const scopes: [KeyScope, KeyScope] = [store.keyScope(SCOPE, 0), store.keyScope(SCOPE, 1)];
+  const scopes: [KeyScope, KeyScope] = [store.keyScope(SCOPE, 0)!, store.keyScope(SCOPE, 1)!];
   /** Each key's last lease (the generation its last read saw). */
   const leases = new Map<number, number | undefined>();
   for (const o of ops) {
@@ -101,7 +101,7 @@ describe('MemoryStore key scopes', () => {
 
   it('an entry written by key is found by part, and then stays found by key', async () => {
     const store = new MemoryStore();
-    const scope = store.keyScope(SCOPE, 0);
+    const scope = store.keyScope(SCOPE, 0)!;
     await store.write(`${SCOPE}"a"`, { v: 1, g: 7 }, 0);
     expect(scope.readSync('a', []).entry).toEqual({ v: 1, g: 7 });
     expect(store.readSync(`${SCOPE}"a"`, []).entry).toEqual({ v: 1, g: 7 });

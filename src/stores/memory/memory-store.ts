@@ -126,8 +126,13 @@ export class MemoryStore implements CacheStore {
   /**
    * The entries of one scope and kind of key part, addressed by part: an entry written through it
    * keeps the part as its key (a lone argument's string is the caller's own, with no key string).
+   * None (undefined) for a subclass or an instance whose `read`, `readSync`, `write` or `writeIf`
+   * is not MemoryStore's own: its calls keep going through them, by full key.
    */
-  keyScope(scope: string, kind: 0 | 1): KeyScope {
+  keyScope(scope: string, kind: 0 | 1): KeyScope | undefined {
+    // a subclass (or an instance) that replaced an operation a key scope stands in for keeps it: addressed by full key
+    const own = MemoryStore.prototype;
+    if (this.readSync !== own.readSync || this.read !== own.read || this.writeIf !== own.writeIf || this.write !== own.write) return undefined;
     const index = this.records.partIndex(scope, kind);
     return {
       readSync: (part, versionKeys) => this.readPart(index, part, versionKeys),
