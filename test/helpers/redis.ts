@@ -19,3 +19,15 @@ export function rawOf(client: Redis | Cluster): RawRedis {
     del: (key) => c.del(key),
   };
 }
+
+/** Every key of one server matching `pattern`: SCAN cursor to cursor (one SCAN call looks at only part of the keyspace). */
+export async function scanAll(client: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, page] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...page);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { scanAll } from '../helpers/redis.js';
 import { ManualScheduler } from 'cachekit';
 import { AppModule } from '../../samples/nestjs/app.module.js';
 import { ShopDatabase } from '../../samples/nestjs/shop-database.js';
@@ -80,15 +81,8 @@ describe.each([
     if (url === undefined) return expect(db.queries.productReads).toBe(4); // 3, 3 again after the delete, 3 read directly, 5
     const redis = new Redis(url);
     try {
-      // the whole keyspace, cursor to cursor: one SCAN call looks at only part of it, and the
-      // shared test server holds other suites' keys too
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, page] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        keys.push(...page);
-        cursor = next;
-      } while (cursor !== '0');
+      // the whole keyspace (the shared test server holds other suites' keys too)
+      const keys = await scanAll(redis, `${prefix}*`);
       expect(keys.some((key) => key.includes('product') && key.includes('5'))).toBe(true);
     } finally {
       redis.disconnect();
