@@ -179,8 +179,7 @@ export class PendingEntries {
         (others ??= []).push(this.putRight(target, item, written));
         continue;
       }
-      const newest = this.runtime.writeBehind?.pending(key);
-      if (newest !== undefined && newest !== item) continue; // a newer queued write keeps its pending entry
+      if (this.runtime.writeBehind?.hasNewerThan(item)) continue; // a newer queued write keeps its pending entry
       // putRight's compare-and-set, without waiting here (see there)
       this.records.delete(key);
       record.removed = true;
@@ -225,8 +224,7 @@ export class PendingEntries {
 
   private async putRight(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
     const key = item.key;
-    const newest = this.runtime.writeBehind?.pending(key);
-    if (item.merge === undefined && newest !== undefined && newest !== item) return;
+    if (item.merge === undefined && this.runtime.writeBehind?.hasNewerThan(item)) return;
     const record = item.merge === undefined ? this.records.get(key) : undefined;
     let store = target.store;
     if (record !== undefined) {

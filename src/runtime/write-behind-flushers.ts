@@ -68,6 +68,13 @@ export class WriteBehindFlushers implements WriteBehindRegistry {
     return newest;
   }
 
+  hasNewerThan(item: WriteItem): boolean {
+    // one flusher: the key's newer item, if any, is the one queued behind `item`
+    if (this.list.length === 1) return item.next !== undefined;
+    const newest = this.pending(item.key);
+    return newest !== undefined && newest !== item;
+  }
+
   get hasPending(): boolean {
     const list = this.list;
     for (let i = 0; i < list.length; i++) if (list[i]!.holdsItems) return true;

@@ -7,6 +7,11 @@ import type { WriteItem } from './write-item.js';
 export interface WriteBehindRegistry {
   /** The newest write queued for a full key, if one is pending (read-your-writes; see `runtime/queued-reads.ts`). */
   pending(key: string): WriteItem | undefined;
+  /**
+   * Whether a write of `item`'s key newer than `item` (an item not settled yet) is pending, in
+   * any flusher: `pending(item.key)` is another item. With one flusher, no lookup (the item's `next`).
+   */
+  hasNewerThan(item: WriteItem): boolean;
   /** Whether any write is queued at all (a cheap check for the hit path). */
   readonly hasPending: boolean;
   /** Writes held by every flusher (queued, in flight or retrying). Never above the sum of their `maxPending`. */

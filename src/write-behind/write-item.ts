@@ -53,8 +53,14 @@ export interface WriteItem {
   // ---- what reads of the key need to know (see runtime/queued-reads.ts) ----
   /** The flusher's `merge`, if any: a read combines the stored (database) value with the queued value through it. */
   readonly merge?: ((previous: any, next: any) => unknown) | undefined;
-  /** The item of the key that was in flight when this one was queued: until it settles, its value may not be in the database yet. */
-  readonly previous?: WriteItem | undefined;
+  /**
+   * The item of the key that was in flight when this one was queued: until it settles, its value
+   * may not be in the database yet. Cleared once this item settles (so a hot key's settled items
+   * do not stay reachable one from the next).
+   */
+  previous?: WriteItem | undefined;
+  /** While this item is in flight: the key's item queued behind it (waiting, then ready), if any; cleared when this one settles. */
+  next: WriteItem | undefined;
   /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
   running: Promise<void> | undefined;
   /**
