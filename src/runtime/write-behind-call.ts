@@ -54,7 +54,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       await item.releasing;
       return undefined;
     }
-    const record = pendingEntries.begin(target, key, item.value, versionKeys, read);
+    const record = pendingEntries.begin(target, item, key, item.value, versionKeys, read);
     const entry = record.entry;
     try {
       await record.target.store.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));

@@ -124,6 +124,11 @@ export class WriteBehindFlusher implements JournalHost {
     return this.items.newestOf(key);
   }
 
+  /** The key's unsettled items, newest first (the queued one, then the one in flight). */
+  unsettledOf(key: string): WriteItem[] {
+    return this.items.unsettledOf(key);
+  }
+
   /** Whether the flusher holds any item (queued, in flight or retrying). */
   get holdsItems(): boolean {
     return this.items.size !== 0;
@@ -295,6 +300,7 @@ export class WriteBehindFlusher implements JournalHost {
       settled: undefined,
       origins: undefined,
       next: undefined,
+      pendingEntry: undefined,
     };
     if (replayed) this.replaying++;
     this.items.add(item, current);
