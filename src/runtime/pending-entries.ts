@@ -88,6 +88,11 @@ export class PendingEntries {
     return entries;
   }
 
+  /** Pending entries held: keys whose queued write keeps a pending entry in the store (one record per key, released with the write). */
+  get heldCount(): number {
+    return this.liveRecords;
+  }
+
   /** Keys whose release the store has not taken yet; a read of one bypasses the cache. */
   get unreleasedCount(): number {
     return this.unreleased.size;
