@@ -66,7 +66,7 @@ export class WriteBehindFlusher implements JournalHost {
   private flushDue = false;
   /** `intervalMs` after the first item of a batch was ready: the batch is due. */
   private readonly batchTimer: OneShotTimer;
-  /** The scheduler's next turn (with Node's timers, a microtask): a due batch starts (never inside the caller's call). */
+  /** The scheduler's next turn: a due batch starts (never inside the caller's call). */
   private readonly kickTimer: OneShotTimer;
   private replaying = 0;
   private started: Promise<void> | undefined;
@@ -447,8 +447,7 @@ export class WriteBehindFlusher implements JournalHost {
   /**
    * A new item is ready: start the batch timer, or flush if a batch is full or a flush is due.
    * From a call, the flush waits for the scheduler's next turn (the method never runs inside the
-   * caller's call; with Node's timers that turn is a microtask, see {@link OneShotTimer}); after a
-   * write settled, it starts at once.
+   * caller's call); after a write settled, it starts at once.
    */
   private onReady(afterSettle: boolean): void {
     const due = this.items.readyCount >= this.s.batchSize || this.flushDue || this.barriers.active;

@@ -61,17 +61,6 @@ describe('@WriteBehind: the flusher (batching, coalescing, concurrency, order)',
     expect(scheduler.now()).toBe(0);
   });
 
-  it("with Node's timers, a full batch starts once the call that filled it returned, within the caller's event-loop turn", async () => {
-    const r = repo({ scheduler: undefined, batchWith: 'saveMany', batch: { size: 10, intervalMs: 60_000 } });
-    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
-    // awaited calls in one event-loop turn: nothing here yields to timers or I/O
-    for (const [i, key] of keys.entries()) await r.save(key, i);
-    // the first two batches were written while the loop ran (a batch waiting for the loop's end would leave none)
-    expect(db.calls.slice(0, 2)).toEqual([keys.slice(0, 10), keys.slice(10, 20)]);
-    await runtime.flush();
-    expect(db.calls).toEqual([keys.slice(0, 10), keys.slice(10, 20), keys.slice(20)]);
-  });
-
   it('coalesces a hot key while the database is busy, so it is written once per free slot', async () => {
     const r = repo({ batchWith: 'saveMany', batch: { size: 2, intervalMs: 1000 } });
     db.hold();
