@@ -1,5 +1,5 @@
 import { PENDING_COUNTER_BITS, type CacheStore, type StoredEntry } from '../cache-store.js';
-import type { WriteItem } from '../write-behind/write-item.js';
+import type { PendingEntryHandle, WriteItem } from '../write-behind/write-item.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import type { EntryTarget } from './entry-target.js';
 import { newGeneration } from '../stores/generation.js';
@@ -7,8 +7,14 @@ import { writeTombstone } from './tombstones.js';
 
 const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;
 
-/** The newest pending entry a runtime wrote for one key, while the key's write is queued. */
-export interface PendingRecord {
+/**
+ * The newest pending entry a runtime wrote for one key, while the key's write is queued. It
+ * hangs off the key's write items (`item.pendingEntry`), not off a map by key: the item that
+ * wrote it, a newer item of the key that took it over, and, while a newer item waits behind an
+ * item in flight, both (see {@link PendingEntries}).
+ */
+export interface PendingRecord extends PendingEntryHandle {
+  readonly key: string;
   readonly target: EntryTarget;
   /** The newest pending entry (`w: 1`) written for the key. */
   entry: StoredEntry;
@@ -24,8 +30,12 @@ export interface PendingRecord {
   drained: (() => void) | undefined;
   /** A background retry or refresh is in flight. */
   busy: boolean;
-  /** Set once the record left `records` (released, or replaced by a record of another store). */
+  /** Set once the record is no longer the key's (released, or replaced by a record of another store); it left the list then. */
   removed: boolean;
+  /** The record the store took before this one (the list of live records, oldest stored first). */
+  older: PendingRecord | undefined;
+  /** The record the store took after this one. */
+  newer: PendingRecord | undefined;
 }
 
 /**
@@ -45,16 +55,27 @@ export interface PendingRecord {
  * write); otherwise, after a failed write, or with `merge`, the key is tombstoned (another
  * writer's pending entry is kept). A release the store fails is retried until it lands, and
  * meanwhile this process reads the key from the method, never from the cache.
+ *
+ * A key has at most one live record. It is found from the key's write items, with no lookup by
+ * key on the hot path: the item's own (`item.pendingEntry`), else the one of the item in flight
+ * before it (`previous`) or queued behind it (`next`), else, when several flushers may hold
+ * writes of the key (two methods writing one key), the one of their items. A release that
+ * leaves the record to a newer item of the key hands it over to that item. The live records
+ * also form a list in the order the store last took them, which the refresh timer walks oldest
+ * first.
  */
 export class PendingEntries {
   private static readonly byRuntime = new WeakMap<CacheRuntime, PendingEntries>();
   /** This runtime's writer token: the high bits of its pending entries' generations. */
   readonly writer = Math.floor(Math.random() * 2 ** 32);
   private counter = Math.floor(Math.random() * COUNTER_SPAN);
-  private readonly records = new Map<string, PendingRecord>();
-  /** The record appended to `records` last (it is the last entry while it is not removed): a write it took needs no reordering. */
-  private lastRecord: PendingRecord | undefined;
-  private readonly failed = new Set<string>();
+  /** The live records, oldest stored first (`newer` links): the refresh timer's order. */
+  private oldest: PendingRecord | undefined;
+  /** The newest end of the list: a record the store just took moves here. */
+  private newest: PendingRecord | undefined;
+  private liveRecords = 0;
+  /** Live records whose last write the store failed: retried by the timer. */
+  private readonly failed = new Set<PendingRecord>();
   private readonly unreleased = new Map<string, EntryTarget>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -65,6 +86,11 @@ export class PendingEntries {
     let entries = PendingEntries.byRuntime.get(runtime);
     if (entries === undefined) PendingEntries.byRuntime.set(runtime, (entries = new PendingEntries(runtime)));
     return entries;
+  }
+
+  /** Pending entries held: keys whose queued write keeps a pending entry in the store (one record per key, released with the write). */
+  get heldCount(): number {
+    return this.liveRecords;
   }
 
   /** Keys whose release the store has not taken yet; a read of one bypasses the cache. */
@@ -89,10 +115,11 @@ export class PendingEntries {
    * to {@link landed}. (The call's own async function awaits the store: no frame of its own
    * here, for every queued write.) A failure is retried in the background until the store takes
    * it or the write is released.
+   * @param item the key's queued item the call went into (it holds the record from now on)
    * @param versions the namespace and tag versions read for the call, undefined if that read failed
    * @returns the key's record, its `entry` the one to send
    */
-  begin(target: EntryTarget, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): PendingRecord {
+  begin(target: EntryTarget, item: WriteItem, key: string, value: unknown, versionKeys: readonly string[], versions: readonly number[] | undefined): PendingRecord {
     const entry: StoredEntry = versions === undefined ? { v: value, g: this.generation(), w: 1 } : { v: value, g: this.generation(), w: 1, n: versions[0] ?? 0 };
     if (versions !== undefined) {
       if (versionKeys.length > 1) {
@@ -102,12 +129,28 @@ export class PendingEntries {
     }
     // a new queued write supersedes a release still waiting for the store
     if (this.unreleased.size !== 0) this.unreleased.delete(key);
-    let record = this.records.get(key);
+    let record = this.recordOf(item);
     if (record === undefined || record.target.store !== target.store) {
-      if (record !== undefined) record.removed = true;
-      record = { target, entry, versionsKnown: versions !== undefined, stored: false, storedAt: 0, sending: 0, drained: undefined, busy: false, removed: false };
-      this.records.set(key, record);
-      this.lastRecord = record;
+      if (record !== undefined) this.remove(record);
+      record = {
+        key,
+        target,
+        entry,
+        versionsKnown: versions !== undefined,
+        stored: false,
+        storedAt: 0,
+        sending: 0,
+        drained: undefined,
+        busy: false,
+        removed: false,
+        older: this.newest,
+        newer: undefined,
+      };
+      if (this.newest === undefined) this.oldest = record;
+      else this.newest.newer = record;
+      this.newest = record;
+      this.liveRecords++;
+      item.pendingEntry = record;
     } else {
       record.entry = entry;
       record.versionsKnown = versions !== undefined;
@@ -131,18 +174,79 @@ export class PendingEntries {
     if (record.entry !== entry || record.removed) return;
     if (!taken) {
       record.stored = false;
-      this.failed.add(key);
+      this.failed.add(record);
       return;
     }
     record.stored = true;
     record.storedAt = Date.now();
-    if (this.failed.size !== 0) this.failed.delete(key);
+    if (this.failed.size !== 0) this.failed.delete(record);
     // keep the records in the order the store last took them (refreshes go oldest first)
-    if (this.lastRecord !== record) {
-      this.records.delete(key);
-      this.records.set(key, record);
-      this.lastRecord = record;
+    if (this.newest !== record) {
+      this.unlink(record);
+      record.older = this.newest;
+      record.newer = undefined;
+      if (this.newest === undefined) this.oldest = record;
+      else this.newest.newer = record;
+      this.newest = record;
     }
+  }
+
+  /**
+   * The key's live record, found from `item` (see the class comment), if any; `item` holds it
+   * from then on.
+   */
+  private recordOf(item: WriteItem): PendingRecord | undefined {
+    let record = item.pendingEntry as PendingRecord | undefined;
+    if (record !== undefined && !record.removed) return record;
+    record = item.previous?.pendingEntry as PendingRecord | undefined;
+    if (record === undefined || record.removed) record = item.next?.pendingEntry as PendingRecord | undefined;
+    if (record === undefined || record.removed) record = this.othersRecordOf(item);
+    if (record !== undefined) item.pendingEntry = record;
+    return record;
+  }
+
+  /** The live record held by another flusher's item of `item`'s key (two methods writing one key), if any. */
+  private othersRecordOf(item: WriteItem): PendingRecord | undefined {
+    const registry = this.runtime.writeBehind;
+    if (registry === undefined || registry.flusherCount < 2) return undefined;
+    for (const other of registry.unsettledOf(item.key)) {
+      const record = other.pendingEntry as PendingRecord | undefined;
+      if (record !== undefined && !record.removed) return record;
+    }
+    return undefined;
+  }
+
+  /** Whether any flusher's item of `key` holds a live record (a newer queued write took the key over). */
+  private hasRecord(key: string): boolean {
+    const items = this.runtime.writeBehind?.unsettledOf(key) ?? [];
+    return items.some((item) => item.pendingEntry !== undefined && !item.pendingEntry.removed);
+  }
+
+  /**
+   * A release leaves the key's record to the newer queued write of the key: that item holds it
+   * from now on (it may not have written a pending entry of its own yet).
+   */
+  private handOver(item: WriteItem, record: PendingRecord | undefined): void {
+    if (record === undefined) return;
+    const newer = this.runtime.writeBehind?.newerThan(item);
+    if (newer !== undefined && (newer.pendingEntry === undefined || newer.pendingEntry.removed)) newer.pendingEntry = record;
+  }
+
+  /** The record is no longer the key's: out of the list (and of the failed ones). */
+  private remove(record: PendingRecord): void {
+    record.removed = true;
+    this.unlink(record);
+    this.liveRecords--;
+    if (this.failed.size !== 0) this.failed.delete(record);
+  }
+
+  private unlink(record: PendingRecord): void {
+    const { older, newer } = record;
+    if (older === undefined) this.oldest = newer;
+    else older.newer = newer;
+    if (newer === undefined) this.newest = older;
+    else newer.older = older;
+    record.older = record.newer = undefined;
   }
 
   /**
@@ -174,17 +278,17 @@ export class PendingEntries {
     const setStores: CacheStore[] = [];
     for (const item of items) {
       const key = item.key;
-      const record = written && item.merge === undefined ? this.records.get(key) : undefined;
+      const record = written && item.merge === undefined ? this.recordOf(item) : undefined;
       if (record === undefined || record.sending > 0 || !record.stored || !record.versionsKnown) {
         (others ??= []).push(this.putRight(target, item, written));
         continue;
       }
-      const newest = this.runtime.writeBehind?.pending(key);
-      if (newest !== undefined && newest !== item) continue; // a newer queued write keeps its pending entry
+      if (this.runtime.writeBehind?.newerThan(item) !== undefined) {
+        this.handOver(item, record); // a newer queued write keeps its pending entry
+        continue;
+      }
       // putRight's compare-and-set, without waiting here (see there)
-      this.records.delete(key);
-      record.removed = true;
-      if (this.failed.size !== 0) this.failed.delete(key);
+      this.remove(record);
       const { n, t } = record.entry;
       const v = item.value;
       const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
@@ -225,14 +329,14 @@ export class PendingEntries {
 
   private async putRight(target: EntryTarget, item: WriteItem, written: boolean): Promise<void> {
     const key = item.key;
-    const newest = this.runtime.writeBehind?.pending(key);
-    if (item.merge === undefined && newest !== undefined && newest !== item) return;
-    const record = item.merge === undefined ? this.records.get(key) : undefined;
+    const record = item.merge === undefined ? this.recordOf(item) : undefined;
+    if (item.merge === undefined && this.runtime.writeBehind?.newerThan(item) !== undefined) {
+      this.handOver(item, record);
+      return;
+    }
     let store = target.store;
     if (record !== undefined) {
-      this.records.delete(key);
-      record.removed = true;
-      if (this.failed.size !== 0) this.failed.delete(key);
+      this.remove(record);
       store = record.target.store;
       // a write of the pending entry still on its way must land first
       if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
@@ -262,7 +366,7 @@ export class PendingEntries {
     } catch (error) {
       // the cache side of a write that reached its method: a failed write to the user, not an invalidation of theirs
       this.runtime.report(error, { operation: 'write', method: target.method, key, step: 'write-behind release' }, target.stats);
-      if (this.records.has(key)) return; // a newer queued write of the key took over
+      if (this.hasRecord(key)) return; // a newer queued write of the key took over
       this.unreleased.set(key, target);
       this.startTimer();
     }
@@ -296,28 +400,31 @@ export class PendingEntries {
 
   /** Retries failed pending writes and releases, refreshes pending entries a third of their life old. */
   private tick(): void {
-    if (this.runtime.isClosed || (this.records.size === 0 && this.unreleased.size === 0)) {
+    if (this.runtime.isClosed || (this.liveRecords === 0 && this.unreleased.size === 0)) {
       clearInterval(this.timer);
       this.timer = undefined;
       if (this.runtime.isClosed) return;
       return;
     }
-    const retry = (key: string, record: PendingRecord) => {
+    const retry = (record: PendingRecord) => {
       record.busy = true;
-      this.put(key, record, record.entry)
-        .catch((error: unknown) => this.runtime.report(error, { operation: 'write', method: record.target.method, key, step: 'write-behind pending entry' }, record.target.stats))
+      this.put(record.key, record, record.entry)
+        .catch((error: unknown) =>
+          this.runtime.report(error, { operation: 'write', method: record.target.method, key: record.key, step: 'write-behind pending entry' }, record.target.stats),
+        )
         .finally(() => (record.busy = false));
     };
-    for (const key of this.failed) {
-      const record = this.records.get(key);
-      if (record === undefined) this.failed.delete(key);
-      else if (!record.busy) retry(key, record);
+    for (const record of this.failed) {
+      if (record.removed) this.failed.delete(record);
+      else if (!record.busy) retry(record);
     }
     const now = Date.now();
-    for (const [key, record] of this.records) {
+    // a retry that lands moves its record to the newest end: the walk stops at the first record young enough
+    for (let record = this.oldest, next: PendingRecord | undefined; record !== undefined; record = next) {
+      next = record.newer;
       if (!record.stored || record.busy) continue;
       if (now - record.storedAt < this.pendingTtl(record.target.ttlMs) / 3) break;
-      retry(key, record);
+      retry(record);
     }
     for (const [key, target] of this.unreleased) void this.tombstone(target, target.store, key);
   }

@@ -54,7 +54,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       await item.releasing;
       return undefined;
     }
-    const record = pendingEntries.begin(target, key, item.value, versionKeys, read);
+    const record = pendingEntries.begin(target, item, key, item.value, versionKeys, read);
     const entry = record.entry;
     try {
       await record.target.store.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
@@ -137,22 +137,22 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     let admission: Promise<boolean> | undefined;
     if (flusher.journal === undefined) {
       // memory mode: nothing to start; with room (or coalescing) the call is queued now
-      const admitted = flusher.admit(key);
-      if (typeof admitted === 'boolean') {
-        let item: WriteItem;
-        try {
-          item = flusher.enqueue(key, value, args, self, admitted);
-        } catch (error) {
-          versions?.catch(() => undefined);
-          return Promise.reject(error);
-        }
+      let queued: WriteItem | Promise<boolean>;
+      try {
+        queued = flusher.enqueueWithRoom(key, value, args, self);
+      } catch (error) {
+        versions?.catch(() => undefined);
+        return Promise.reject(error);
+      }
+      if (!(queued instanceof Promise)) {
+        const item = queued;
         stats.queued++;
         const capture = runtime.originCapturer;
         if (capture !== undefined) keepOrigin(item, capture);
         if (versions === undefined) return Promise.resolve(undefined); // merge: the cache keeps the database value
         return writePending(key, versionKeys, versions, item);
       }
-      admission = admitted; // no room: the call waits for it, by the policy
+      admission = queued; // no room: the call waits for it, by the policy
     }
     // the call waits before it reads `versions`: a rejected read must not go unhandled meanwhile
     versions?.catch(() => undefined);

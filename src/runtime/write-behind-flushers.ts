@@ -68,6 +68,23 @@ export class WriteBehindFlushers implements WriteBehindRegistry {
     return newest;
   }
 
+  newerThan(item: WriteItem): WriteItem | undefined {
+    // one flusher: the key's newer item, if any, is the one queued behind `item`
+    if (this.list.length === 1) return item.next;
+    const newest = this.pending(item.key);
+    return newest !== item ? newest : undefined;
+  }
+
+  unsettledOf(key: string): WriteItem[] {
+    const items: WriteItem[] = [];
+    for (const flusher of this.list) items.push(...flusher.unsettledOf(key));
+    return items;
+  }
+
+  get flusherCount(): number {
+    return this.list.length;
+  }
+
   get hasPending(): boolean {
     const list = this.list;
     for (let i = 0; i < list.length; i++) if (list[i]!.holdsItems) return true;

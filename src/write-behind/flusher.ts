@@ -14,7 +14,7 @@ import { ReplayPass } from './replay-pass.js';
 import { retryDelay } from './retry-backoff.js';
 import type { TimerHandle } from '../options/write-behind-scheduler.js';
 import { compareStreamIds, originsOf, type WriteItem, type WriteUnit } from './write-item.js';
-import { ItemStates } from './item-states.js';
+import { isQueuedState, ItemStates } from './item-states.js';
 import { Admission } from './admission.js';
 import { FlushBarriers } from './flush-barriers.js';
 import { OneShotTimer } from './one-shot-timer.js';
@@ -124,6 +124,11 @@ export class WriteBehindFlusher implements JournalHost {
     return this.items.newestOf(key);
   }
 
+  /** The key's unsettled items, newest first (the queued one, then the one in flight). */
+  unsettledOf(key: string): WriteItem[] {
+    return this.items.unsettledOf(key);
+  }
+
   /** Whether the flusher holds any item (queued, in flight or retrying). */
   get holdsItems(): boolean {
     return this.items.size !== 0;
@@ -197,6 +202,20 @@ export class WriteBehindFlusher implements JournalHost {
     return this.admission.admit(this.journal === undefined && this.items.isQueued(key));
   }
 
+  /**
+   * Memory mode: {@link admit} and {@link enqueue} in one step, with one lookup of the key, when
+   * the call needs no wait (there is room, or it coalesces).
+   * @returns the item now holding the key's queued value, or the call's admission when it has to wait (then {@link enqueue} it once admitted)
+   * @throws QueueFullError with `backpressure: 'reject'`; whatever `merge` throws
+   */
+  enqueueWithRoom(key: string, value: unknown, args: unknown[], self: unknown): WriteItem | Promise<boolean> {
+    if (this.closed) return Promise.reject(this.closedError());
+    const current = this.items.newestOf(key);
+    const admitted = this.admission.admit(current !== undefined && isQueuedState(current));
+    if (typeof admitted !== 'boolean') return admitted;
+    return this.enqueueAt(current, key, value, args, self, admitted, undefined, false);
+  }
+
   /** Gives back a reservation that was not used (the call failed before it was queued). */
   unreserve(): void {
     this.admission.unreserve();
@@ -210,7 +229,21 @@ export class WriteBehindFlusher implements JournalHost {
    * @throws whatever `merge` throws (the reservation is given back)
    */
   enqueue(key: string, value: unknown, args: unknown[], self: unknown, reserved: boolean, id?: string, replayed = false): WriteItem {
-    const existing = this.items.queuedOf(key);
+    return this.enqueueAt(this.items.newestOf(key), key, value, args, self, reserved, id, replayed);
+  }
+
+  /** {@link enqueue}, `current` being the key's newest unsettled item (looked up by the caller). */
+  private enqueueAt(
+    current: WriteItem | undefined,
+    key: string,
+    value: unknown,
+    args: unknown[],
+    self: unknown,
+    reserved: boolean,
+    id: string | undefined,
+    replayed: boolean,
+  ): WriteItem {
+    const existing = current !== undefined && isQueuedState(current) ? current : undefined;
     if (existing !== undefined) {
       let merged: unknown;
       try {
@@ -242,7 +275,7 @@ export class WriteBehindFlusher implements JournalHost {
       return existing;
     }
     if (reserved) this.admission.consume();
-    const previous = this.items.inFlightOf(key);
+    const previous = current; // in flight, or none
     // every field set here, in one order: one object shape for every item
     const item: WriteItem = {
       merge: this.s.merge,
@@ -266,9 +299,11 @@ export class WriteBehindFlusher implements JournalHost {
       releasing: undefined,
       settled: undefined,
       origins: undefined,
+      next: undefined,
+      pendingEntry: undefined,
     };
     if (replayed) this.replaying++;
-    this.items.add(item);
+    this.items.add(item, current);
     if (previous === undefined) this.onReady(false);
     return item;
   }

@@ -13,10 +13,12 @@
  * superseded or left in the journal.
  *
  * A key has at most two unsettled items: one in flight, and one queued (ready or waiting) that
- * takes the key's newer calls; a waiting item's `previous` is the one in flight. So one map, the
- * newest unsettled item per key, answers every question by key (the in-flight item behind a
- * waiting one is its `previous`), and the ready items wait in an array, oldest ready first. Per
- * item that is one map entry for its whole life, however many states it passes through.
+ * takes the key's newer calls; a waiting item's `previous` is the one in flight, whose `next` is
+ * the waiting one. So one map, the newest unsettled item per key, answers every question by key
+ * (the in-flight item behind a waiting one is its `previous`), and the ready items wait in an
+ * array, oldest ready first. Per item that is one map entry for its whole life, however many
+ * states it passes through, and one lookup per call: a settle needs none (the item's `next` says
+ * whether a newer item of the key is the key's newest).
  *
  * {@link ItemStates.move} is the only code that changes `item.state`, and the map, the ready
  * array and the counters change only beside it, so they cannot disagree; an illegal move throws
@@ -43,7 +45,7 @@ function allowed(from: ItemState, to: ItemState): boolean {
 }
 
 /** Whether `item` still takes newer calls of its key (ready or waiting). */
-function isQueuedState(item: WriteItem): boolean {
+export function isQueuedState(item: WriteItem): boolean {
   return item.state === 'ready' || item.state === 'waiting';
 }
 
@@ -85,24 +87,10 @@ export class ItemStates {
     return this.newest.get(key);
   }
 
-  /** The key's item that still takes newer calls (ready or waiting), if any. */
-  queuedOf(key: string): WriteItem | undefined {
-    const item = this.newest.get(key);
-    return item !== undefined && isQueuedState(item) ? item : undefined;
-  }
-
   /** Whether a call to `key` would coalesce into a queued item. */
   isQueued(key: string): boolean {
     const item = this.newest.get(key);
     return item !== undefined && isQueuedState(item);
-  }
-
-  /** The key's item in flight, if any. */
-  inFlightOf(key: string): WriteItem | undefined {
-    const item = this.newest.get(key);
-    if (item === undefined) return undefined;
-    if (item.state === 'inflight') return item;
-    return item.state === 'waiting' ? item.previous : undefined;
   }
 
   /** The key's unsettled items, newest first (the queued one, then the one in flight). */
@@ -114,14 +102,15 @@ export class ItemStates {
 
   /**
    * Adds a new item: `waiting` behind `item.previous` (the key's write in flight), else `ready`.
+   * @param current the key's newest unsettled item, as {@link newestOf} returned it just before (the caller looked it up already)
    * @throws Error when the key has a queued item already, or `previous` is not the key's item in flight (a flusher bug)
    */
-  add(item: WriteItem): void {
-    const current = this.newest.get(item.key);
+  add(item: WriteItem, current: WriteItem | undefined): void {
     const inFlight = current !== undefined && current.state === 'inflight' ? current : undefined;
     if ((current !== undefined && inFlight === undefined) || item.previous !== inFlight) {
       throw new Error(`write-behind: a new item of '${item.key}' does not fit beside its key's items (${current?.state ?? 'none'})`);
     }
+    if (inFlight !== undefined) inFlight.next = item;
     this.move(item, inFlight === undefined ? 'ready' : 'waiting');
   }
 
@@ -166,8 +155,9 @@ export class ItemStates {
    */
   settle(item: WriteItem): WriteItem | undefined {
     this.move(item, 'settled');
-    const next = this.newest.get(item.key);
-    if (next === undefined || next.state !== 'waiting') return undefined;
+    const next = item.next;
+    if (next === undefined) return undefined;
+    item.next = undefined;
     this.move(next, 'ready');
     return next;
   }
@@ -211,8 +201,10 @@ export class ItemStates {
       case 'settled':
         this.inflightN--;
         this.unsettledN--;
-        if (this.newest.get(item.key) === item) this.newest.delete(item.key);
+        // the key's newest item is this one unless a newer one waits behind it (`next`)
+        if (item.next === undefined) this.newest.delete(item.key);
         item.settled = true;
+        item.previous = undefined; // settled long ago: no chain of a hot key's items stays reachable
         break;
     }
     (item as { state: ItemState }).state = to;

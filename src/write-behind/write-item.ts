@@ -53,8 +53,16 @@ export interface WriteItem {
   // ---- what reads of the key need to know (see runtime/queued-reads.ts) ----
   /** The flusher's `merge`, if any: a read combines the stored (database) value with the queued value through it. */
   readonly merge?: ((previous: any, next: any) => unknown) | undefined;
-  /** The item of the key that was in flight when this one was queued: until it settles, its value may not be in the database yet. */
-  readonly previous?: WriteItem | undefined;
+  /**
+   * The item of the key that was in flight when this one was queued: until it settles, its value
+   * may not be in the database yet. Cleared once this item settles (so a hot key's settled items
+   * do not stay reachable one from the next).
+   */
+  previous?: WriteItem | undefined;
+  /** While this item is in flight: the key's item queued behind it (waiting, then ready), if any; cleared when this one settles. */
+  next: WriteItem | undefined;
+  /** The key's pending cache entry record, once the item wrote or took one over (kept by runtime/pending-entries.ts; the flusher never reads it). */
+  pendingEntry: PendingEntryHandle | undefined;
   /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
   running: Promise<void> | undefined;
   /**
@@ -67,6 +75,12 @@ export interface WriteItem {
   settled: true | undefined;
   /** What the runtime captured of each call's context when it was accepted (a span context, for tracing), at most {@link MAX_ORIGINS}. */
   origins: unknown[] | undefined;
+}
+
+/** What a write item holds of its key's pending cache entry (the record is the runtime's: see runtime/pending-entries.ts). */
+export interface PendingEntryHandle {
+  /** Set once the record is no longer the key's (released, or replaced). */
+  readonly removed: boolean;
 }
 
 /** A group of items written by one method call: one item, or a `batchWith` batch. */
