@@ -360,6 +360,13 @@ export class PendingEntries {
 
   /** The release of `key` as a tombstone (this runtime's own pending entries included); retried until the store takes it. */
   private async tombstone(target: EntryTarget, store: CacheStore, key: string): Promise<void> {
+    // a newer queued write of the key (accepted while this release waited for the store) wrote its
+    // own pending entry, or is writing it: the newest accepted value, which a tombstone of this
+    // writer would remove; that write's own release settles the key
+    if (this.hasRecord(key)) {
+      if (this.unreleased.get(key) === target) this.unreleased.delete(key);
+      return;
+    }
     try {
       await writeTombstone(store, key, this.runtime.settings.leaseMs, this.writer);
       if (this.unreleased.get(key) === target) this.unreleased.delete(key);

@@ -1,4 +1,6 @@
-import { Cacheable, configureCache, ManualScheduler, MemoryStore, WriteBehind, type CacheRuntime } from '../../src/index.js';
+import { Cacheable, configureCache, ManualScheduler, MemoryStore, WriteBehind, type CacheRuntime, type CacheStore } from '../../src/index.js';
+import { Gate } from '../helpers/gate.js';
+import { settle } from '../helpers/waiting.js';
 import { PendingEntries } from '../../src/runtime/pending-entries.js';
 import { FakeDatabase } from './fake-database.js';
 
@@ -94,5 +96,74 @@ describe('@WriteBehind pending-entry records', () => {
     expect(db.calls).toEqual([['a'], ['a']]);
     expect(held()).toBe(0);
     expect(await raw('a')).toEqual({ v: 'second', g: expect.any(Number), n: expect.any(Number) });
+  });
+});
+
+describe('@WriteBehind release racing a newer write of the key', () => {
+  /** A MemoryStore whose compare-and-sets can be held at a gate (as a slow Redis round trip would be). */
+  class HeldStore implements CacheStore {
+    readonly name = 'held';
+    readonly enforcesTimeouts = true;
+    hold: Gate | undefined;
+    /** Resolves when a compare-and-set reached the held gate. */
+    reached: Gate | undefined;
+    constructor(readonly inner: MemoryStore) {}
+    read: CacheStore['read'] = (k, v) => this.inner.read(k, v);
+    readVersions: CacheStore['readVersions'] = (v) => this.inner.readVersions(v);
+    write: CacheStore['write'] = (k, e, t) => this.inner.write(k, e, t);
+    writeIf: CacheStore['writeIf'] = async (k, e, t, x) => {
+      if (this.hold !== undefined) {
+        this.reached?.open();
+        await this.hold.opened;
+      }
+      return this.inner.writeIf(k, e, t, x);
+    };
+    writeTombstone: NonNullable<CacheStore['writeTombstone']> = (k, e, t, w) => this.inner.writeTombstone(k, e, t, w);
+    delete: CacheStore['delete'] = (k) => this.inner.delete(k);
+    bump: CacheStore['bump'] = (v) => this.inner.bump(v);
+    clear: CacheStore['clear'] = () => this.inner.clear();
+    close: CacheStore['close'] = () => this.inner.close();
+  }
+
+  it("a release whose compare-and-set failed leaves the pending entry a newer write of the key wrote meanwhile", async () => {
+    const scheduler = new ManualScheduler();
+    const memory = new MemoryStore();
+    const store = new HeldStore(memory);
+    const runtime = configureCache({ store });
+    const db = new FakeDatabase();
+    class Counters {
+      @WriteBehind({ namespace: 'p', key: (id: string) => id, scheduler, batchWith: 'saveMany', batch: { size: 100, intervalMs: 10 } })
+      async save(_id: string, _row: string) {
+        throw new Error('written in batches by saveMany');
+      }
+      async saveMany(rows: Array<[string, string]>) {
+        await db.write(rows);
+      }
+    }
+    const c = new Counters();
+    try {
+      await c.save('a', 'first');
+      await settle(); // its pending entry has landed
+      // the pending entry is lost from the cache (evicted, as by Redis's maxmemory): the release's compare-and-set will fail
+      await memory.delete(['cachekit:p:a']);
+      store.hold = new Gate();
+      store.reached = new Gate();
+      const flushed = scheduler.advance(10); // 'first' is written, then released: its compare-and-set waits at the gate
+      await store.reached.opened;
+      expect(db.rows.get('a')).toBe('first');
+      await c.save('a', 'second'); // a newer write of the key: its pending entry lands before the release
+      expect((await memory.read('cachekit:p:a', [])).entry).toEqual({ v: 'second', g: expect.any(Number), w: 1, n: 0 });
+      store.hold.open();
+      await flushed;
+      await settle();
+      // the failed release must not tombstone the newer write's pending entry: every process still reads 'second'
+      expect((await memory.read('cachekit:p:a', [])).entry).toEqual({ v: 'second', g: expect.any(Number), w: 1, n: 0 });
+      store.hold = undefined;
+      await runtime.flush();
+      expect(db.rows.get('a')).toBe('second');
+    } finally {
+      store.hold?.open();
+      await runtime.close();
+    }
   });
 });
