@@ -11,6 +11,7 @@
  */
 import type { CacheStore, KeyScope, ReadResult, StoredEntry, StoreHooks, StoreState } from '../cache-store.js';
 import type { CacheEventEmitter, StoreOperation } from './events.js';
+import { optionalOperations } from '../stores/optional-operations.js';
 
 /** The code of a StoreTimeoutError (compared by code, so an error of another copy of cachekit counts too). */
 const TIMEOUT_CODE = 'E_STORE_TIMEOUT';
@@ -41,25 +42,8 @@ export class TimedStore implements CacheStore {
     // A synchronous read (a MemoryStore's, a TieredStore's L1) does no I/O and takes well under a
     // microsecond: it is not timed (timing and recording it would cost several times the read, on
     // the hottest path); hits and misses count it. One that cannot answer is followed by a timed read.
-    if (inner.readSync) this.readSync = inner.readSync.bind(inner);
-    if (inner.readMany) {
-      this.readMany = (keys, versionKeys) =>
-        events.has('store') ? this.timed('readMany', () => inner.readMany!(keys, versionKeys)) : inner.readMany!(keys, versionKeys);
-    }
-    // the copy a store keeps in this process, read only when the store and the method both failed: not an operation
-    if (inner.readLocal) this.readLocal = inner.readLocal.bind(inner);
-    if (inner.writeTombstone) {
-      this.writeTombstone = (key, tombstone, ttlMs, writer) =>
-        events.has('store')
-          ? this.timed('writeTombstone', () => inner.writeTombstone!(key, tombstone, ttlMs, writer))
-          : inner.writeTombstone!(key, tombstone, ttlMs, writer);
-    }
-    if (inner.acquireLock) {
-      this.acquireLock = (key, ttlMs) => (events.has('store') ? this.timed('acquireLock', () => inner.acquireLock!(key, ttlMs)) : inner.acquireLock!(key, ttlMs));
-    }
-    if (inner.releaseLock) {
-      this.releaseLock = (key, token) => (events.has('store') ? this.timed('releaseLock', () => inner.releaseLock!(key, token)) : inner.releaseLock!(key, token));
-    }
+    // `readLocal`, the copy read only when the store and the method both failed, is not an operation.
+    Object.assign(this, optionalOperations(inner, (operation, run) => (events.has('store') ? this.timed(operation, run) : run())));
     // a key scope's operations are the store's own on full keys: its read untimed (synchronous), its writeIf timed as writeIf
     if (inner.keyScope) {
       this.keyScope = (scope, kind): KeyScope | undefined => {

@@ -5,6 +5,7 @@
 
 import { StoreTimeoutError } from '../errors.js';
 import type { CacheStore, ReadResult, StoreHooks, StoreState, StoredEntry } from '../cache-store.js';
+import { optionalOperations } from './optional-operations.js';
 
 /**
  * Puts a deadline on every operation of a store that does not enforce its own
@@ -26,19 +27,8 @@ export class TimeoutGuard implements CacheStore {
     private readonly timeoutMs: number,
   ) {
     this.name = inner.name;
-    if (inner.readSync) this.readSync = inner.readSync.bind(inner);
-    const writeTombstone = inner.writeTombstone?.bind(inner);
-    if (writeTombstone) this.writeTombstone = (key, tombstone, ttlMs, writer) => this.within('writeTombstone', writeTombstone(key, tombstone, ttlMs, writer));
-    const readMany = inner.readMany?.bind(inner);
-    if (readMany) this.readMany = (keys, versionKeys) => this.within('readMany', readMany(keys, versionKeys));
-    if (inner.readLocal) this.readLocal = inner.readLocal.bind(inner);
     // a store that can lock keeps its lock behind the guard (distributedLock depends on it), under the same deadline
-    const acquireLock = inner.acquireLock?.bind(inner);
-    const releaseLock = inner.releaseLock?.bind(inner);
-    if (acquireLock && releaseLock) {
-      this.acquireLock = (key, ttlMs) => this.within('acquireLock', acquireLock(key, ttlMs));
-      this.releaseLock = (key, token) => this.within('releaseLock', releaseLock(key, token));
-    }
+    Object.assign(this, optionalOperations(inner, (operation, run) => this.within(operation, run())));
   }
 
   /** Wraps `store` unless it enforces timeouts itself or the timeout is 0. */
