@@ -1,4 +1,6 @@
-import { Cacheable, configureCache, ManualScheduler, MemoryStore, WriteBehind, type CacheRuntime, type CacheStore } from '../../src/index.js';
+import { Redis } from 'ioredis';
+import { Cacheable, configureCache, ManualScheduler, MemoryStore, RedisStore, WriteBehind, type CacheRuntime, type CacheStore } from '../../src/index.js';
+import { redisUrl } from '../helpers/redis.js';
 import { Gate } from '../helpers/gate.js';
 import { settle } from '../helpers/waiting.js';
 import { PendingEntries } from '../../src/runtime/pending-entries.js';
@@ -99,15 +101,15 @@ describe('@WriteBehind pending-entry records', () => {
   });
 });
 
-describe('@WriteBehind release racing a newer write of the key', () => {
-  /** A MemoryStore whose compare-and-sets can be held at a gate (as a slow Redis round trip would be). */
+describe('@WriteBehind release racing a newer write of the key (Redis)', () => {
+  /** A RedisStore whose compare-and-sets can be held at a gate, as a slow round trip would hold them. */
   class HeldStore implements CacheStore {
     readonly name = 'held';
     readonly enforcesTimeouts = true;
     hold: Gate | undefined;
-    /** Resolves when a compare-and-set reached the held gate. */
+    /** Opened when a compare-and-set reached the held gate. */
     reached: Gate | undefined;
-    constructor(readonly inner: MemoryStore) {}
+    constructor(readonly inner: RedisStore) {}
     read: CacheStore['read'] = (k, v) => this.inner.read(k, v);
     readVersions: CacheStore['readVersions'] = (v) => this.inner.readVersions(v);
     write: CacheStore['write'] = (k, e, t) => this.inner.write(k, e, t);
@@ -123,13 +125,15 @@ describe('@WriteBehind release racing a newer write of the key', () => {
     bump: CacheStore['bump'] = (v) => this.inner.bump(v);
     clear: CacheStore['clear'] = () => this.inner.clear();
     close: CacheStore['close'] = () => this.inner.close();
+    attach: NonNullable<CacheStore['attach']> = (h) => this.inner.attach(h);
   }
 
-  it("a release whose compare-and-set failed leaves the pending entry a newer write of the key wrote meanwhile", async () => {
+  it('a release whose compare-and-set failed leaves the pending entry a newer write of the key wrote meanwhile, for other processes to read', async () => {
+    const prefix = `race-${process.pid}-${Date.now()}`;
+    const raw = new Redis(redisUrl());
     const scheduler = new ManualScheduler();
-    const memory = new MemoryStore();
-    const store = new HeldStore(memory);
-    const runtime = configureCache({ store });
+    const store = new HeldStore(new RedisStore({ connection: redisUrl() }));
+    const runtime = configureCache({ store, prefix });
     const db = new FakeDatabase();
     class Counters {
       @WriteBehind({ namespace: 'p', key: (id: string) => id, scheduler, batchWith: 'saveMany', batch: { size: 100, intervalMs: 10 } })
@@ -140,30 +144,35 @@ describe('@WriteBehind release racing a newer write of the key', () => {
         await db.write(rows);
       }
     }
+    // what another process reads: a store of its own on the same Redis
+    const other = new RedisStore({ connection: redisUrl() });
+    const key = `${prefix}:p:a`;
     const c = new Counters();
     try {
       await c.save('a', 'first');
       await settle(); // its pending entry has landed
-      // the pending entry is lost from the cache (evicted, as by Redis's maxmemory): the release's compare-and-set will fail
-      await memory.delete(['cachekit:p:a']);
+      // the pending entry is lost from Redis (evicted, as by maxmemory): the release's compare-and-set will fail
+      expect(await raw.del(key)).toBe(1);
       store.hold = new Gate();
       store.reached = new Gate();
       const flushed = scheduler.advance(10); // 'first' is written, then released: its compare-and-set waits at the gate
       await store.reached.opened;
       expect(db.rows.get('a')).toBe('first');
       await c.save('a', 'second'); // a newer write of the key: its pending entry lands before the release
-      expect((await memory.read('cachekit:p:a', [])).entry).toEqual({ v: 'second', g: expect.any(Number), w: 1, n: 0 });
+      expect((await other.read(key, [])).entry).toMatchObject({ v: 'second', w: 1 });
       store.hold.open();
       await flushed;
       await settle();
-      // the failed release must not tombstone the newer write's pending entry: every process still reads 'second'
-      expect((await memory.read('cachekit:p:a', [])).entry).toEqual({ v: 'second', g: expect.any(Number), w: 1, n: 0 });
+      // the failed release must not tombstone the newer write's pending entry: another process still reads 'second'
+      expect((await other.read(key, [])).entry).toMatchObject({ v: 'second', w: 1 });
       store.hold = undefined;
       await runtime.flush();
       expect(db.rows.get('a')).toBe('second');
     } finally {
       store.hold?.open();
       await runtime.close();
+      await other.close();
+      raw.disconnect();
     }
   });
 });
