@@ -56,8 +56,8 @@ export class KeyIndex {
   private owners: Int32Array;
   /** Entries filed by part. */
   private byPart = 0;
-  /** The part and kind {@link locate} found (reused: no allocation per lookup). */
-  private readonly found: { kind: KeyPartKind; part: string | number } = { kind: 0, part: '' };
+  /** Where the part starts, and the part and kind, {@link locate} found (reused: no allocation per lookup). */
+  private readonly found: { start: number; kind: KeyPartKind; part: string | number } = { start: 0, kind: 0, part: '' };
   /** The last index a key was located in (most keys in a row share one). */
   private last: PartIndex | undefined;
 
@@ -108,8 +108,8 @@ export class KeyIndex {
   /** The hash of `key` (the same as {@link hashAt} of its slot, however it is filed). */
   hashOf(key: string): number {
     const index = this.locate(key);
-    const start = partStart(key);
-    return hashPart(index?.hash ?? hashScope(start === 0 ? '' : key.slice(0, start), this.found.kind), this.found.part);
+    const { start, kind, part } = this.found;
+    return hashPart(index?.hash ?? hashScope(key.slice(0, start), kind), part);
   }
 
   /** Files `slot` under `key`, which has none (see {@link slotOf}). */
@@ -177,12 +177,12 @@ export class KeyIndex {
    * none), its part and kind in `found` (a string part may be a slice of `key`).
    */
   private locate(key: string): PartIndex | undefined {
-    const start = partStart(key);
+    const start = (this.found.start = partStart(key));
     splitPart(start === 0 ? key : key.slice(start), this.found);
     const kind = this.found.kind;
     const last = this.last;
     if (last !== undefined && last.kind === kind && last.scope.length === start && key.startsWith(last.scope)) return last;
-    const index = this.byScope.get(kind + (start === 0 ? '' : key.slice(0, start)));
+    const index = this.byScope.get(kind + key.slice(0, start));
     if (index !== undefined) this.last = index;
     return index;
   }
