@@ -155,7 +155,8 @@ export class MemoryStore implements CacheStore {
     if (this.sizeOf !== undefined) return this.writeSync(index.keyOf(part), entry, ttlMs);
     if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
     const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
-    this.place(records.putIn(index, part, slotValue(entry, commonVersion(entry)), 1), entry, expiresAt);
+    const n = commonVersion(entry);
+    this.place(records.putIn(index, part, slotValue(entry, n), 1), entry, n, expiresAt);
     return true;
   }
 
@@ -195,17 +196,18 @@ export class MemoryStore implements CacheStore {
       }
       return false;
     }
-    this.place(this.records.put(key, slotValue(entry, commonVersion(entry)), size), entry, expiresAt);
+    const n = commonVersion(entry);
+    this.place(this.records.put(key, slotValue(entry, n), size), entry, n, expiresAt);
     return true;
   }
 
-  /** Fills the other fields of the entry `put` into `slot` (none: -1), then evicts what no longer fits. */
-  private place(slot: number, entry: StoredEntry, expiresAt: number): void {
+  /** Fills the other fields of the entry `put` into `slot` (none: -1), `n` its common version, then evicts what no longer fits. */
+  private place(slot: number, entry: StoredEntry, n: number | undefined, expiresAt: number): void {
     const records = this.records;
     if (slot >= 0) {
       // the slot's fields are filled before any eviction is reported (a listener may read the key)
       this.columns.ensure(records.capacity);
-      this.columns.write(slot, entry, commonVersion(entry), expiresAt);
+      this.columns.write(slot, entry, n, expiresAt);
     }
     records.evictOverflow();
   }
