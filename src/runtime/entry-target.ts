@@ -2,7 +2,7 @@ import { parseDuration } from '../duration.js';
 import type { CacheStore, KeyScope } from '../cache-store.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { compileKey, compileKeyParts, type KeyParts } from './keys.js';
-import { namespaceBase, namespaceVersionKey, tagVersionKey } from '../stores/key-layout.js';
+import { entryScope, namespaceBase, namespaceVersionKey, tagVersionKey } from '../stores/key-layout.js';
 import type { KeyOption } from '../options/key.js';
 import type { StatsCounter } from './stats.js';
 import type { TagsOption } from '../options/tags.js';
@@ -68,8 +68,7 @@ export function resolveTarget(
   const nsKey = namespaceVersionKey(prefix, namespace);
   const keyParts = typeof options.key === 'string' ? undefined : compileKeyParts(options.key, base);
   const keysOf = compileKey(options.key, base, manyKeys, keyParts);
-  // the entry keys of the namespace are `base:part` (stores/key-parts.ts)
-  const scope = `${base}:`;
+  const scope = entryScope(base);
   const quoted = manyKeys || keyParts === undefined ? undefined : store.keyScope?.(scope, 0);
   const text = quoted === undefined ? undefined : store.keyScope!(scope, 1);
   const parts: TargetParts | undefined = text === undefined ? undefined : { ...keyParts!, scopes: [quoted!, text] };

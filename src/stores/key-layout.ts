@@ -25,6 +25,11 @@ export function namespaceBase(prefix: string, namespace: string): string {
   return `${escapeSegment(prefix)}:${escapeSegment(namespace)}`;
 }
 
+/** What every (unhashed) entry key of a namespace starts with: its base and `:` (the scope of `key-parts.ts`). */
+export function entryScope(base: string): string {
+  return `${base}:`;
+}
+
 /** The full key of an entry from its namespace base and key part. */
 export function entryKey(base: string, key: string): string {
   if (key.length > MAX_KEY_LENGTH) return `${base}#${createHash('sha256').update(key).digest('base64url')}`;
