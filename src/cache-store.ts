@@ -181,6 +181,14 @@ export interface CacheStore {
    */
   keyScope?(scope: string, kind: 0 | 1): KeyScope | undefined;
 
+  /**
+   * The store's own writes, answered at once (see {@link SyncOperations}). Optional, for stores
+   * that answer without I/O (MemoryStore has it): `@WriteBehind` writes its pending entries and
+   * releases them through them, with no promise per write.
+   * @returns undefined when the store's asynchronous operations are to be used
+   */
+  syncOperations?(): SyncOperations | undefined;
+
   /** What the store reports of itself (see {@link StoreState}). Optional. */
   inspect?(): StoreState;
 
@@ -204,6 +212,20 @@ export interface KeyScope {
   readSync(part: string | number, versionKeys: readonly string[]): ReadResult;
   /** {@link CacheStore.writeIf} of the key of `part`. */
   writeIf(part: string | number, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean>;
+}
+
+/**
+ * Synchronous forms of a store's operations ({@link CacheStore.syncOperations}): each does what
+ * the store's asynchronous operation of the same name does, and returns (or throws) what that one
+ * would resolve with (or reject with).
+ */
+export interface SyncOperations {
+  /** {@link CacheStore.readVersions}, at once. */
+  readVersions(versionKeys: readonly string[]): readonly number[];
+  /** {@link CacheStore.write}, at once. */
+  write(key: string, entry: StoredEntry, ttlMs: number): void;
+  /** {@link CacheStore.writeIf}, at once. */
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): boolean;
 }
 
 /** What a store reports of itself for `runtime.inspect()` (dashboards, metrics); every field but `name` optional. */

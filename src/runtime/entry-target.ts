@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration.js';
-import type { CacheStore, KeyScope } from '../cache-store.js';
+import type { CacheStore, KeyScope, SyncOperations } from '../cache-store.js';
 import type { CacheRuntime } from './cache-runtime.js';
 import { compileKey, compileKeyParts, type KeyParts } from './keys.js';
 import { entryScope, namespaceBase, namespaceVersionKey, tagVersionKey } from '../stores/key-layout.js';
@@ -43,6 +43,8 @@ export interface EntryTarget {
    * the store has key scopes and the key option is none or a key function of one key.
    */
   readonly parts?: TargetParts;
+  /** The store's sync operations (`syncOperations`: a store that answers without I/O), if it has them. */
+  readonly sync?: SyncOperations;
 }
 
 /** A target's keys as parts, and the store's scopes that hold them (see {@link KeyParts}). */
@@ -88,5 +90,6 @@ export function resolveTarget(
     keysOf,
     versionKeysOf: fixedVersionKeys ? () => fixedVersionKeys : (args) => [nsKey, ...new Set(tagKeys(args))],
     parts,
+    sync: store.syncOperations?.(),
   };
 }

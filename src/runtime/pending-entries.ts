@@ -6,6 +6,8 @@ import { newGeneration } from '../stores/generation.js';
 import { writeTombstone } from './tombstones.js';
 
 const COUNTER_SPAN = 2 ** PENDING_COUNTER_BITS;
+/** A release with nothing left to wait for. */
+const RELEASED: Promise<void> = Promise.resolve();
 
 /**
  * The newest pending entry a runtime wrote for one key, while the key's write is queued. It
@@ -271,11 +273,12 @@ export class PendingEntries {
     return done;
   }
 
-  private async putRightAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
+  /** {@link releaseAll}'s work: a compare-and-set through a store's sync operations is made at once, the others are sent together and awaited. */
+  private putRightAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
     let others: Array<Promise<void>> | undefined;
-    const sets: Array<Promise<boolean>> = [];
-    const setItems: WriteItem[] = [];
-    const setStores: CacheStore[] = [];
+    let sets: Array<Promise<boolean>> | undefined;
+    let setItems: WriteItem[] | undefined;
+    let setStores: CacheStore[] | undefined;
     for (const item of items) {
       const key = item.key;
       const record = written && item.merge === undefined ? this.recordOf(item) : undefined;
@@ -293,36 +296,58 @@ export class PendingEntries {
       const v = item.value;
       const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
       const store = record.target.store;
+      const sync = record.target.sync;
+      if (sync !== undefined) {
+        let ok: boolean;
+        try {
+          ok = sync.writeIf(key, entry, record.target.ttlMs, record.entry.g);
+        } catch {
+          ok = false;
+        }
+        // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
+        if (!ok) (others ??= []).push(this.tombstone(target, store, key));
+        continue;
+      }
       let set: Promise<boolean>;
       try {
         set = store.writeIf(key, entry, record.target.ttlMs, record.entry.g);
       } catch {
         set = Promise.resolve(false);
       }
-      sets.push(set);
-      setItems.push(item);
-      setStores.push(store);
+      (sets ??= []).push(set);
+      (setItems ??= []).push(item);
+      (setStores ??= []).push(store);
     }
-    if (sets.length !== 0) {
-      let taken: boolean[] | undefined;
-      try {
-        taken = await Promise.all(sets);
-      } catch {
-        taken = undefined; // one failed: each is looked at below (all have settled handlers by now)
-      }
-      for (let i = 0; i < sets.length; i++) {
-        let ok: boolean;
-        if (taken !== undefined) ok = taken[i]!;
-        else {
-          try {
-            ok = await sets[i]!;
-          } catch {
-            ok = false;
-          }
+    if (sets !== undefined) return this.settleSets(target, sets, setItems!, setStores!, others);
+    return others === undefined ? RELEASED : Promise.all(others).then(() => undefined);
+  }
+
+  /** The compare-and-sets {@link putRightAll} sent, awaited together; a refused or failed one is settled by a tombstone. */
+  private async settleSets(
+    target: EntryTarget,
+    sets: Array<Promise<boolean>>,
+    setItems: readonly WriteItem[],
+    setStores: readonly CacheStore[],
+    others: Array<Promise<void>> | undefined,
+  ): Promise<void> {
+    let taken: boolean[] | undefined;
+    try {
+      taken = await Promise.all(sets);
+    } catch {
+      taken = undefined; // one failed: each is looked at below (all have settled handlers by now)
+    }
+    for (let i = 0; i < sets.length; i++) {
+      let ok: boolean;
+      if (taken !== undefined) ok = taken[i]!;
+      else {
+        try {
+          ok = await sets[i]!;
+        } catch {
+          ok = false;
         }
-        // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
-        if (!ok) (others ??= []).push(this.tombstone(target, setStores[i]!, setItems[i]!.key));
       }
+      // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
+      if (!ok) (others ??= []).push(this.tombstone(target, setStores[i]!, setItems[i]!.key));
     }
     if (others !== undefined) await Promise.all(others);
   }
@@ -349,7 +374,8 @@ export class PendingEntries {
         try {
           // the pending entry's generation was taken before the database write: if the key
           // still has it, nothing happened to the key since, and the written value is current
-          if (await store.writeIf(key, entry, record.target.ttlMs, record.entry.g)) return;
+            const sync = record.target.sync;
+          if (sync !== undefined ? sync.writeIf(key, entry, record.target.ttlMs, record.entry.g) : await store.writeIf(key, entry, record.target.ttlMs, record.entry.g)) return;
         } catch {
           // the tombstone below settles it (and reports if the store fails it too)
         }

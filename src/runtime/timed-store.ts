@@ -9,7 +9,7 @@
  * the outcome `timeout`, like a RedisStore's own. A TieredStore is one store here: its L1 and L2
  * are not timed apart.
  */
-import type { CacheStore, KeyScope, ReadResult, StoredEntry, StoreHooks, StoreState } from '../cache-store.js';
+import type { CacheStore, KeyScope, ReadResult, StoredEntry, StoreHooks, StoreState, SyncOperations } from '../cache-store.js';
 import type { CacheEventEmitter, StoreOperation } from './events.js';
 import { optionalOperations } from '../stores/optional-operations.js';
 
@@ -27,6 +27,7 @@ export class TimedStore implements CacheStore {
   readonly acquireLock?: CacheStore['acquireLock'];
   readonly releaseLock?: CacheStore['releaseLock'];
   readonly keyScope?: CacheStore['keyScope'];
+  readonly syncOperations?: CacheStore['syncOperations'];
 
   /**
    * @param inner the store the runtime was configured with (behind its deadline, if any)
@@ -53,6 +54,19 @@ export class TimedStore implements CacheStore {
           readSync: entries.readSync,
           writeIf: (part, entry, ttlMs, expected) =>
             events.has('store') ? this.timed('writeIf', () => entries.writeIf(part, entry, ttlMs, expected)) : entries.writeIf(part, entry, ttlMs, expected),
+        };
+      };
+    }
+    // the sync operations are timed too (while anyone listens): each is a write, or a read of the versions of one
+    if (inner.syncOperations) {
+      this.syncOperations = (): SyncOperations | undefined => {
+        const sync = inner.syncOperations!();
+        if (sync === undefined) return undefined;
+        return {
+          readVersions: (versionKeys) => (events.has('store') ? this.timedSync('readVersions', () => sync.readVersions(versionKeys)) : sync.readVersions(versionKeys)),
+          write: (key, entry, ttlMs) => (events.has('store') ? this.timedSync('write', () => sync.write(key, entry, ttlMs)) : sync.write(key, entry, ttlMs)),
+          writeIf: (key, entry, ttlMs, expected) =>
+            events.has('store') ? this.timedSync('writeIf', () => sync.writeIf(key, entry, ttlMs, expected)) : sync.writeIf(key, entry, ttlMs, expected),
         };
       };
     }
@@ -111,6 +125,20 @@ export class TimedStore implements CacheStore {
         throw error;
       },
     );
+  }
+
+  /** Runs a synchronous operation and announces its duration and outcome. */
+  private timedSync<T>(operation: StoreOperation, run: () => T): T {
+    const started = performance.now();
+    let value: T;
+    try {
+      value = run();
+    } catch (error) {
+      this.announce(operation, started, true, error);
+      throw error;
+    }
+    this.announce(operation, started, false);
+    return value;
   }
 
   /** Emits the `store` event of one settled operation. */

@@ -26,6 +26,9 @@ import { MAX_ORIGINS, type WriteItem } from '../write-behind/write-item.js';
  * and resolves with undefined. The method itself runs later, in the flusher.
  * @throws DecoratorUsageError (when compiled) if `durable: true` and the store has no Redis client
  */
+/** What an accepted call resolves with when nothing is left to wait for: one resolved promise, shared. */
+const ACCEPTED: Promise<undefined> = Promise.resolve(undefined);
+
 export function createWriteBehindCall(target: EntryTarget, options: WriteBehindOptions, plan: MethodPlan): MethodCall {
   const { runtime, store, stats, method } = target;
   const pendingEntries = PendingEntries.of(runtime);
@@ -35,6 +38,8 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
   const { batchWith } = options;
   const events = runtime.events;
   const watch = unregisteredClassWatcher(method, store, 'queued');
+  // a store that answers without I/O (a MemoryStore): the pending entry is written at once, with no promise of its own
+  const sync = merged ? undefined : target.sync;
   const reportWrite = (error: unknown, key: string) =>
     // the versions belong to the pending entry this write stores: a failed write, not a failed read
     runtime.report(error, { operation: 'write', method, key, step: 'write-behind pending entry' }, stats);
@@ -67,6 +72,31 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     stats.sets++;
     if (events.has('set')) events.emit('set', { method, key, store: store.name });
     return undefined;
+  }
+
+  /** Step 5 through the store's sync operations, once the call is queued: writes the pending entry at once. Never rejects. */
+  function writePendingNow(key: string, versionKeys: readonly string[], item: WriteItem): Promise<undefined> {
+    // (see writePending) the flush overtook the call while it waited for room
+    if (item.releasing !== undefined || item.settled) return item.releasing === undefined ? ACCEPTED : item.releasing.then(() => undefined);
+    let read: readonly number[] | undefined;
+    try {
+      read = sync!.readVersions(versionKeys);
+    } catch (error) {
+      reportWrite(error, key);
+    }
+    const record = pendingEntries.begin(target, item, key, item.value, versionKeys, read);
+    const entry = record.entry;
+    try {
+      sync!.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
+    } catch (error) {
+      pendingEntries.landed(key, record, entry, false);
+      reportWrite(error, key);
+      return ACCEPTED;
+    }
+    pendingEntries.landed(key, record, entry, true);
+    stats.sets++;
+    if (events.has('set')) events.emit('set', { method, key, store: store.name });
+    return ACCEPTED;
   }
 
   /**
@@ -108,8 +138,9 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     stats.queued++;
     const capture = runtime.originCapturer;
     if (capture !== undefined) keepOrigin(item, capture);
-    if (versions === undefined) return undefined; // merge: the cache keeps the database value
-    return writePending(key, versionKeys, versions, item);
+    if (merged) return undefined; // the cache keeps the database value
+    if (sync !== undefined) return writePendingNow(key, versionKeys, item);
+    return writePending(key, versionKeys, versions!, item);
   }
 
   // Not an async function: in memory mode, with room, the call is queued synchronously and only
@@ -130,7 +161,8 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
       watch?.(value);
       // Read the namespace and tag versions while the call waits for room and the journal: one
       // round trip less before it resolves. Failures surface at the cache write.
-      versions = merged ? undefined : store.readVersions(versionKeys);
+      // (a store with sync operations is read when the entry is written, at once)
+      versions = merged || sync !== undefined ? undefined : store.readVersions(versionKeys);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -149,8 +181,9 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
         stats.queued++;
         const capture = runtime.originCapturer;
         if (capture !== undefined) keepOrigin(item, capture);
-        if (versions === undefined) return Promise.resolve(undefined); // merge: the cache keeps the database value
-        return writePending(key, versionKeys, versions, item);
+        if (merged) return ACCEPTED; // the cache keeps the database value
+        if (sync !== undefined) return writePendingNow(key, versionKeys, item);
+        return writePending(key, versionKeys, versions!, item);
       }
       admission = queued; // no room: the call waits for it, by the policy
     }

@@ -4,7 +4,7 @@
  * Entries are kept by slot, with no object per entry (`entry-columns.ts`).
  */
 
-import { keepsPendingEntry, type CacheStore, type KeyScope, type ReadResult, type StoreHooks, type StoreState, type StoredEntry } from '../../cache-store.js';
+import { keepsPendingEntry, type CacheStore, type KeyScope, type ReadResult, type StoreHooks, type StoreState, type StoredEntry, type SyncOperations } from '../../cache-store.js';
 import { hashPart } from '../key-parts.js';
 import type { PartIndex } from './eviction/key-index.js';
 import type { BoundedMap } from './eviction/bounded-map.js';
@@ -131,13 +131,32 @@ export class MemoryStore implements CacheStore {
    */
   keyScope(scope: string, kind: 0 | 1): KeyScope | undefined {
     // a subclass (or an instance) that replaced an operation a key scope stands in for keeps it: addressed by full key
-    const own = MemoryStore.prototype;
-    if (this.readSync !== own.readSync || this.read !== own.read || this.writeIf !== own.writeIf || this.write !== own.write) return undefined;
+    if (this.replacedOperations()) return undefined;
     const index = this.records.partIndex(scope, kind);
     return {
       readSync: (part, versionKeys) => this.readPart(index, part, versionKeys),
       writeIf: (part, entry, ttlMs, expected) => Promise.resolve(this.writePartIf(index, part, entry, ttlMs, expected)),
     };
+  }
+
+  /**
+   * The store's writes answered at once (`@WriteBehind`'s pending entries and their releases).
+   * None (undefined) for a subclass or an instance whose `read`, `readSync`, `readVersions`,
+   * `write` or `writeIf` is not MemoryStore's own: its calls keep going through them.
+   */
+  syncOperations(): SyncOperations | undefined {
+    if (this.replacedOperations() || this.readVersions !== MemoryStore.prototype.readVersions) return undefined;
+    return {
+      readVersions: (versionKeys) => this.versionsOf(versionKeys),
+      write: (key, entry, ttlMs) => void this.writeSync(key, entry, ttlMs),
+      writeIf: (key, entry, ttlMs, expected) => this.writeIfSync(key, entry, ttlMs, expected),
+    };
+  }
+
+  /** Whether a subclass or the instance replaced `read`, `readSync`, `write` or `writeIf` (a key scope and the sync operations stand in for them). */
+  private replacedOperations(): boolean {
+    const own = MemoryStore.prototype;
+    return this.readSync !== own.readSync || this.read !== own.read || this.writeIf !== own.writeIf || this.write !== own.write;
   }
 
   private readPart(index: PartIndex, part: string | number, versionKeys: readonly string[]): ReadResult {
@@ -153,11 +172,20 @@ export class MemoryStore implements CacheStore {
     const current = slot >= 0 ? this.columns.generation(slot, records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(hashPart(index.hash, part));
     if (current !== expected) return false;
     if (this.sizeOf !== undefined) return this.writeSync(index.keyOf(part), entry, ttlMs);
-    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
-    const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
-    const n = commonVersion(entry);
-    this.place(records.putIn(index, part, slotValue(entry, n), 1), entry, n, expiresAt);
+    const held = this.held(entry);
+    const n = commonVersion(held);
+    this.place(records.putIn(index, part, slotValue(held, n), 1), held, n, this.expiresAt(ttlMs));
     return true;
+  }
+
+  /** The entry as the store holds it: with `copyOnRead`, with a copy of its value. */
+  private held(entry: StoredEntry): StoredEntry {
+    return this.copyOnRead && 'v' in entry ? { ...entry, v: copyValue(entry.v) } : entry;
+  }
+
+  /** When an entry written now for `ttlMs` expires (0: never). */
+  private expiresAt(ttlMs: number): number {
+    return ttlMs > 0 ? this.clock.now() + ttlMs : 0;
   }
 
   private versionsOf(versionKeys: readonly string[]): readonly number[] {
@@ -180,8 +208,8 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
   writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
-    if (this.copyOnRead && 'v' in entry) entry = { ...entry, v: copyValue(entry.v) };
-    const expiresAt = ttlMs > 0 ? this.clock.now() + ttlMs : 0;
+    entry = this.held(entry);
+    const expiresAt = this.expiresAt(ttlMs);
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
     if (size > this.maxBytes) {
       // Too big to hold: not stored, and the older entry goes (it would be stale).
@@ -218,10 +246,21 @@ export class MemoryStore implements CacheStore {
   }
 
   writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): Promise<boolean> {
-    const slot = this.live(this.records.slotOf(key));
-    const current = slot >= 0 ? this.columns.generation(slot, this.records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(this.records.hashOf(key));
-    if (current !== expected) return Promise.resolve(false);
-    return Promise.resolve(this.writeSync(key, entry, ttlMs));
+    return Promise.resolve(this.writeIfSync(key, entry, ttlMs, expected));
+  }
+
+  /** Synchronous {@link writeIf}: the key is looked up once (the entry is written into the slot the compare found). */
+  writeIfSync(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): boolean {
+    const records = this.records;
+    const slot = this.live(records.slotOf(key));
+    const current = slot >= 0 ? this.columns.generation(slot, records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(records.hashOf(key));
+    if (current !== expected) return false;
+    // a sized entry's weight counts its key: writeSync weighs it
+    if (slot < 0 || this.sizeOf !== undefined) return this.writeSync(key, entry, ttlMs);
+    const held = this.held(entry);
+    const n = commonVersion(held);
+    this.place(records.putAt(slot, slotValue(held, n), 1), held, n, this.expiresAt(ttlMs));
+    return true;
   }
 
   writeTombstone(key: string, tombstone: StoredEntry, ttlMs: number, writer?: number): Promise<boolean> {

@@ -129,6 +129,12 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     return this.fill(this.allocate(), value, weight, index, part);
   }
 
+  putAt(slot: number, value: V, size: number): number {
+    const weight = weightOf(size, this.sized);
+    if (weight > this.maxSize) return this.tooBig(slot);
+    return this.overwrite(slot, value, weight);
+  }
+
   /** Too big to hold on its own: not stored, and the older value in `slot` goes (it would be stale). */
   private tooBig(slot: number): number {
     if (slot >= 0) this.deleteSlot(slot);
