@@ -222,10 +222,18 @@ export interface KeyScope {
 export interface SyncOperations {
   /** {@link CacheStore.readVersions}, at once. */
   readVersions(versionKeys: readonly string[]): readonly number[];
-  /** {@link CacheStore.write}, at once. */
-  write(key: string, entry: StoredEntry, ttlMs: number): void;
-  /** {@link CacheStore.writeIf}, at once. */
-  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): boolean;
+  /**
+   * {@link CacheStore.write}, at once.
+   * @returns where the store put the entry: an opaque number, which a later {@link writeIf} of the
+   * same key may take back as `at` to find the entry without a lookup
+   */
+  write(key: string, entry: StoredEntry, ttlMs: number): number;
+  /**
+   * {@link CacheStore.writeIf}, at once.
+   * @param at what {@link write} answered for the key, if known: a hint only (the answer is the same
+   * whatever it is, also when the entry has moved or gone since)
+   */
+  writeIf(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined, at?: number): boolean;
 }
 
 /** What a store reports of itself for `runtime.inspect()` (dashboards, metrics); every field but `name` optional. */

@@ -26,6 +26,8 @@ export interface PendingRecord extends PendingEntryHandle {
   stored: boolean;
   /** When the store last took it (ms). */
   storedAt: number;
+  /** Where the store put `entry`, when written through its sync operations (their `write`'s answer; -1: unknown): the release's compare-and-set looks there first. */
+  at: number;
   /** Writes of the entry still on their way to the store. */
   sending: number;
   /** Called when `sending` drops to 0 (a release waiting for them). */
@@ -141,6 +143,7 @@ export class PendingEntries {
         versionsKnown: versions !== undefined,
         stored: false,
         storedAt: 0,
+        at: -1,
         sending: 0,
         drained: undefined,
         busy: false,
@@ -300,7 +303,7 @@ export class PendingEntries {
       if (sync !== undefined) {
         let ok: boolean;
         try {
-          ok = sync.writeIf(key, entry, record.target.ttlMs, record.entry.g);
+          ok = sync.writeIf(key, entry, record.target.ttlMs, record.entry.g, record.at);
         } catch {
           ok = false;
         }
@@ -375,7 +378,8 @@ export class PendingEntries {
           // the pending entry's generation was taken before the database write: if the key
           // still has it, nothing happened to the key since, and the written value is current
             const sync = record.target.sync;
-          if (sync !== undefined ? sync.writeIf(key, entry, record.target.ttlMs, record.entry.g) : await store.writeIf(key, entry, record.target.ttlMs, record.entry.g)) return;
+          const { ttlMs } = record.target;
+          if (sync !== undefined ? sync.writeIf(key, entry, ttlMs, record.entry.g, record.at) : await store.writeIf(key, entry, ttlMs, record.entry.g)) return;
         } catch {
           // the tombstone below settles it (and reports if the store fails it too)
         }

@@ -57,7 +57,7 @@ export class TimedStore implements CacheStore {
         };
       };
     }
-    // the sync operations are timed too (while anyone listens): each is a write, or a read of the versions of one
+    // the sync operations are timed like the asynchronous ones of the same name while anyone listens (each does what that one does)
     if (inner.syncOperations) {
       this.syncOperations = (): SyncOperations | undefined => {
         const sync = inner.syncOperations!();
@@ -65,8 +65,8 @@ export class TimedStore implements CacheStore {
         return {
           readVersions: (versionKeys) => (events.has('store') ? this.timedSync('readVersions', () => sync.readVersions(versionKeys)) : sync.readVersions(versionKeys)),
           write: (key, entry, ttlMs) => (events.has('store') ? this.timedSync('write', () => sync.write(key, entry, ttlMs)) : sync.write(key, entry, ttlMs)),
-          writeIf: (key, entry, ttlMs, expected) =>
-            events.has('store') ? this.timedSync('writeIf', () => sync.writeIf(key, entry, ttlMs, expected)) : sync.writeIf(key, entry, ttlMs, expected),
+          writeIf: (key, entry, ttlMs, expected, at) =>
+            events.has('store') ? this.timedSync('writeIf', () => sync.writeIf(key, entry, ttlMs, expected, at)) : sync.writeIf(key, entry, ttlMs, expected, at),
         };
       };
     }

@@ -87,7 +87,7 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     const record = pendingEntries.begin(target, item, key, item.value, versionKeys, read);
     const entry = record.entry;
     try {
-      sync!.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
+      record.at = sync!.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
     } catch (error) {
       pendingEntries.landed(key, record, entry, false);
       reportWrite(error, key);

@@ -21,6 +21,9 @@ import type { Clock, MemoryStoreOptions } from '../../options/memory-store.js';
 import type { NoneMissing } from '../../known-options.js';
 import { MEMORY_STORE_DEFAULTS } from '../../defaults.js';
 
+/** {@link MemoryStore}'s `writeAt` answer for a value too big to hold. */
+const TOO_BIG = -2;
+
 /** The option names MemoryStore knows: every key of {@link MemoryStoreOptions}, no other. */
 const MEMORY_STORE_OPTIONS = ['maxEntries', 'maxBytes', 'policy', 'sizeOf', 'clock', 'name', 'copyOnRead'] as const satisfies readonly (keyof MemoryStoreOptions)[];
 type _EveryMemoryStoreOption = NoneMissing<Exclude<keyof MemoryStoreOptions, (typeof MEMORY_STORE_OPTIONS)[number]>>;
@@ -148,8 +151,8 @@ export class MemoryStore implements CacheStore {
     if (this.replacedOperations() || this.readVersions !== MemoryStore.prototype.readVersions) return undefined;
     return {
       readVersions: (versionKeys) => this.versionsOf(versionKeys),
-      write: (key, entry, ttlMs) => void this.writeSync(key, entry, ttlMs),
-      writeIf: (key, entry, ttlMs, expected) => this.writeIfSync(key, entry, ttlMs, expected),
+      write: (key, entry, ttlMs) => this.writeAt(key, entry, ttlMs),
+      writeIf: (key, entry, ttlMs, expected, at) => this.writeIfSync(key, entry, ttlMs, expected, at),
     };
   }
 
@@ -208,6 +211,14 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous {@link write}. @returns false when the value was too big to hold (nothing is stored under the key then) */
   writeSync(key: string, entry: StoredEntry, ttlMs: number): boolean {
+    return this.writeAt(key, entry, ttlMs) !== TOO_BIG;
+  }
+
+  /**
+   * {@link writeSync}. @returns the slot the entry was put in (a hint for a later {@link writeIfSync}
+   * of the key, which an eviction may have made stale already), or TOO_BIG (nothing is stored under the key then)
+   */
+  private writeAt(key: string, entry: StoredEntry, ttlMs: number): number {
     entry = this.held(entry);
     const expiresAt = this.expiresAt(ttlMs);
     const size = this.sizeOf ? this.sizeOf(entry.v) + key.length * 2 : 1;
@@ -222,11 +233,12 @@ export class MemoryStore implements CacheStore {
           ),
         );
       }
-      return false;
+      return TOO_BIG;
     }
     const n = commonVersion(entry);
-    this.place(this.records.put(key, slotValue(entry, n), size), entry, n, expiresAt);
-    return true;
+    const slot = this.records.put(key, slotValue(entry, n), size);
+    this.place(slot, entry, n, expiresAt);
+    return slot;
   }
 
   /** Fills the other fields of the entry `put` into `slot` (none: -1), `n` its common version, then evicts what no longer fits. */
@@ -249,10 +261,14 @@ export class MemoryStore implements CacheStore {
     return Promise.resolve(this.writeIfSync(key, entry, ttlMs, expected));
   }
 
-  /** Synchronous {@link writeIf}: the key is looked up once (the entry is written into the slot the compare found). */
-  writeIfSync(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined): boolean {
+  /**
+   * Synchronous {@link writeIf}: the key is looked up once (the entry is written into the slot the
+   * compare found), or not at all when `at` still holds it.
+   * @param at where a write put the key's entry ({@link SyncOperations.write}'s answer), looked at first
+   */
+  writeIfSync(key: string, entry: StoredEntry, ttlMs: number, expected: number | undefined, at?: number): boolean {
     const records = this.records;
-    const slot = this.live(records.slotOf(key));
+    const slot = this.live(records.slotOf(key, at));
     const current = slot >= 0 ? this.columns.generation(slot, records.valueAt(slot)) : this.absent.untouched ? undefined : this.absent.of(records.hashOf(key));
     if (current !== expected) return false;
     // a sized entry's weight counts its key: writeSync weighs it

@@ -19,8 +19,11 @@ export interface BoundedMap<V> {
   /** Number of entries held. */
   readonly size: number;
 
-  /** The slot of `key`, counting it as an access for the policy; -1 if absent. */
-  slotOf(key: string): number;
+  /**
+   * The slot of `key`, counting it as an access for the policy; -1 if absent.
+   * @param at where `key` was put before ({@link put}'s slot), looked at first: no lookup when it still holds the key
+   */
+  slotOf(key: string, at?: number): number;
   /** The value in a slot returned by {@link slotOf} or {@link put}. */
   valueAt(slot: number): V;
   /**

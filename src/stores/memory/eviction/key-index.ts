@@ -92,6 +92,11 @@ export class KeyIndex {
     return found === undefined ? -1 : found;
   }
 
+  /** Whether `slot` holds `key` filed whole: a position handed out before, checked instead of a lookup. */
+  holds(slot: number, key: string): boolean {
+    return this.parts[slot] === key && this.owners[slot] === WHOLE;
+  }
+
   /** The slot of `part` in `index`, or -1 (an entry filed whole under its key is refiled by part). */
   slotIn(index: PartIndex, part: string | number): number {
     const slot = index.slots.get(part);

@@ -74,8 +74,8 @@ export abstract class SlotMap<V> implements BoundedMap<V> {
     return this.values[slot];
   }
 
-  slotOf(key: string): number {
-    const slot = this.index.slotOf(key);
+  slotOf(key: string, at = NO_SLOT): number {
+    const slot = at >= 0 && this.index.holds(at, key) ? at : this.index.slotOf(key);
     if (slot < 0) return NO_SLOT;
     this.accessed(slot);
     return slot;
