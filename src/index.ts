@@ -33,7 +33,7 @@ export type { CacheDefaultsOptions } from './options/cache-defaults.js';
 export { MemoryStore } from './stores/memory/memory-store.js';
 export type { MemoryStoreOptions, Clock } from './options/memory-store.js';
 export type { EvictionPolicy } from './options/memory-store.js';
-export type { CacheStore, StoredEntry, ReadResult, KeyScope, StoreHooks, StoreState, StoreRecovery, RecoveryKind } from './cache-store.js';
+export type { CacheStore, StoredEntry, ReadResult, KeyScope, SyncOperations, StoreHooks, StoreState, StoreRecovery, RecoveryKind } from './cache-store.js';
 export { RedisStore, type RedisReadResult } from './stores/redis/redis-store.js';
 export type { RedisStoreOptions, RedisClient } from './options/redis-store.js';
 export { TieredStore, type TieredStoreOptions } from './stores/tiered/tiered-store.js';
