@@ -63,7 +63,7 @@ export interface WriteItem {
   next: WriteItem | undefined;
   /** The key's pending cache entry record, once the item wrote or took one over (kept by runtime/pending-entries.ts; the flusher never reads it). */
   pendingEntry: PendingEntryHandle | undefined;
-  /** Set while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it. */
+  /** Set, for a `merge` write, while the method call carrying the item runs, until the item settles or the call failed: the database may or may not have it (never set for last-wins writes: their reads never wait). */
   running: Promise<void> | undefined;
   /**
    * Set once its cache entry is being put right (the write reached the method or was given up):
