@@ -28,6 +28,9 @@
  */
 import type { ItemState, WriteItem } from './write-item.js';
 
+/** Keys of settled writes the map of newest items keeps at most (beyond three times the keys with items): see `ItemStates.vacate`. */
+const VACANT_KEPT = 16_384;
+
 /** Whether the lifecycle above allows the move `from` -> `to`. */
 function allowed(from: ItemState, to: ItemState): boolean {
   switch (to) {
@@ -51,8 +54,23 @@ export function isQueuedState(item: WriteItem): boolean {
 
 /** The unsettled items of a flusher (at most one in flight and one queued per key), and the moves between their states. */
 export class ItemStates {
-  /** The newest unsettled item of each key: the queued one if any, else the one in flight. */
-  private readonly newest = new Map<string, WriteItem>();
+  /**
+   * The newest unsettled item of each key: the queued one if any, else the one in flight; a key
+   * whose items all settled keeps its place with no item (undefined) until {@link sweep}, so a
+   * queue that fills and drains over the same keys neither grows nor shrinks the map (each of
+   * which rehashes every key) and the key's next write finds its place.
+   */
+  private readonly newest = new Map<string, WriteItem | undefined>();
+  /** Keys of {@link newest} with no item (every item of theirs settled). */
+  private vacant = 0;
+
+  /** @param vacantKept keys of settled writes the map keeps at most beyond three times the keys with items (see {@link vacate}) */
+  constructor(private readonly vacantKept = VACANT_KEPT) {}
+
+  /** Keys the map holds, with items or keeping their place: at most `vacantKept` more than four times the keys with unsettled items. */
+  get placesHeld(): number {
+    return this.newest.size;
+  }
   /** Ready items from `head` on, oldest ready first (slots before `head` are cleared). */
   private ready: Array<WriteItem | undefined> = [];
   private head = 0;
@@ -165,9 +183,34 @@ export class ItemStates {
   /** Every unsettled item (no order). */
   *unsettledItems(): IterableIterator<WriteItem> {
     for (const item of this.newest.values()) {
+      if (item === undefined) continue;
       yield item;
       if (item.state === 'waiting' && item.previous !== undefined) yield item.previous;
     }
+  }
+
+  /** Makes `item`, ready when new, its key's newest item (the key has no unsettled item: it has a place with none, or none). */
+  private place(item: WriteItem): void {
+    const size = this.newest.size;
+    this.newest.set(item.key, item);
+    if (this.newest.size === size) this.vacant--; // the key had its place, with no item
+    this.unsettledN++;
+  }
+
+  /** The key's items all settled: it keeps its place with no item, until there are many such places. */
+  private vacate(key: string): void {
+    this.newest.set(key, undefined);
+    if (++this.vacant > this.vacantKept && this.vacant > 3 * this.unsettledN) this.sweep();
+  }
+
+  /**
+   * Drops the keys with no item: when more than `vacantKept` of them outnumber the keys with
+   * items three to one (so the map never holds more than that many keys of settled writes, and a
+   * sweep's cost is at most a few steps per key placed since the last).
+   */
+  private sweep(): void {
+    for (const [key, item] of this.newest) if (item === undefined) this.newest.delete(key);
+    this.vacant = 0;
   }
 
   /**
@@ -181,13 +224,13 @@ export class ItemStates {
     if (!allowed(from, to)) throw new Error(`write-behind: item '${item.key}' cannot go from ${from} to ${to}`);
     switch (to) {
       case 'waiting':
+        // in the in-flight item's place
         this.newest.set(item.key, item);
         this.unsettledN++;
         break;
       case 'ready':
         if (from === 'new') {
-          this.newest.set(item.key, item);
-          this.unsettledN++;
+          this.place(item);
         } else if (item.previous?.settled !== true) {
           throw new Error(`write-behind: item '${item.key}' cannot be ready while the key's write is in flight`);
         }
@@ -202,7 +245,7 @@ export class ItemStates {
         this.inflightN--;
         this.unsettledN--;
         // the key's newest item is this one unless a newer one waits behind it (`next`)
-        if (item.next === undefined) this.newest.delete(item.key);
+        if (item.next === undefined) this.vacate(item.key);
         item.settled = true;
         item.previous = undefined; // settled long ago: no chain of a hot key's items stays reachable
         break;
