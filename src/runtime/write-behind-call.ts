@@ -5,7 +5,8 @@ import { valueOfCall } from './flusher-settings.js';
 import type { MethodCall } from './cacheable-call.js';
 import type { EntryTarget } from './entry-target.js';
 import type { MethodPlan } from './plan.js';
-import { PendingEntries } from './pending-entries.js';
+import { PendingEntries, type PendingRecord } from './pending-entries.js';
+import type { StoredEntry } from '../cache-store.js';
 import { unregisteredClassWatcher } from './unregistered-class-warning.js';
 import { MAX_ORIGINS, type WriteItem } from '../write-behind/write-item.js';
 
@@ -64,14 +65,24 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     try {
       await record.target.store.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
     } catch (error) {
-      pendingEntries.landed(key, record, entry, false);
-      reportWrite(error, key);
+      pendingFailed(key, record, entry, error);
       return undefined;
     }
+    pendingStored(key, record, entry);
+    return undefined;
+  }
+
+  /** The store took the call's pending entry: counted and announced as a set. */
+  function pendingStored(key: string, record: PendingRecord, entry: StoredEntry): void {
     pendingEntries.landed(key, record, entry, true);
     stats.sets++;
     if (events.has('set')) events.emit('set', { method, key, store: store.name });
-    return undefined;
+  }
+
+  /** The store failed the call's pending entry: reported, and retried in the background. */
+  function pendingFailed(key: string, record: PendingRecord, entry: StoredEntry, error: unknown): void {
+    pendingEntries.landed(key, record, entry, false);
+    reportWrite(error, key);
   }
 
   /** Step 5 through the store's sync operations, once the call is queued: writes the pending entry at once. Never rejects. */
@@ -89,13 +100,10 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     try {
       record.at = sync!.write(key, entry, pendingEntries.pendingTtl(record.target.ttlMs));
     } catch (error) {
-      pendingEntries.landed(key, record, entry, false);
-      reportWrite(error, key);
+      pendingFailed(key, record, entry, error);
       return ACCEPTED;
     }
-    pendingEntries.landed(key, record, entry, true);
-    stats.sets++;
-    if (events.has('set')) events.emit('set', { method, key, store: store.name });
+    pendingStored(key, record, entry);
     return ACCEPTED;
   }
 
