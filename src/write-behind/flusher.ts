@@ -303,6 +303,7 @@ export class WriteBehindFlusher implements JournalHost {
       state: 'new',
       compacting: undefined,
       key,
+      place: undefined,
       args: this.s.merge ? this.withValue(args, value) : args,
       running: undefined,
       pendingEntry: undefined,

@@ -14,11 +14,13 @@
  *
  * A key has at most two unsettled items: one in flight, and one queued (ready or waiting) that
  * takes the key's newer calls; a waiting item's `previous` is the one in flight, whose `next` is
- * the waiting one. So one map, the newest unsettled item per key, answers every question by key
- * (the in-flight item behind a waiting one is its `previous`), and the ready items wait in an
- * array, oldest ready first. Per item that is one map entry for its whole life, however many
- * states it passes through, and one lookup per call: a settle needs none (the item's `next` says
- * whether a newer item of the key is the key's newest).
+ * the waiting one. So one map, each key's place holding its newest unsettled item, answers every
+ * question by key (the in-flight item behind a waiting one is its `previous`), and the ready items
+ * wait in an array, oldest ready first. An unsettled item holds its key's place, so only a new
+ * item of a key with no unsettled item looks the key up (besides the call's own lookup); a settle
+ * empties the place through the item (its `next`, if any, holds it already). A key whose items
+ * all settled keeps its empty place, until many such places are swept: the map does not rehash
+ * its keys as the queue fills and drains.
  *
  * {@link ItemStates.move} is the only code that changes `item.state`, and the map, the ready
  * array and the counters change only beside it, so they cannot disagree; an illegal move throws
@@ -26,7 +28,7 @@
  * waiting), {@link ItemStates.takeReady} (ready to inflight, a batch at a time) and
  * {@link ItemStates.settle} (inflight to settled, and the key's waiting item to ready).
  */
-import type { ItemState, WriteItem } from './write-item.js';
+import type { ItemState, KeyPlace, WriteItem } from './write-item.js';
 
 /** Keys of settled writes the map of newest items keeps at most (beyond three times the keys with items): see `ItemStates.vacate`. */
 const VACANT_KEPT = 16_384;
@@ -55,13 +57,14 @@ export function isQueuedState(item: WriteItem): boolean {
 /** The unsettled items of a flusher (at most one in flight and one queued per key), and the moves between their states. */
 export class ItemStates {
   /**
-   * The newest unsettled item of each key: the queued one if any, else the one in flight; a key
-   * whose items all settled keeps its place with no item (undefined) until {@link sweep}, so a
+   * Each key's place, holding its newest unsettled item: the queued one if any, else the one in
+   * flight. An unsettled item holds its key's place too (`item.place`), so a move finds it with no
+   * lookup. A key whose items all settled keeps its place with no item until {@link sweep}, so a
    * queue that fills and drains over the same keys neither grows nor shrinks the map (each of
    * which rehashes every key) and the key's next write finds its place.
    */
-  private readonly newest = new Map<string, WriteItem | undefined>();
-  /** Keys of {@link newest} with no item (every item of theirs settled). */
+  private readonly newest = new Map<string, KeyPlace>();
+  /** Places of {@link newest} with no item (every item of their keys settled). */
   private vacant = 0;
 
   /** @param vacantKept keys of settled writes the map keeps at most beyond three times the keys with items (see {@link vacate}) */
@@ -102,18 +105,18 @@ export class ItemStates {
 
   /** The key's newest unsettled item (queued, else in flight), if any. */
   newestOf(key: string): WriteItem | undefined {
-    return this.newest.get(key);
+    return this.newest.get(key)?.item;
   }
 
   /** Whether a call to `key` would coalesce into a queued item. */
   isQueued(key: string): boolean {
-    const item = this.newest.get(key);
+    const item = this.newest.get(key)?.item;
     return item !== undefined && isQueuedState(item);
   }
 
   /** The key's unsettled items, newest first (the queued one, then the one in flight). */
   unsettledOf(key: string): WriteItem[] {
-    const item = this.newest.get(key);
+    const item = this.newest.get(key)?.item;
     if (item === undefined) return [];
     return item.state === 'waiting' && item.previous !== undefined ? [item, item.previous] : [item];
   }
@@ -182,24 +185,28 @@ export class ItemStates {
 
   /** Every unsettled item (no order). */
   *unsettledItems(): IterableIterator<WriteItem> {
-    for (const item of this.newest.values()) {
+    for (const { item } of this.newest.values()) {
       if (item === undefined) continue;
       yield item;
       if (item.state === 'waiting' && item.previous !== undefined) yield item.previous;
     }
   }
 
-  /** Makes `item`, ready when new, its key's newest item (the key has no unsettled item: it has a place with none, or none). */
+  /** Puts `item`, ready when new, in its key's place (the key has no unsettled item: it has a place with none, or none yet). */
   private place(item: WriteItem): void {
-    const size = this.newest.size;
-    this.newest.set(item.key, item);
-    if (this.newest.size === size) this.vacant--; // the key had its place, with no item
+    let place = this.newest.get(item.key);
+    if (place === undefined) this.newest.set(item.key, (place = { item }));
+    else {
+      place.item = item;
+      this.vacant--;
+    }
+    item.place = place;
     this.unsettledN++;
   }
 
   /** The key's items all settled: it keeps its place with no item, until there are many such places. */
-  private vacate(key: string): void {
-    this.newest.set(key, undefined);
+  private vacate(place: KeyPlace): void {
+    place.item = undefined;
     if (++this.vacant > this.vacantKept && this.vacant > 3 * this.unsettledN) this.sweep();
   }
 
@@ -209,7 +216,7 @@ export class ItemStates {
    * sweep's cost is at most a few steps per key placed since the last).
    */
   private sweep(): void {
-    for (const [key, item] of this.newest) if (item === undefined) this.newest.delete(key);
+    for (const [key, place] of this.newest) if (place.item === undefined) this.newest.delete(key);
     this.vacant = 0;
   }
 
@@ -223,11 +230,14 @@ export class ItemStates {
     const from = item.state;
     if (!allowed(from, to)) throw new Error(`write-behind: item '${item.key}' cannot go from ${from} to ${to}`);
     switch (to) {
-      case 'waiting':
-        // in the in-flight item's place
-        this.newest.set(item.key, item);
+      case 'waiting': {
+        // the in-flight item's place
+        const place = item.previous!.place!;
+        place.item = item;
+        item.place = place;
         this.unsettledN++;
         break;
+      }
       case 'ready':
         if (from === 'new') {
           this.place(item);
@@ -245,7 +255,8 @@ export class ItemStates {
         this.inflightN--;
         this.unsettledN--;
         // the key's newest item is this one unless a newer one waits behind it (`next`)
-        if (item.next === undefined) this.vacate(item.key);
+        if (item.next === undefined) this.vacate(item.place!);
+        item.place = undefined;
         item.settled = true;
         item.previous = undefined; // settled long ago: no chain of a hot key's items stays reachable
         break;

@@ -15,6 +15,8 @@ export type ItemState = 'new' | 'waiting' | 'ready' | 'inflight' | 'settled';
 export interface WriteItem {
   /** The full cache key. */
   readonly key: string;
+  /** The key's place among the flusher's items while the item is unsettled (kept by `ItemStates`, write-behind/item-states.ts). */
+  place: KeyPlace | undefined;
   /**
    * Creation order, across the flushers of a runtime (`ItemSequence`): flush barriers wait for
    * every item of their flusher up to a number, and the newest item of a key across flushers has
@@ -75,6 +77,11 @@ export interface WriteItem {
   settled: true | undefined;
   /** What the runtime captured of each call's context when it was accepted (a span context, for tracing), at most {@link MAX_ORIGINS}. */
   origins: unknown[] | undefined;
+}
+
+/** A key's place among a flusher's items (see `ItemStates`): its newest unsettled item, or none once every item of the key settled. */
+export interface KeyPlace {
+  item: WriteItem | undefined;
 }
 
 /** What a write item holds of its key's pending cache entry (the record is the runtime's: see runtime/pending-entries.ts). */
