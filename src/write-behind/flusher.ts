@@ -485,20 +485,31 @@ export class WriteBehindFlusher implements JournalHost {
     this.pump();
   }
 
-  /** Hands due items to p-queue while it has a free slot. */
+  /** Hands due batches to p-queue while it has a free slot. */
   private pump(): void {
-    const { batchSize, concurrency, batchWith } = this.s;
-    while (this.items.readyCount > 0 && this.queue.size + this.queue.pending < concurrency) {
-      const due = this.flushDue || this.barriers.active;
-      if (!due) {
-        if (this.items.readyCount < batchSize) break;
-        // per-item mode: a full batch starts a drain of everything ready
-        if (batchWith === undefined) this.flushDue = true;
-      }
-      const items = this.items.takeReady(batchWith === undefined ? 1 : batchSize);
-      if (items.length === 0) break; // every ready item is being compacted
-      this.submit({ items });
+    while (this.queue.size + this.queue.pending < this.s.concurrency) {
+      const items = this.takeDue();
+      if (items === undefined) break;
+      this.runBatches({ items });
     }
+    this.armForRest();
+  }
+
+  /** The next batch due, taken (in flight from now), if a batch is due. */
+  private takeDue(): WriteItem[] | undefined {
+    const { batchSize, batchWith } = this.s;
+    if (this.items.readyCount === 0) return undefined;
+    if (!this.flushDue && !this.barriers.active) {
+      if (this.items.readyCount < batchSize) return undefined;
+      // per-item mode: a full batch starts a drain of everything ready
+      if (batchWith === undefined) this.flushDue = true;
+    }
+    const items = this.items.takeReady(batchWith === undefined ? 1 : batchSize);
+    return items.length === 0 ? undefined : items; // none: every ready item is being compacted
+  }
+
+  /** After batches were taken: the drain is over once nothing is ready, else the batch interval runs for what is left. */
+  private armForRest(): void {
     if (this.items.readyCount === 0) {
       this.flushDue = false;
       this.batchTimer.cancel();
@@ -533,8 +544,25 @@ export class WriteBehindFlusher implements JournalHost {
     if (passes.length) this.replayPasses.set(id, passes);
   }
 
+  /** Runs `unit` (a retry) in a slot of p-queue. */
   private submit(unit: WriteUnit): void {
     void this.queue.add(() => this.run(unit));
+  }
+
+  /**
+   * Runs `unit` in a slot of p-queue, then, in the same slot, each batch due after it while no
+   * other task waits for a slot (a retry): one queue task for a run of batches, with no round
+   * trip through the queue between two of them.
+   */
+  private runBatches(unit: WriteUnit): void {
+    void this.queue.add(async () => {
+      for (let next: WriteUnit | undefined = unit; next !== undefined; ) {
+        await this.run(next);
+        const items = this.queue.size === 0 ? this.takeDue() : undefined;
+        next = items === undefined ? undefined : { items };
+        if (next !== undefined) this.armForRest();
+      }
+    });
   }
 
   /** Runs the method for a unit. Never throws: every outcome is handled here. */

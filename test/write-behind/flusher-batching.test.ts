@@ -89,6 +89,29 @@ describe('@WriteBehind: the flusher (batching, coalescing, concurrency, order)',
     expect(db.rows.size).toBe(10);
   });
 
+  it('runs the batches due one after another in its slot, yet a retry waiting for the slot goes after the batch in flight', async () => {
+    scheduler = new ManualScheduler({ random: () => 0.5 }); // each retry 5 ms after its failure
+    const r = repo({ batchWith: 'saveMany', concurrency: 1, batch: { size: 2, intervalMs: 60_000 }, retry: { attempts: 5, backoffMs: 10, maxBackoffMs: 10 } });
+    db.poison.add('bad');
+    await r.save('bad', 0);
+    await r.save('ok', 0);
+    await scheduler.advance(0); // [bad, ok] fails: split in halves, each retried 5 ms later
+    await settle();
+    db.poison.delete('bad');
+    db.hold();
+    for (let i = 0; i < 8; i++) await r.save(`k${i}`, i); // four batches due
+    await scheduler.advance(0); // the first is in flight, held by the database
+    await scheduler.advance(10); // the retries are due: they wait for the slot
+    await settle();
+    expect(db.maxConcurrent).toBe(1);
+    db.release();
+    await runtime.flush();
+    // the two halves' retries right after the batch in flight
+    expect(db.calls).toEqual([['bad', 'ok'], ['k0', 'k1'], ['bad'], ['ok'], ['k2', 'k3'], ['k4', 'k5'], ['k6', 'k7']]);
+    expect(db.maxConcurrent).toBe(1);
+    expect(db.rows.get('bad')).toBe(0);
+  });
+
   it('keeps the order of writes to one key: a write queued while the previous one is in flight waits for it', async () => {
     const order: string[] = [];
     let releaseFirst!: () => void;
