@@ -266,8 +266,9 @@ export class PendingEntries {
   /**
    * {@link release} for the items of one method call (a batch), with one promise for them all
    * (each item's `releasing`): the common case, a pending entry the store holds, is a
-   * compare-and-set per item sent at once and awaited together, with no async frame per item;
-   * the other cases go through {@link release} each. Never rejects.
+   * compare-and-set per item, made at once through the store's sync operations (with no promise,
+   * finding the entry where the call's write put it) or else sent at once and awaited together,
+   * with no async frame per item; the other cases go through {@link release} each. Never rejects.
    */
   releaseAll(target: EntryTarget, items: readonly WriteItem[], written: boolean): Promise<void> {
     if (items.length === 1) return this.release(target, items[0]!, written);

@@ -151,8 +151,10 @@ export function createWriteBehindCall(target: EntryTarget, options: WriteBehindO
     return writePending(key, versionKeys, versions!, item);
   }
 
-  // Not an async function: in memory mode, with room, the call is queued synchronously and only
-  // the pending-entry write waits (one small async frame per call, not two).
+  // Not an async function: in memory mode, with room, the call is queued synchronously; on a store
+  // with sync operations (a MemoryStore) its pending entry is written at once too, and the call
+  // resolves with one shared promise; otherwise only the pending-entry write waits (one small async
+  // frame per call).
   return function writeBehindCall(self, args) {
     if (runtime.isClosed || flusher.isClosed) return Promise.reject(new RuntimeClosedError(`${method}: the cache runtime is closed`));
     let key: string;
