@@ -296,27 +296,12 @@ export class PendingEntries {
       }
       // putRight's compare-and-set, without waiting here (see there)
       this.remove(record);
-      const { n, t } = record.entry;
-      const v = item.value;
-      const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
       const store = record.target.store;
-      const sync = record.target.sync;
-      if (sync !== undefined) {
-        let ok: boolean;
-        try {
-          ok = sync.writeIf(key, entry, record.target.ttlMs, record.entry.g, record.at);
-        } catch {
-          ok = false;
-        }
+      const set = this.releaseSet(record, item);
+      if (typeof set === 'boolean') {
         // the tombstone settles a set the store refused or failed (and reports if the store fails it too)
-        if (!ok) (others ??= []).push(this.tombstone(target, store, key));
+        if (!set) (others ??= []).push(this.tombstone(target, store, key));
         continue;
-      }
-      let set: Promise<boolean>;
-      try {
-        set = store.writeIf(key, entry, record.target.ttlMs, record.entry.g);
-      } catch {
-        set = Promise.resolve(false);
       }
       (sets ??= []).push(set);
       (setItems ??= []).push(item);
@@ -370,23 +355,34 @@ export class PendingEntries {
       // a write of the pending entry still on its way must land first
       if (record.sending > 0) await new Promise<void>((resolve) => (record.drained = resolve));
       if (written && record.stored && record.versionsKnown) {
-        // the value the method wrote: the item's, which may be newer than the record's entry (a
-        // call coalesced into the item whose own pending entry the flush overtook)
-        const { n, t } = record.entry;
-        const v = item.value;
-        const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
         try {
-          // the pending entry's generation was taken before the database write: if the key
-          // still has it, nothing happened to the key since, and the written value is current
-            const sync = record.target.sync;
-          const { ttlMs } = record.target;
-          if (sync !== undefined ? sync.writeIf(key, entry, ttlMs, record.entry.g, record.at) : await store.writeIf(key, entry, ttlMs, record.entry.g)) return;
+          if (await this.releaseSet(record, item)) return;
         } catch {
           // the tombstone below settles it (and reports if the store fails it too)
         }
       }
     }
     await this.tombstone(target, store, key);
+  }
+
+  /**
+   * The compare-and-set that turns the key's pending entry into an ordinary entry of the value the
+   * method wrote: the item's, which may be newer than the record's entry (a call coalesced into the
+   * item whose own pending entry the flush overtook). The pending entry's generation was taken
+   * before the database write: if the key still has it, nothing happened to the key since, and the
+   * written value is current. Made at once through the store's sync operations (looking first where
+   * the call's write put the entry), else sent; a store that throws at once refuses.
+   */
+  private releaseSet(record: PendingRecord, item: WriteItem): boolean | Promise<boolean> {
+    const { n, t, g } = record.entry;
+    const v = item.value;
+    const entry: StoredEntry = t === undefined ? { v, g: newGeneration(), n } : { v, g: newGeneration(), n, t };
+    const { store, sync, ttlMs } = record.target;
+    try {
+      return sync !== undefined ? sync.writeIf(item.key, entry, ttlMs, g, record.at) : store.writeIf(item.key, entry, ttlMs, g);
+    } catch {
+      return false;
+    }
   }
 
   /** The release of `key` as a tombstone (this runtime's own pending entries included); retried until the store takes it. */
